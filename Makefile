@@ -1,0 +1,51 @@
+# The course's commands. On a fresh machine with Python 3.10+:
+#   make lab    set up a local virtual environment, install the course, open the first lesson
+#   make test   the same set-up, then every test (unit, doctests, nbval over every notebook,
+#               grading, the browser test)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FIRST_LESSON := notebooks/01_image_and_kernel.ipynb
+LAB_FLAGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup lab test bench exercises figures notebooks clean help
+
+help:
+	@echo "make lab        set up and open the course in JupyterLab"
+	@echo "make test       set up and run every test"
+	@echo "make bench      speed of conv2d against its peers"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make notebooks  re-execute lessons and solutions in place (refresh stored outputs)"
+	@echo "make figures    regenerate the README's pictures in docs/img/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_FLAGS) $(FIRST_LESSON)
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_conv2d.py
+
+exercises: setup
+	$(BIN)/python -m convlib.assign solutions exercises
+
+notebooks: setup
+	$(BIN)/python -m convlib.execute notebooks solutions
+
+figures: setup
+	$(BIN)/python -m convlib.figures docs/img
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

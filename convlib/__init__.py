@@ -1,0 +1,21 @@
+"""convlib: the helpers of a course on the convolution layer.
+
+=================  ==========================================================
+module             what it holds
+=================  ==========================================================
+``conv``           ``conv2d`` (fast), ``conv2d_loop`` (to read), output sizes
+``data``           the lessons' images and kernels, photos shipped offline
+``kernels``        the named filters of the filter-effects table
+``plot``           annotated grids, the sliding window, volumes, tables
+``animate``        the slide as frames, an inline player, a GIF
+``widgets``        sliders and the kernel editor
+``exercises``      the questions of each lesson: check(), hint(), solution()
+``assign``         solutions/ -> exercises/
+``grade``          grading submissions with nbval
+=================  ==========================================================
+"""
+
+from .conv import conv2d, conv2d_loop, leftover, output_size, zero_pad
+
+__all__ = ["conv2d", "conv2d_loop", "output_size", "leftover", "zero_pad"]
+__version__ = "1.0.0"

@@ -1,0 +1,235 @@
+"""The slide: the kernel moving over the image, one output position per frame.
+
+``slide_steps`` lists the positions; ``SlideFigure`` draws one of them (the window on the image,
+the products and their sum, the feature map filled so far). The animation, the GIF and the
+slider widget all draw with the same ``SlideFigure``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.figure import Figure
+
+from .conv import conv2d, zero_pad
+from .plot import COLORS, _format, draw_grid, highlight
+
+__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "save_gif"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One position of the kernel on the (padded) image.
+
+    ``window`` and ``products`` are ``(kh, kw)``; ``value`` is ``products.sum()``, the number
+    written at ``(row, col)`` of the feature map.
+    """
+
+    index: int
+    row: int
+    col: int
+    top: int
+    left: int
+    window: np.ndarray
+    kernel: np.ndarray
+    products: np.ndarray
+    value: float
+
+    def formula(self):
+        """The dot product written out: ``'1×1 + 1×0 + … = 4'``."""
+        terms = [f"{_format(w)}×{_format(k)}" for w, k in zip(self.window.ravel(), self.kernel.ravel())]
+        return " + ".join(terms) + f" = {_format(self.value)}"
+
+
+def slide_steps(image, kernel, *, stride=1, padding=0):
+    """Every position of a 2-D kernel on a 2-D image, in row-major order.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    kernel : array_like, shape (kh, kw)
+    stride : int or (int, int)
+    padding : int or (int, int)
+        Zeros added on both sides, as in ``conv2d``.
+
+    Returns
+    -------
+    list of Step
+        ``H' * W'`` steps; step ``i`` fills ``feature[i // W', i % W']``.
+
+    Examples
+    --------
+    >>> from convlib.data import binary_image, x_kernel
+    >>> steps = slide_steps(binary_image(), x_kernel())
+    >>> len(steps), [s.value for s in steps[:3]]
+    (9, [4, 3, 4])
+    >>> steps[0].formula()
+    '1×1 + 1×0 + 1×1 + 0×0 + 1×1 + 1×0 + 0×1 + 0×0 + 1×1 = 4'
+    """
+    feature = conv2d(image, kernel, stride=stride, padding=padding)  # checks every argument
+    kernel = np.asarray(kernel)
+    if feature.ndim != 2 or kernel.ndim != 2:
+        raise ValueError(
+            "the slide shows a 2-D image (H, W) with a 2-D kernel (kh, kw); "
+            f"got image shape {np.shape(image)} and kernel shape {kernel.shape}"
+        )
+    padded = zero_pad(image, padding)
+    rows, cols = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
+    kh, kw = kernel.shape
+    steps = []
+    for index in range(feature.size):
+        row, col = divmod(index, feature.shape[1])
+        top, left = row * rows, col * cols
+        window = padded[top : top + kh, left : left + kw]
+        products = window * kernel
+        steps.append(Step(index, row, col, top, left, window, kernel, products, products.sum()))
+    return steps
+
+
+class SlideFigure:
+    """A figure of three panels that draws any step of the slide.
+
+    ``draw(i)`` shows step ``i``: the padded image with the window framed and the kernel's
+    numbers written small in the window's corners, the window's products with their sum, and
+    the feature map filled up to that step.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    kernel : array_like, shape (kh, kw)
+    stride, padding : as in ``conv2d``
+    figsize : (float, float)
+
+    Examples
+    --------
+    >>> from convlib.data import binary_image, x_kernel
+    >>> slide = SlideFigure(binary_image(), x_kernel())
+    >>> len(slide)
+    9
+    >>> slide.draw(4).filled().tolist()
+    [[4, 3, 4], [2, 4, None], [None, None, None]]
+    """
+
+    def __init__(self, image, kernel, *, stride=1, padding=0, figsize=(9.6, 3.6)):
+        self.steps = slide_steps(image, kernel, stride=stride, padding=padding)
+        self.image = zero_pad(image, padding)
+        self.kernel = np.asarray(kernel)
+        self.padding = padding if np.ndim(padding) else (padding, padding)
+        self.feature = conv2d(image, kernel, stride=stride, padding=padding)
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        widths = [self.image.shape[1], self.kernel.shape[1], self.feature.shape[1]]
+        self.axes = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": widths})
+        self.current = None
+        self.vmax = max(1.0, float(np.abs(self.image).max()))
+
+    def __len__(self):
+        return len(self.steps)
+
+    def filled(self):
+        """The feature map as drawn now: numbers up to the current step, None after it."""
+        out = self.feature.astype(object)
+        for step in self.steps[self.current + 1 :]:
+            out[step.row, step.col] = None
+        return out
+
+    def draw(self, index):
+        """Draw step ``index`` (0-based); returns ``self``."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"index must be a whole number; got {index!r}")
+        if not 0 <= index < len(self.steps):
+            raise ValueError(f"index must be between 0 and {len(self.steps) - 1}; got {index}")
+        step = self.steps[index]
+        self.current = index
+        kh, kw = self.kernel.shape
+        image_ax, product_ax, feature_ax = self.axes
+        for ax in self.axes:
+            ax.clear()
+
+        pad_r, pad_c = self.padding
+        draw_grid(image_ax, self.image, role="image", vmin=0, vmax=self.vmax, offset=(-pad_r, -pad_c))
+        if pad_r or pad_c:  # padding cells hatched lightly
+            h, w = self.image.shape
+            for r in range(h):
+                for c in range(w):
+                    if r < pad_r or r >= h - pad_r or c < pad_c or c >= w - pad_c:
+                        image_ax.add_patch(_pad_patch(r, c))
+        highlight(image_ax, step.top, step.left, kh, kw)
+        for i in range(kh):
+            for j in range(kw):
+                image_ax.text(step.left + j + 0.42, step.top + i + 0.42, f"×{_format(self.kernel[i, j])}",
+                              ha="right", va="bottom", fontsize=7, color=COLORS["window"], zorder=6)
+        title = "image" + (f" with padding {pad_r}" if pad_r == pad_c and pad_r else "")
+        if pad_r != pad_c:
+            title += f" with padding ({pad_r}, {pad_c})"
+        image_ax.set_title(title, fontsize=11)
+
+        draw_grid(product_ax, step.products, role="kernel", vmin=min(0, self.kernel.min()) * self.vmax,
+                  vmax=max(1, self.kernel.max()) * self.vmax)
+        product_ax.set_title(f"window × kernel\nsum = {_format(step.value)}", fontsize=11)
+
+        mask = np.ones(self.feature.shape, bool)
+        for done in self.steps[: index + 1]:
+            mask[done.row, done.col] = False
+        lo, hi = float(min(0, self.feature.min())), float(max(1, self.feature.max()))
+        draw_grid(feature_ax, self.feature, role="feature", mask=mask, vmin=lo, vmax=hi)
+        highlight(feature_ax, step.row, step.col, 1, 1, color=COLORS["feature"])
+        feature_ax.set_title("feature map", fontsize=11)
+
+        self.figure.suptitle(f"step {index + 1} of {len(self.steps)}:  row {step.row}, column {step.col}",
+                             fontsize=11)
+        return self
+
+    def png(self, index=None, dpi=80):
+        """The figure as PNG bytes (drawing step ``index`` first, when given)."""
+        import io
+
+        if index is not None:
+            self.draw(index)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=dpi)
+        return buffer.getvalue()
+
+
+def _pad_patch(r, c):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#dddddd", edgecolor="none", alpha=0.6, zorder=1.5,
+                     hatch="//")
+
+
+def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6)):
+    """The slide as a matplotlib ``FuncAnimation``: one frame per output position.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        Its ``slide`` attribute is the ``SlideFigure`` it draws with.
+    """
+    slide = SlideFigure(image, kernel, stride=stride, padding=padding, figsize=figsize)
+    animation = FuncAnimation(slide.figure, lambda i: slide.draw(i) and [], frames=len(slide),
+                              interval=interval, repeat=True)
+    animation.slide = slide
+    return animation
+
+
+def play(image, kernel, *, stride=1, padding=0, interval=900):
+    """An inline player for the notebook (play, pause, step, loop), as ``IPython.display.HTML``."""
+    from IPython.display import HTML
+
+    animation = slide_animation(image, kernel, stride=stride, padding=padding, interval=interval)
+    return HTML(animation.to_jshtml(default_mode="loop"))
+
+
+def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=64):
+    """Write the slide as an animated GIF; returns its path.
+
+    Frames are drawn at ``dpi`` dots per inch (64 keeps the seed example near 100 kB).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    animation = slide_animation(image, kernel, stride=stride, padding=padding)
+    animation.save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+    return path

@@ -1,0 +1,312 @@
+"""Figures of the course: annotated grids, the sliding window, volumes, the filter-effects table.
+
+One colour per role, in every lesson:
+
+=============  ==========================================
+role           colour
+=============  ==========================================
+``image``      blues: the input
+``kernel``     oranges (purple-orange when it has negatives)
+``feature``    greens: the convolved feature / feature map
+``window``     a red frame: where the kernel is now
+=============  ==========================================
+
+Every function draws on matplotlib axes and returns what it made, so that the notebooks, the
+animation and the widgets share one drawing code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import patches
+from matplotlib import pyplot as plt
+
+from .conv import _as_numbers
+
+__all__ = [
+    "COLORS",
+    "CMAPS",
+    "draw_grid",
+    "show_grids",
+    "highlight",
+    "draw_volume",
+    "show_volume",
+    "effects_table",
+    "show_images",
+    "flat_axes",
+]
+
+COLORS = {"image": "#1f77b4", "kernel": "#ff7f0e", "feature": "#2ca02c", "window": "#d62728"}
+CMAPS = {"image": "Blues", "kernel": "Oranges", "feature": "Greens", "signed": "PuOr_r", "photo": "gray"}
+
+
+def _format(value):
+    """Short text for a number in a cell: integers as integers, others with 2 decimals."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:.0f}"
+
+
+def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None, vmax=None,
+              mask=None, fontsize=None, offset=(0, 0)):
+    """Draw a 2-D array as a grid of coloured cells, each with its number written in it.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    values : array_like, shape (H, W)
+    role : {'image', 'kernel', 'feature'}
+        Picks the colour map (see ``CMAPS``); values below zero switch to a diverging map
+        centred on zero.
+    title : str, optional
+    annotate : bool
+        Write each cell's number (leave off for large grids).
+    vmin, vmax : float, optional
+        Colour limits; by default those of the values (0 to 1 at least).
+    mask : array_like of bool, shape (H, W), optional
+        Cells to leave blank (not yet computed): drawn white, without a number.
+    fontsize : float, optional
+        Size of the numbers; by default it shrinks as the grid grows.
+    offset : (int, int)
+        Row and column labels start at these numbers (e.g. -1 for a padded image).
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    grid = _as_numbers(values, "values").astype(float)
+    if grid.ndim != 2:
+        raise ValueError(f"draw_grid draws a 2-D array (H, W); got shape {grid.shape}")
+    lo = np.nanmin(grid) if vmin is None else vmin
+    hi = np.nanmax(grid) if vmax is None else vmax
+    cmap = CMAPS.get(role, role)
+    if lo < 0 and vmin is None:
+        bound = max(abs(lo), abs(hi))
+        lo, hi, cmap = -bound, bound, CMAPS["signed"]
+    elif vmin is None:
+        lo, hi = min(lo, 0.0), max(hi, 1.0)
+    shown = np.ma.masked_array(grid, mask=np.zeros_like(grid, bool) if mask is None else mask)
+    colormap = plt.get_cmap(cmap).copy()
+    colormap.set_bad("white")
+    # the darkest third of the colour map would hide black numbers: map values into [0, 0.7]
+    span = (hi - lo) or 1.0
+    artist = ax.imshow(shown, cmap=colormap, vmin=lo, vmax=lo + span / 0.7)
+    rows, cols = grid.shape
+    ax.set_xticks(np.arange(cols))
+    ax.set_yticks(np.arange(rows))
+    ax.set_xticklabels([str(c + offset[1]) for c in range(cols)], fontsize=8)
+    ax.set_yticklabels([str(r + offset[0]) for r in range(rows)], fontsize=8)
+    ax.tick_params(length=0)
+    ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="#888888", linewidth=0.8)
+    ax.tick_params(which="minor", length=0)
+    for spine in ax.spines.values():
+        spine.set_color("#888888")
+    if annotate:
+        size = fontsize or max(6, 16 - max(rows, cols))
+        for r in range(rows):
+            for c in range(cols):
+                if mask is not None and mask[r, c]:
+                    continue
+                ax.text(c, r, _format(grid[r, c]), ha="center", va="center", fontsize=size, color="black")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return artist
+
+
+def highlight(ax, top, left, height, width, *, color=None, linewidth=3, label=None):
+    """Frame the cells ``[top:top+height, left:left+width]`` of a grid drawn by ``draw_grid``."""
+    frame = patches.Rectangle(
+        (left - 0.5, top - 0.5), width, height, fill=False,
+        edgecolor=color or COLORS["window"], linewidth=linewidth, zorder=5, label=label,
+    )
+    ax.add_patch(frame)
+    return frame
+
+
+def show_grids(*panels, figsize=None, suptitle=None):
+    """Several annotated grids side by side: ``show_grids((image, "image"), (kernel, "kernel", "kernel"))``.
+
+    Each panel is ``(values, title)`` or ``(values, title, role)``; ``role`` as in ``draw_grid``.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    if not panels:
+        raise ValueError("show_grids needs at least one (values, title) panel")
+    widths = [np.shape(p[0])[1] for p in panels]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=figsize or (min(10, 1.2 + 0.62 * sum(widths) + 0.5 * len(panels)), 3.2),
+        gridspec_kw={"width_ratios": widths}, squeeze=False, layout="constrained",
+    )
+    for ax, panel in zip(axes[0], panels):
+        values, title = panel[0], panel[1]
+        role = panel[2] if len(panel) > 2 else "image"
+        draw_grid(ax, values, role=role, title=title)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=12)
+    return fig
+
+
+def show_images(*panels, figsize=None, suptitle=None, cols=None):
+    """Photos side by side, without axes: ``show_images((photo, "original"), (edges, "edges"))``.
+
+    Grayscale panels are drawn in gray, from their own minimum to maximum unless the panel
+    gives ``(values, title, (vmin, vmax))``.
+    """
+    cols = cols or len(panels)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize or (3.0 * cols, 3.2 * rows),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, panel in zip(axes.flat, panels):
+        values = np.asarray(panel[0])
+        limits = panel[2] if len(panel) > 2 else (None, None)
+        if values.ndim == 2:
+            ax.imshow(values, cmap="gray", vmin=limits[0], vmax=limits[1])
+        else:
+            ax.imshow(values)
+        ax.set_title(panel[1], fontsize=10)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=12)
+    return fig
+
+
+def flat_axes(fig):
+    """All axes of a figure in reading order (handy in tests and widgets)."""
+    return list(fig.axes)
+
+
+# --------------------------------------------------------------------------------------------
+# Volumes: a picture of (H, W, C) boxes, as in CS231n's notes
+# --------------------------------------------------------------------------------------------
+
+
+def _box(ax, x, y, width, height, depth, color, alpha=0.35, edge="black", zorder=1):
+    """An oblique drawing of a box: front face width x height, depth going up and right."""
+    dx, dy = 0.5 * depth, 0.35 * depth
+    front = [(x, y), (x + width, y), (x + width, y + height), (x, y + height)]
+    top = [(x, y + height), (x + width, y + height), (x + width + dx, y + height + dy), (x + dx, y + height + dy)]
+    side = [(x + width, y), (x + width + dx, y + dy), (x + width + dx, y + height + dy), (x + width, y + height)]
+    for face, shade in ((front, 1.0), (top, 0.8), (side, 0.65)):
+        ax.add_patch(patches.Polygon(face, closed=True, facecolor=color, alpha=alpha * shade + 0.1,
+                                     edgecolor=edge, linewidth=1, zorder=zorder))
+    return dx, dy
+
+
+def draw_volume(ax, input_shape, kernel_shape, n_filters, output_shape, *, scale=None):
+    """Input volume, one filter through its full depth, and the output volume of the layer.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    input_shape : (H, W, C)
+    kernel_shape : (kh, kw, C)
+    n_filters : int
+    output_shape : (H', W', K)
+    """
+    height, width, channels = input_shape
+    kh, kw, kc = kernel_shape
+    out_h, out_w, out_k = output_shape
+    unit = scale or 4.0 / max(height, width, out_h, out_w)
+    depth_unit = 0.6  # one channel or one map, drawn this deep
+    # the input volume
+    _box(ax, 0, 0, width * unit, height * unit, channels * depth_unit * 1.5, COLORS["image"])
+    ax.text(width * unit / 2, -0.35, f"input {height}×{width}×{channels}", ha="center", va="top", fontsize=10)
+    # one filter, through the full depth, near the top left corner of the input
+    fx, fy = 0.6, (height - kh) * unit - 0.6
+    _box(ax, fx, fy, kw * unit, kh * unit, kc * depth_unit * 1.5, COLORS["kernel"], alpha=0.7, zorder=3)
+    ax.annotate(f"filter {kh}×{kw}×{kc}\n(the full depth)", xy=(fx + kw * unit, fy + kh * unit),
+                xytext=(fx + kw * unit + 0.8, height * unit + 1.6), fontsize=9, ha="left",
+                arrowprops=dict(arrowstyle="->", color=COLORS["kernel"]))
+    # the output volume: one thin map per filter
+    ox = width * unit + channels * depth_unit * 0.75 + 2.2
+    maps = min(out_k, 12)
+    step = out_k * depth_unit * 1.0 / maps
+    for k in range(maps):
+        _box(ax, ox + k * 0.5 * step, k * 0.35 * step, out_w * unit, out_h * unit, step * 0.8,
+             COLORS["feature"], alpha=0.25, zorder=2 + k)
+    ax.text(ox + out_w * unit / 2, -0.35, f"output {out_h}×{out_w}×{out_k}\n({n_filters} activation maps)",
+            ha="center", va="top", fontsize=10)
+    ax.annotate("", xy=(ox - 0.2, height * unit / 2), xytext=(width * unit + channels * depth_unit * 0.75 + 0.3, height * unit / 2),
+                arrowprops=dict(arrowstyle="-|>", color="black", linewidth=1.5))
+    ax.text((width * unit + ox) / 2 + 0.3, height * unit / 2 + 0.25, "conv", ha="center", fontsize=10)
+    ax.set_xlim(-0.5, ox + out_w * unit + out_k * depth_unit * 0.5 + 0.8)
+    ax.set_ylim(-1.6, max(height, out_h) * unit + 2.6)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return ax
+
+
+def show_volume(input_shape, kernel_shape, n_filters, output_shape, *, title=None):
+    """A figure with :func:`draw_volume`."""
+    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    draw_volume(ax, input_shape, kernel_shape, n_filters, output_shape)
+    if title:
+        ax.set_title(title, fontsize=12)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# The filter-effects table
+# --------------------------------------------------------------------------------------------
+
+
+def effects_table(image, kernels, *, conv=None, title=None, clip=True):
+    """A table figure: one row per kernel, its name, its numbers, and the filtered image.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        A grayscale photo, values 0-255.
+    kernels : dict of name -> array (kh, kw)
+    conv : callable, optional
+        ``conv(image, kernel) -> (H, W)``; by default ``conv2d(..., padding='same')``.
+    clip : bool
+        Show results clipped to 0-255, as an image viewer would; edge detectors show their
+        absolute response instead.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from .conv import conv2d
+
+    photo = _as_numbers(image, "image").astype(float)
+    if photo.ndim != 2:
+        raise ValueError(f"effects_table takes a grayscale photo (H, W); got shape {photo.shape}")
+    conv = conv or (lambda im, k: conv2d(im, k, padding="same"))
+    n = len(kernels)
+    fig = plt.figure(figsize=(7.2, 2.25 * n + 0.5), layout="constrained")
+    grid = fig.add_gridspec(n + 1, 3, width_ratios=[1.3, 1.1, 1.6], height_ratios=[0.18] + [1] * n)
+    for col, head in enumerate(["operation", "kernel", "image result"]):
+        ax = fig.add_subplot(grid[0, col])
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, head, ha="center", va="center", fontsize=12, fontweight="bold")
+    for row, (name, k) in enumerate(kernels.items(), start=1):
+        name_ax = fig.add_subplot(grid[row, 0])
+        name_ax.set_axis_off()
+        name_ax.text(0.5, 0.5, name.replace(" (", "\n("), ha="center", va="center", fontsize=11, wrap=True)
+        k = np.asarray(k, dtype=float)
+        scale = 16 if np.allclose(k * 16, np.round(k * 16)) and not np.allclose(k, np.round(k)) else 1
+        if scale != 1 and np.allclose(k * 9, np.round(k * 9)):
+            scale = 9
+        kernel_ax = fig.add_subplot(grid[row, 1])
+        draw_grid(kernel_ax, k * scale, role="kernel", fontsize=10)
+        kernel_ax.set_xticks([])
+        kernel_ax.set_yticks([])
+        if scale != 1:
+            kernel_ax.set_title(f"× 1/{scale}", fontsize=10)
+        result = conv(photo, k)
+        image_ax = fig.add_subplot(grid[row, 2])
+        image_ax.set_axis_off()
+        if clip and k.sum() > 0.5:
+            image_ax.imshow(np.clip(result, 0, 255), cmap="gray", vmin=0, vmax=255)
+        else:  # edge detectors sum to zero: show how strongly they respond
+            image_ax.imshow(np.abs(result), cmap="gray", vmin=0, vmax=np.percentile(np.abs(result), 99.5))
+    if title:
+        fig.suptitle(title, fontsize=13)
+    return fig
