@@ -85,7 +85,7 @@ def slide_steps(image, kernel, *, stride=1, padding=0):
         top, left = row * rows, col * cols
         window = padded[top : top + kh, left : left + kw]
         products = window * kernel
-        steps.append(Step(index, row, col, top, left, window, kernel, products, products.sum()))
+        steps.append(Step(index, row, col, top, left, window, kernel, products, products.sum().item()))
     return steps
 
 
@@ -160,7 +160,8 @@ class SlideFigure:
         for i in range(kh):
             for j in range(kw):
                 image_ax.text(step.left + j + 0.42, step.top + i + 0.42, f"×{_format(self.kernel[i, j])}",
-                              ha="right", va="bottom", fontsize=7, color=COLORS["window"], zorder=6)
+                              ha="right", va="bottom", fontsize=8, fontweight="bold",
+                              color=COLORS["window"], zorder=6)
         title = "image" + (f" with padding {pad_r}" if pad_r == pad_c and pad_r else "")
         if pad_r != pad_c:
             title += f" with padding ({pad_r}, {pad_c})"
@@ -196,8 +197,8 @@ class SlideFigure:
 def _pad_patch(r, c):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#dddddd", edgecolor="none", alpha=0.6, zorder=1.5,
-                     hatch="//")
+    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#eeeeee", edgecolor="#bbbbbb", linewidth=0,
+                     zorder=1.5, hatch="//")
 
 
 def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6)):

@@ -635,20 +635,20 @@ def _plane_fft(x, k, plan, out):
 def _conv_layer(plan, out):
     """Images (N, H, W, C), filters (K, kh, kw, C) -> ``out`` (N, H', W', K), in place.
 
-    The output is filled in chunks of about ``_CHUNK_BYTES``. For each chunk, the shifted slices
-    of the (channels-first, padded) input are stacked into a patch matrix, one row per kernel
-    tap and channel, one column per output position, and multiplied by the filters in one
-    matmul written straight into the output. Memory beyond the output stays at a few chunks.
+    The output is filled in chunks of about ``_CHUNK_BYTES``. For each chunk the input under
+    the filter is stacked into a patch matrix, one row per output position, one column per
+    number under the filter (i, j, c), and multiplied by the filters in one matmul written
+    straight into the output. Channels last, the ``kw * C`` numbers under one row of the filter
+    lie side by side in memory, so a patch row is filled by ``kh`` copies of whole runs.
+    Memory beyond the output stays at a few chunks.
     """
     n_filters, kh, kw, channels = plan.w.shape
     (sr, sc), (dr, dc) = plan.stride, plan.dilation
-    (top, bottom), (left, right) = plan.pad
-    n_images, height, width, _ = plan.x.shape
+    n_images = plan.x.shape[0]
     out_h, out_w = plan.out_hw
-    # one copy of the input, channels first, so that every copy below moves whole rows
-    x = np.zeros((n_images, channels, height + top + bottom, width + left + right), dtype=plan.dtype)
-    x[:, :, top : top + height, left : left + width] = plan.x.transpose(0, 3, 1, 2)
+    x = np.pad(plan.x, ((0, 0), plan.pad[0], plan.pad[1], (0, 0)))  # a contiguous copy
     weights = plan.w.transpose(1, 2, 3, 0).reshape(kh * kw * channels, n_filters)  # rows: (i, j, c)
+    s_n, s_h, s_w, s_c = x.strides
 
     row_bytes = out_w * n_filters * plan.dtype.itemsize
     rows = max(1, _CHUNK_BYTES // row_bytes)
@@ -656,21 +656,24 @@ def _conv_layer(plan, out):
         images, rows = max(1, _CHUNK_BYTES // (row_bytes * out_h)), out_h
     else:
         images = 1
-    buffer = np.empty(kh * kw * channels * images * rows * out_w, dtype=plan.dtype)
+    buffer = np.empty(images * rows * out_w * kh * kw * channels, dtype=plan.dtype)
     for n0 in range(0, n_images, images):
         n1 = min(n_images, n0 + images)
         for r0 in range(0, out_h, rows):
             r1 = min(out_h, r0 + rows)
-            shape = (kh * kw, channels, n1 - n0, r1 - r0, out_w)
+            shape = (n1 - n0, r1 - r0, out_w, kh, kw * channels)
             patches = buffer[: np.prod(shape)].reshape(shape)  # contiguous, so reshaping is free
             for i in range(kh):
-                for j in range(kw):
-                    r_start, c_start = r0 * sr + i * dr, j * dc
-                    patches[i * kw + j] = x[
-                        n0:n1, :,
-                        r_start : r_start + (r1 - r0 - 1) * sr + 1 : sr,
-                        c_start : c_start + (out_w - 1) * sc + 1 : sc,
-                    ].transpose(1, 0, 2, 3)
-            matrix = patches.reshape(kh * kw * channels, -1)  # (taps, positions)
+                first = x[n0:n1, r0 * sr + i * dr :: sr][:, : r1 - r0]  # (n, rows, W, C)
+                if dc == 1:  # the filter row's kw*C numbers are one run in memory
+                    patches[:, :, :, i] = np.lib.stride_tricks.as_strided(
+                        first, shape=shape[:3] + (kw * channels,),
+                        strides=(s_n, first.strides[1], s_w * sc, s_c), writeable=False,
+                    )
+                else:
+                    for j in range(kw):
+                        patches[:, :, :, i, j * channels : (j + 1) * channels] = first[
+                            :, :, j * dc : j * dc + (out_w - 1) * sc + 1 : sc
+                        ]
             target = out[n0:n1, r0:r1].reshape(-1, n_filters)  # a view: these rows are contiguous
-            np.matmul(matrix.T, weights, out=target)
+            np.matmul(patches.reshape(-1, kh * kw * channels), weights, out=target)

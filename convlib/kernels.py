@@ -1,9 +1,9 @@
 """The named filters of the filter-effects table, each a 3x3 array of floats.
 
->>> sorted(KERNELS)[:3]
-['box blur', 'edge detection (Laplacian)', 'edge detection (all directions)']
->>> KERNELS["sharpen"].sum()
-np.float64(1.0)
+>>> list(KERNELS)[:3]
+['identity', 'edge detection (diagonal)', 'edge detection (Laplacian)']
+>>> float(KERNELS["sharpen"].sum())
+1.0
 """
 
 from __future__ import annotations

@@ -80,17 +80,18 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     lo = np.nanmin(grid) if vmin is None else vmin
     hi = np.nanmax(grid) if vmax is None else vmax
     cmap = CMAPS.get(role, role)
+    # The darkest part of a colour map would hide black numbers: stretch the limits so that
+    # the values use only its lighter part.
     if lo < 0 and vmin is None:
-        bound = max(abs(lo), abs(hi))
-        lo, hi, cmap = -bound, bound, CMAPS["signed"]
-    elif vmin is None:
-        lo, hi = min(lo, 0.0), max(hi, 1.0)
+        bound = max(abs(lo), abs(hi)) or 1.0
+        lo, hi, cmap = -bound / 0.6, bound / 0.6, CMAPS["signed"]
+    else:
+        if vmin is None:
+            lo, hi = min(lo, 0.0), max(hi, 1.0)
+        hi = lo + ((hi - lo) or 1.0) / 0.65
     shown = np.ma.masked_array(grid, mask=np.zeros_like(grid, bool) if mask is None else mask)
-    colormap = plt.get_cmap(cmap).copy()
-    colormap.set_bad("white")
-    # the darkest third of the colour map would hide black numbers: map values into [0, 0.7]
-    span = (hi - lo) or 1.0
-    artist = ax.imshow(shown, cmap=colormap, vmin=lo, vmax=lo + span / 0.7)
+    colormap = plt.get_cmap(cmap).with_extremes(bad="white")
+    artist = ax.imshow(shown, cmap=colormap, vmin=lo, vmax=hi)
     rows, cols = grid.shape
     ax.set_xticks(np.arange(cols))
     ax.set_yticks(np.arange(rows))
@@ -291,9 +292,8 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
         name_ax.set_axis_off()
         name_ax.text(0.5, 0.5, name.replace(" (", "\n("), ha="center", va="center", fontsize=11, wrap=True)
         k = np.asarray(k, dtype=float)
-        scale = 16 if np.allclose(k * 16, np.round(k * 16)) and not np.allclose(k, np.round(k)) else 1
-        if scale != 1 and np.allclose(k * 9, np.round(k * 9)):
-            scale = 9
+        # write 1/9 and 1/16 kernels as whole numbers times a fraction
+        scale = next((d for d in range(1, 33) if np.allclose(k * d, np.round(k * d))), 1)
         kernel_ax = fig.add_subplot(grid[row, 1])
         draw_grid(kernel_ax, k * scale, role="kernel", fontsize=10)
         kernel_ax.set_xticks([])

@@ -1,0 +1,219 @@
+"""Interactive pieces for the lessons: step through the slide, edit a kernel and see its effect.
+
+Each widget draws a PNG with the same drawing code as the static figures and shows it in an
+``ipywidgets.Image``, so it works in JupyterLab, Notebook, VS Code and Binder alike, and a test
+can check that moving a slider changes the picture without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from .animate import SlideFigure
+from .conv import conv2d
+from .data import binary_image, photo, x_kernel
+from .kernels import KERNELS
+
+__all__ = ["SlideExplorer", "KernelEditor"]
+
+
+def _png(figure, dpi=80):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class SlideExplorer(widgets.VBox):
+    """Step through the slide by hand: a slider over the kernel's positions, stride and padding.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), optional
+        By default the 5x5 binary image of the first lesson.
+    kernel : array_like, shape (kh, kw), optional
+        By default the 3x3 "x" kernel.
+    stride, padding : int
+        Starting values of their sliders.
+
+    Attributes
+    ----------
+    position, stride, padding : ipywidgets.IntSlider
+    picture : ipywidgets.Image
+        The current drawing, PNG bytes in ``picture.value``.
+    formula : ipywidgets.HTML
+        The dot product at the current position, written out.
+
+    Examples
+    --------
+    >>> explorer = SlideExplorer()
+    >>> explorer.position.max, explorer.slide.filled().tolist()[0]
+    (8, [4, None, None])
+    >>> explorer.position.value = 8
+    >>> explorer.slide.filled().tolist()[2]
+    [2, 3, 4]
+    """
+
+    def __init__(self, image=None, kernel=None, *, stride=1, padding=0):
+        self.image = binary_image() if image is None else np.asarray(image)
+        self.kernel = x_kernel() if kernel is None else np.asarray(kernel)
+        self.slide = SlideFigure(self.image, self.kernel, stride=stride, padding=padding)  # checks arguments
+        style = {"description_width": "70px"}
+        layout = widgets.Layout(width="360px")
+        self.position = widgets.IntSlider(0, 0, len(self.slide) - 1, description="position", style=style,
+                                          layout=layout, continuous_update=False)
+        self.stride = widgets.IntSlider(stride, 1, 3, description="stride", style=style, layout=layout,
+                                        continuous_update=False)
+        self.padding = widgets.IntSlider(padding, 0, 2, description="padding", style=style, layout=layout,
+                                         continuous_update=False)
+        self.picture = widgets.Image(format="png")
+        self.formula = widgets.HTML()
+        self.position.observe(self._redraw, names="value")
+        self.stride.observe(self._rebuild, names="value")
+        self.padding.observe(self._rebuild, names="value")
+        controls = widgets.HBox([self.position, widgets.VBox([self.stride, self.padding])])
+        super().__init__([controls, self.formula, self.picture])
+        self._redraw()
+
+    def _rebuild(self, _change=None):
+        """Stride or padding moved: a new set of positions, back to the first."""
+        self.slide = SlideFigure(self.image, self.kernel, stride=self.stride.value, padding=self.padding.value)
+        with self.position.hold_trait_notifications():
+            self.position.value = 0
+            self.position.max = len(self.slide) - 1
+        self._redraw()
+
+    def _redraw(self, _change=None):
+        self.slide.draw(self.position.value)
+        step = self.slide.steps[self.position.value]
+        self.formula.value = (
+            f"<code>feature[{step.row}, {step.col}] = {step.formula()}</code>"
+            f" &nbsp; ({len(self.slide)} positions, output {self.slide.feature.shape[0]}×"
+            f"{self.slide.feature.shape[1]})"
+        )
+        self.picture.value = _png(self.slide.figure)
+
+
+class KernelEditor(widgets.VBox):
+    """Type the nine numbers of a 3x3 kernel (or pick a named one) and see the filtered photo.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), optional
+        A grayscale photo, 0-255; by default the sample photo at 256x256.
+    kernel : str or array_like (3, 3), optional
+        The starting kernel, a name of ``KERNELS`` or nine numbers; by default "sharpen".
+
+    Attributes
+    ----------
+    cells : list of ipywidgets.FloatText
+        The nine numbers, row by row.
+    preset : ipywidgets.Dropdown
+    scale : ipywidgets.FloatText
+        The kernel is divided by this (9 for a box blur of ones, 16 for the Gaussian).
+    picture : ipywidgets.Image
+
+    Examples
+    --------
+    >>> editor = KernelEditor(np.eye(8) * 255, kernel="identity")
+    >>> editor.kernel().tolist()[1]
+    [0.0, 1.0, 0.0]
+    >>> editor.cells[4].value = 2.0
+    >>> float(editor.result().max())
+    510.0
+    """
+
+    def __init__(self, image=None, kernel="sharpen"):
+        self.image = (photo(size=256) if image is None else np.asarray(image)).astype(float)
+        if self.image.ndim != 2:
+            raise ValueError(f"the kernel editor takes a grayscale image (H, W); got shape {self.image.shape}")
+        names = list(KERNELS)
+        cell_layout = widgets.Layout(width="64px")
+        self.cells = [widgets.FloatText(0.0, layout=cell_layout, step=1) for _ in range(9)]
+        self.scale = widgets.FloatText(1.0, description="÷", layout=widgets.Layout(width="120px"),
+                                       style={"description_width": "20px"})
+        self.preset = widgets.Dropdown(options=names + ["(your own)"], description="kernel",
+                                       layout=widgets.Layout(width="320px"))
+        self.picture = widgets.Image(format="png")
+        self.status = widgets.HTML()
+        self.figure = Figure(figsize=(7.2, 3.6), layout="constrained")
+        self.axes = self.figure.subplots(1, 2)
+        self._loading, self._ready = False, False
+        self.set_kernel(kernel)
+        for cell in self.cells + [self.scale]:
+            cell.observe(self._edited, names="value")
+        self.preset.observe(self._picked, names="value")
+        grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 70px)"))
+        super().__init__([self.preset, widgets.HBox([grid, self.scale]), self.status, self.picture])
+        self._ready = True
+        self._redraw()
+
+    def set_kernel(self, kernel):
+        """Show a named kernel or nine numbers in the cells (as integers over a scale if possible)."""
+        if isinstance(kernel, str):
+            name = next((k for k in KERNELS if k.lower() == kernel.lower()), None)
+            if name is None:
+                raise KeyError(f"no kernel named {kernel!r}; the names are: {', '.join(KERNELS)}")
+            values = KERNELS[name]
+        else:
+            values = np.asarray(kernel, dtype=float)
+            if values.shape != (3, 3):
+                raise ValueError(f"the editor holds a 3x3 kernel; got shape {values.shape}")
+            name = next((n for n, k in KERNELS.items() if np.allclose(k, values)), "(your own)")
+        scale = next((d for d in range(1, 33) if np.allclose(values * d, np.round(values * d))), 1)
+        self._loading = True
+        try:
+            for cell, value in zip(self.cells, (values * scale).ravel()):
+                cell.value = float(np.round(value, 6))
+            self.scale.value = float(scale)
+            self.preset.value = name
+        finally:
+            self._loading = False
+        if self._ready:
+            self._redraw()
+
+    def kernel(self):
+        """The kernel as it stands: the nine numbers divided by the scale, shape (3, 3)."""
+        scale = self.scale.value or 1.0
+        return np.array([cell.value for cell in self.cells], dtype=float).reshape(3, 3) / scale
+
+    def result(self):
+        """The photo filtered by the kernel (same size, zero padding)."""
+        return conv2d(self.image, self.kernel(), padding="same")
+
+    def _picked(self, change):
+        if not self._loading and change["new"] != "(your own)":
+            self.set_kernel(change["new"])
+
+    def _edited(self, _change):
+        if self._loading:
+            return
+        matching = [n for n, k in KERNELS.items() if np.allclose(k, self.kernel())]
+        self._loading = True
+        self.preset.value = matching[0] if matching else "(your own)"
+        self._loading = False
+        self._redraw()
+
+    def _redraw(self):
+        kernel, result = self.kernel(), self.result()
+        original_ax, result_ax = self.axes
+        for ax in self.axes:
+            ax.clear()
+            ax.set_axis_off()
+        original_ax.imshow(self.image, cmap="gray", vmin=0, vmax=255)
+        original_ax.set_title("photo", fontsize=11)
+        if kernel.sum() > 0.5:  # keeps brightness: show as an image viewer would
+            result_ax.imshow(np.clip(result, 0, 255), cmap="gray", vmin=0, vmax=255)
+            result_ax.set_title("filtered (clipped to 0–255)", fontsize=11)
+        else:  # sums to about zero: an edge detector; show how strongly it responds
+            top = np.percentile(np.abs(result), 99.5) or 1.0
+            result_ax.imshow(np.abs(result), cmap="gray", vmin=0, vmax=top)
+            result_ax.set_title("|filtered|: the kernel's response", fontsize=11)
+        self.status.value = (
+            f"sum of the kernel: <b>{kernel.sum():.3g}</b> "
+            "(1 keeps the brightness, 0 keeps only changes)"
+        )
+        self.picture.value = _png(self.figure)
