@@ -42,10 +42,10 @@ exercises: setup
 	$(BIN)/python -m convlib.assign solutions exercises
 
 notebooks: setup
-	$(BIN)/python -m convlib.execute notebooks solutions
+	$(BIN)/python -m convlib.notebook notebooks solutions
 
 figures: setup
-	$(BIN)/python -m convlib.figures docs/img
+	$(BIN)/python docs/make_figures.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

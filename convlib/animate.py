@@ -128,6 +128,14 @@ class SlideFigure:
     def __len__(self):
         return len(self.steps)
 
+    def __repr__(self):
+        where = "not drawn yet" if self.current is None else f"step {self.current + 1} of {len(self)}"
+        return f"<SlideFigure: {len(self)} positions, {where}>"
+
+    def _repr_png_(self):
+        """Notebooks show a SlideFigure as its picture."""
+        return self.png(dpi=self.figure.dpi)
+
     def filled(self):
         """The feature map as drawn now: numbers up to the current step, None after it."""
         out = self.feature.astype(object)
@@ -201,7 +209,7 @@ def _pad_patch(r, c):
                      zorder=1.5, hatch="//")
 
 
-def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6)):
+def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6), dpi=100):
     """The slide as a matplotlib ``FuncAnimation``: one frame per output position.
 
     Returns
@@ -210,6 +218,7 @@ def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize
         Its ``slide`` attribute is the ``SlideFigure`` it draws with.
     """
     slide = SlideFigure(image, kernel, stride=stride, padding=padding, figsize=figsize)
+    slide.figure.set_dpi(dpi)
     animation = FuncAnimation(slide.figure, lambda i: slide.draw(i) and [], frames=len(slide),
                               interval=interval, repeat=True)
     animation.slide = slide
@@ -220,7 +229,7 @@ def play(image, kernel, *, stride=1, padding=0, interval=900):
     """An inline player for the notebook (play, pause, step, loop), as ``IPython.display.HTML``."""
     from IPython.display import HTML
 
-    animation = slide_animation(image, kernel, stride=stride, padding=padding, interval=interval)
+    animation = slide_animation(image, kernel, stride=stride, padding=padding, interval=interval, dpi=72)
     return HTML(animation.to_jshtml(default_mode="loop"))
 
 

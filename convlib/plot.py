@@ -38,6 +38,7 @@ __all__ = [
 
 COLORS = {"image": "#1f77b4", "kernel": "#ff7f0e", "feature": "#2ca02c", "window": "#d62728"}
 CMAPS = {"image": "Blues", "kernel": "Oranges", "feature": "Greens", "signed": "PuOr_r", "photo": "gray"}
+_FULL_RANGE = {"photo"}  # roles whose colour map is used whole (text colour adapts instead)
 
 
 def _format(value):
@@ -88,7 +89,8 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     else:
         if vmin is None:
             lo, hi = min(lo, 0.0), max(hi, 1.0)
-        hi = lo + ((hi - lo) or 1.0) / 0.65
+        if role not in _FULL_RANGE:
+            hi = lo + ((hi - lo) or 1.0) / 0.65
     shown = np.ma.masked_array(grid, mask=np.zeros_like(grid, bool) if mask is None else mask)
     colormap = plt.get_cmap(cmap).with_extremes(bad="white")
     artist = ax.imshow(shown, cmap=colormap, vmin=lo, vmax=hi)
@@ -110,7 +112,10 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
             for c in range(cols):
                 if mask is not None and mask[r, c]:
                     continue
-                ax.text(c, r, _format(grid[r, c]), ha="center", va="center", fontsize=size, color="black")
+                red, green, blue, _ = colormap(artist.norm(grid[r, c]))
+                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # white text on dark cells
+                ax.text(c, r, _format(grid[r, c]), ha="center", va="center", fontsize=size,
+                        color="white" if dark else "black")
     if title:
         ax.set_title(title, fontsize=11)
     return artist

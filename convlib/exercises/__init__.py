@@ -1,0 +1,45 @@
+"""The exercises' questions, one module per lesson.
+
+=====================  ==============================================  =========================
+module                 questions                                       notebook
+=====================  ==============================================  =========================
+``image_and_kernel``   ``window_sum``, ``feature_map``,                ``01_image_and_kernel``
+                       ``feature_map_shape``
+``slide``              ``output_length``, ``same_padding``,            ``02_the_slide``
+                       ``strided_feature_map``
+``depth``              ``depth_conv``, ``layer_output_shape``,         ``03_depth``
+                       ``layer_parameters``
+``filter_effects``     ``vertical_edge_kernel``, ``box_blur``,         ``04_filter_effects``
+                       ``to_convolution``
+``learning``           ``mse_loss``, ``loss_gradient``,                ``05_learning_a_filter``
+                       ``gradient_step``
+=====================  ==============================================  =========================
+
+In a notebook::
+
+    from convlib.exercises import image_and_kernel as ex
+    ex.q1.check(window_sum)   # feedback
+    ex.q1.hint()              # the next hint
+    ex.q1.solution()          # a worked answer
+"""
+
+from importlib import import_module
+
+from .question import CORRECT, NOT_ATTEMPTED, WRONG, Case, Mistake, Question
+
+MODULES = {
+    "01_image_and_kernel": "image_and_kernel",
+    "02_the_slide": "slide",
+    "03_depth": "depth",
+    "04_filter_effects": "filter_effects",
+    "05_learning_a_filter": "learning",
+}
+
+
+def questions(exercise):
+    """The questions of an exercise (``'01_image_and_kernel'``), in order: ``[q1, q2, ...]``."""
+    module = import_module(f"{__name__}.{MODULES[exercise]}")
+    return [getattr(module, f"q{i}") for i in range(1, 100) if hasattr(module, f"q{i}")]
+
+
+__all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED", "MODULES", "questions"]

@@ -1,0 +1,87 @@
+"""Exercise 3: filters through the full depth of the input, and a layer of them."""
+
+import numpy as np
+
+from ..data import small_photo
+from .question import Case, Mistake, Question
+
+_rng = np.random.default_rng(3003)
+
+
+def depth_conv(image, kernel, bias):
+    """One filter (kh, kw, C) on an image (H, W, C): sum over rows, columns *and* channels, plus bias."""
+    kh, kw, _ = kernel.shape
+    out_h, out_w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    out = np.zeros((out_h, out_w))
+    for row in range(out_h):
+        for col in range(out_w):
+            out[row, col] = np.sum(image[row : row + kh, col : col + kw, :] * kernel) + bias
+    return out
+
+
+def layer_output_shape(input_shape, n_filters, f, stride, padding):
+    """The output volume of a layer of n_filters filters f x f x C: (H', W', n_filters)."""
+    height, width, _ = input_shape
+    return ((height + 2 * padding - f) // stride + 1, (width + 2 * padding - f) // stride + 1, n_filters)
+
+
+def layer_parameters(f, channels, n_filters):
+    """Learnable numbers of a layer: each filter has f*f*channels weights and one bias."""
+    return (f * f * channels + 1) * n_filters
+
+
+_photo = (small_photo(8) / 255.0).round(2)
+
+q1 = Question(
+    "depth_conv",
+    reference=depth_conv,
+    cases=[Case((_photo, _rng.integers(-1, 2, (3, 3, 3)), 0.5), shown=True),
+           Case((_rng.integers(0, 4, (6, 5, 3)), _rng.integers(-2, 3, (3, 2, 3)), 1)),
+           Case((_rng.integers(0, 4, (5, 5, 2)), _rng.integers(-2, 3, (2, 2, 2)), -2)),
+           Case((_rng.integers(0, 4, (4, 6, 4)), _rng.integers(-2, 3, (3, 3, 4)), 0))],
+    mistakes=[
+        Mistake(lambda im, k, b: depth_conv(im, k, 0), "the bias is missing: add it once to every output."),
+        Mistake(lambda im, k, b: depth_conv(im, k, b * im.shape[2]),
+                "you added the bias once per channel; a filter has one bias, added once."),
+        Mistake(lambda im, k, b: depth_conv(im[:, :, :1], k[:, :, :1], b),
+                "only the first channel counts in your map: the filter goes through all channels."),
+        Mistake(lambda im, k, b: (depth_conv(im, k, 0) / im.shape[2]) + b,
+                "you averaged over the channels; the filter *sums* over them."),
+    ],
+    hints=[
+        "Same loops as in lesson 1; the window is now image[row : row + kh, col : col + kw, :], a small volume.",
+        "window * kernel multiplies all kh*kw*C numbers; np.sum adds them all, across channels too. Then + bias.",
+        "You can compare with convlib.conv2d(image, kernel, bias).",
+    ],
+)
+
+q2 = Question(
+    "layer_output_shape",
+    reference=layer_output_shape,
+    cases=[Case(((32, 32, 3), 6, 5, 1, 0), shown=True), Case(((32, 32, 3), 10, 5, 1, 2)),
+           Case(((227, 227, 3), 96, 11, 4, 0)), Case(((28, 20, 16), 8, 3, 2, 1)), Case(((9, 9, 1), 4, 3, 3, 0))],
+    mistakes=[
+        Mistake(lambda s, k, f, st, p: layer_output_shape(s, s[2], f, st, p),
+                "the depth of the output is the number of filters, not the input's channels."),
+        Mistake(lambda s, k, f, st, p: layer_output_shape(s, k, f, st, p)[:2],
+                "the output is a volume: (H', W', number of filters)."),
+        Mistake(lambda s, k, f, st, p: ((s[0] + 2 * p - f) // st, (s[1] + 2 * p - f) // st, k),
+                "each side is one short: the output length is (n + 2p - f) // stride + 1."),
+    ],
+    hints=[
+        "Each filter makes one activation map of H' x W'; the maps are stacked.",
+        "H' = (H + 2p - f) // stride + 1, likewise W'.",
+    ],
+)
+
+q3 = Question(
+    "layer_parameters",
+    reference=layer_parameters,
+    cases=[Case((5, 3, 6), shown=True), Case((3, 3, 64)), Case((11, 3, 96)), Case((1, 16, 8)), Case((3, 64, 128))],
+    mistakes=[
+        Mistake(lambda f, c, k: f * f * c * k, "each filter also has one bias."),
+        Mistake(lambda f, c, k: (f * f + 1) * k, "a filter goes through the full depth: f * f * channels weights."),
+        Mistake(lambda f, c, k: f * f * c + 1, "that is one filter; the layer has n_filters of them."),
+    ],
+    hints=["Count one filter first: f x f x channels weights, plus a bias.", "Then multiply by the number of filters."],
+)

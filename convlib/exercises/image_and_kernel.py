@@ -1,0 +1,92 @@
+"""Exercise 1: an image, a kernel, and the feature map they make."""
+
+import numpy as np
+
+from ..data import binary_image, x_kernel
+from .question import Case, Mistake, Question
+
+_rng = np.random.default_rng(1001)
+
+
+def _binary(shape):
+    return _rng.integers(0, 2, shape)
+
+
+def window_sum(image, kernel, row, col):
+    """The kernel laid on the image with its top-left corner at (row, col): the dot product."""
+    kh, kw = kernel.shape
+    window = image[row : row + kh, col : col + kw]
+    return np.sum(window * kernel)
+
+
+def feature_map(image, kernel):
+    """Slide the kernel over every position where it fits; the dot products fill the map."""
+    kh, kw = kernel.shape
+    out_h, out_w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    out = np.zeros((out_h, out_w))
+    for row in range(out_h):
+        for col in range(out_w):
+            out[row, col] = np.sum(image[row : row + kh, col : col + kw] * kernel)
+    return out
+
+
+def feature_map_shape(image_shape, kernel_shape):
+    """(rows, columns) of the feature map: the positions where the kernel fits."""
+    return (image_shape[0] - kernel_shape[0] + 1, image_shape[1] - kernel_shape[1] + 1)
+
+
+q1 = Question(
+    "window_sum",
+    reference=window_sum,
+    cases=[Case((binary_image(), x_kernel(), 0, 0), shown=True)]
+    + [Case((binary_image(), x_kernel(), r, c)) for r, c in [(1, 2), (2, 0), (2, 2)]]
+    + [Case((_binary((6, 7)), _rng.integers(-2, 3, (3, 2)), 3, 1)), Case((_binary((4, 4)), _rng.integers(1, 5, (2, 3)), 1, 0))],
+    mistakes=[
+        Mistake(lambda im, k, r, c: window_sum(im, k, c, r),
+                "you swapped row and column: row counts down the image, column across it."),
+        Mistake(lambda im, k, r, c: np.sum(im[r : r + k.shape[0], c : c + k.shape[1]]),
+                "you summed the window but did not multiply it by the kernel first."),
+    ],
+    hints=[
+        "Cut out the window: image[row : row + kh, col : col + kw], with kh, kw = kernel.shape.",
+        "Multiply the window and the kernel element by element (window * kernel), then add it all up with np.sum.",
+    ],
+)
+
+q2 = Question(
+    "feature_map",
+    reference=feature_map,
+    cases=[Case((binary_image(), x_kernel()), shown=True),
+           Case((_binary((6, 8)), _rng.integers(-3, 4, (3, 3)))),
+           Case((_binary((7, 5)), _rng.integers(-3, 4, (2, 3)))),
+           Case((_binary((4, 4)), _rng.integers(1, 4, (4, 4))))],
+    mistakes=[
+        Mistake(lambda im, k: feature_map(im, k[::-1, ::-1]),
+                "your map is what a *flipped* kernel gives: that is the textbook convolution. "
+                "A CNN layer lays the kernel on the image as it is."),
+        Mistake(lambda im, k: feature_map(im, k)[:-1, :-1],
+                "your map is one row and one column short: with H rows there are H - kh + 1 positions, "
+                "so loop with range(H - kh + 1)."),
+    ],
+    hints=[
+        "The map has image.shape[0] - kh + 1 rows and image.shape[1] - kw + 1 columns; start with np.zeros of that shape.",
+        "Two nested loops, over row and col; at each position the value is your window_sum.",
+        "Check your answer on the example: the first row of the map is [4, 3, 4].",
+    ],
+)
+
+q3 = Question(
+    "feature_map_shape",
+    reference=feature_map_shape,
+    cases=[Case(((5, 5), (3, 3)), shown=True), Case(((32, 28), (5, 3))), Case(((7, 9), (7, 1))), Case(((6, 11), (2, 4)))],
+    mistakes=[
+        Mistake(lambda i, k: (i[0] - k[0], i[1] - k[1]),
+                "you are one short: count the positions, first and last included (H - kh + 1)."),
+        Mistake(lambda i, k: (i[1] - k[1] + 1, i[0] - k[0] + 1), "rows and columns are swapped."),
+        Mistake(lambda i, k: tuple(i), "the map is smaller than the image: the kernel must fit inside it."),
+    ],
+    hints=[
+        "Along one axis, a kernel of length f can start at positions 0, 1, ..., n - f.",
+        "Return a tuple: (rows, columns).",
+    ],
+)

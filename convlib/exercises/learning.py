@@ -1,0 +1,79 @@
+"""Exercise 5: learn a filter by gradient descent."""
+
+import numpy as np
+
+from ..conv import conv2d
+from .question import Case, Mistake, Question
+
+_rng = np.random.default_rng(5005)
+
+
+def mse_loss(kernel, image, target):
+    """Mean squared error between the kernel's feature map and the target map."""
+    error = conv2d(image, kernel) - target
+    return np.mean(error**2)
+
+
+def loss_gradient(kernel, image, target):
+    """d(loss)/d(kernel): for each tap, 2/M times the sum of error * the pixels that tap saw."""
+    error = conv2d(image, kernel) - target
+    return 2 * conv2d(image, error) / error.size
+
+
+def gradient_step(kernel, image, target, learning_rate):
+    """One step of gradient descent: move the kernel against the gradient."""
+    return kernel - learning_rate * loss_gradient(kernel, image, target)
+
+
+def _problem(shape, k, seed):
+    rng = np.random.default_rng(seed)
+    image = rng.standard_normal(shape).round(2)
+    true = rng.standard_normal((k, k)).round(1)
+    start = rng.standard_normal((k, k)).round(1)
+    return start, image, conv2d(image, true)
+
+
+_shown = _problem((6, 6), 3, 50)
+_hidden = [_problem((9, 7), 3, 51), _problem((8, 8), 2, 52), _problem((10, 9), 4, 53)]
+
+q1 = Question(
+    "mse_loss",
+    reference=mse_loss,
+    cases=[Case(_shown, shown=True)] + [Case(p) for p in _hidden],
+    mistakes=[
+        Mistake(lambda k, im, t: np.sum((conv2d(im, k) - t) ** 2), "you summed the squared errors; take their mean."),
+        Mistake(lambda k, im, t: np.mean(np.abs(conv2d(im, k) - t)), "square the errors rather than take their size."),
+        Mistake(lambda k, im, t: np.mean(conv2d(im, k) - t) ** 2, "square each error before the mean, not the mean."),
+        Mistake(lambda k, im, t: np.sqrt(np.mean((conv2d(im, k) - t) ** 2)), "that is the root of the mean squared error."),
+    ],
+    hints=["error = conv2d(image, kernel) - target", "np.mean(error ** 2)"],
+)
+
+q2 = Question(
+    "loss_gradient",
+    reference=loss_gradient,
+    cases=[Case(_shown, shown=True)] + [Case(p) for p in _hidden],
+    mistakes=[
+        Mistake(lambda k, im, t: -loss_gradient(k, im, t), "the sign is flipped: the gradient points to where the loss grows."),
+        Mistake(lambda k, im, t: loss_gradient(k, im, t) / 2, "a factor 2 is missing: the derivative of e² is 2e."),
+        Mistake(lambda k, im, t: loss_gradient(k, im, t) * (conv2d(im, k).size),
+                "divide by the number of outputs M: the loss is a mean."),
+        Mistake(lambda k, im, t: loss_gradient(k, im, t)[::-1, ::-1], "your gradient is flipped: tap (i, j) saw image[r + i, c + j]."),
+    ],
+    hints=[
+        "The loss is mean(e²) with e = conv2d(image, kernel) - target; tap (i, j) of the kernel multiplies image[r + i, c + j] in output (r, c).",
+        "So d(loss)/d(kernel[i, j]) = 2/M · Σ over r, c of e[r, c] · image[r + i, c + j].",
+        "That sum over positions is itself a cross-correlation: conv2d(image, e) has the kernel's shape.",
+    ],
+)
+
+q3 = Question(
+    "gradient_step",
+    reference=gradient_step,
+    cases=[Case(_shown + (0.1,), shown=True)] + [Case(p + (lr,)) for p, lr in zip(_hidden, (0.05, 0.2, 0.01))],
+    mistakes=[
+        Mistake(lambda k, im, t, lr: k + lr * loss_gradient(k, im, t), "you stepped uphill: subtract the gradient."),
+        Mistake(lambda k, im, t, lr: k - loss_gradient(k, im, t), "the step is the gradient times the learning rate."),
+    ],
+    hints=["new kernel = kernel - learning_rate * gradient", "Use your loss_gradient (or the reference formula)."],
+)

@@ -1,0 +1,89 @@
+"""Exercise 2: the slide, with stride and zero padding."""
+
+import numpy as np
+
+from ..data import binary_image, x_kernel
+from .question import Case, Mistake, Question
+
+_rng = np.random.default_rng(2002)
+
+
+def output_length(n, f, stride, padding):
+    """How many positions a kernel of length f takes along an input of length n."""
+    return (n + 2 * padding - f) // stride + 1
+
+
+def same_padding(f):
+    """The zeros to add on each side so that, at stride 1, the output is as large as the input."""
+    return (f - 1) // 2
+
+
+def strided_feature_map(image, kernel, stride, padding):
+    """The feature map with zero padding on every side and the kernel moving `stride` at a time."""
+    kh, kw = kernel.shape
+    padded = np.zeros((image.shape[0] + 2 * padding, image.shape[1] + 2 * padding))
+    padded[padding : padding + image.shape[0], padding : padding + image.shape[1]] = image
+    out_h = (padded.shape[0] - kh) // stride + 1
+    out_w = (padded.shape[1] - kw) // stride + 1
+    out = np.zeros((out_h, out_w))
+    for row in range(out_h):
+        for col in range(out_w):
+            top, left = row * stride, col * stride
+            out[row, col] = np.sum(padded[top : top + kh, left : left + kw] * kernel)
+    return out
+
+
+q1 = Question(
+    "output_length",
+    reference=output_length,
+    cases=[Case((5, 3, 1, 0), shown=True), Case((7, 3, 2, 0), shown=True), Case((32, 5, 1, 2)),
+           Case((227, 11, 4, 0)), Case((8, 3, 2, 0)), Case((10, 4, 3, 1)), Case((6, 6, 5, 0)), Case((224, 7, 2, 3))],
+    mistakes=[
+        Mistake(lambda n, f, s, p: (n + 2 * p - f) // s, "you are one short: the first position counts too (+ 1)."),
+        Mistake(lambda n, f, s, p: (n + p - f) // s + 1, "padding adds zeros on *both* sides: n + 2p."),
+        Mistake(lambda n, f, s, p: -(-(n + 2 * p - f) // s) + 1,
+                "you rounded up; a kernel that would hang over the edge is not a position: round down (//)."),
+        Mistake(lambda n, f, s, p: n + 2 * p - f + 1, "the stride divides the free room: (n + 2p - f) // s."),
+        Mistake(lambda n, f, s, p: (n + 2 * p - f) / s + 1, "positions are whole numbers: use // rather than /."),
+    ],
+    hints=[
+        "Without padding or stride there are n - f + 1 positions.",
+        "Padding p makes the input n + 2p long; a stride s divides the free room n + 2p - f, rounded down.",
+    ],
+)
+
+q2 = Question(
+    "same_padding",
+    reference=same_padding,
+    cases=[Case((3,), shown=True)] + [Case((f,)) for f in (1, 5, 7, 9, 11)],
+    mistakes=[
+        Mistake(lambda f: f - 1, "f - 1 zeros is the total; they are split between the two sides."),
+        Mistake(lambda f: f, "that pads too much: the output would be larger than the input."),
+    ],
+    hints=[
+        "The output length at stride 1 is n + 2p - f + 1. For which p is that n?",
+        "n + 2p - f + 1 = n gives p = (f - 1) / 2, a whole number for odd f.",
+    ],
+)
+
+q3 = Question(
+    "strided_feature_map",
+    reference=strided_feature_map,
+    cases=[Case((binary_image(), x_kernel(), 2, 1), shown=True),
+           Case((binary_image(), x_kernel(), 1, 0)),
+           Case((_rng.integers(0, 2, (7, 9)), _rng.integers(-2, 3, (3, 3)), 2, 0)),
+           Case((_rng.integers(0, 2, (6, 6)), _rng.integers(-2, 3, (3, 2)), 3, 2)),
+           Case((_rng.integers(0, 5, (8, 5)), _rng.integers(-2, 3, (2, 2)), 1, 1))],
+    mistakes=[
+        Mistake(lambda im, k, s, p: strided_feature_map(im, k, 1, p),
+                "the kernel should move `stride` pixels at a time: top, left = row * stride, col * stride."),
+        Mistake(lambda im, k, s, p: strided_feature_map(im, k, s, 0),
+                "the padding is missing: put the image inside a larger array of zeros first."),
+        Mistake(lambda im, k, s, p: strided_feature_map(im, k[::-1, ::-1], s, p),
+                "your kernel is flipped: lay it on the image as it is."),
+    ],
+    hints=[
+        "First make the padded image: np.zeros of shape (H + 2p, W + 2p), then copy the image into its middle.",
+        "The output size along each axis is your output_length; the window of output (row, col) starts at (row * stride, col * stride).",
+    ],
+)
