@@ -286,7 +286,7 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
         raise ValueError(f"effects_table takes a grayscale photo (H, W); got shape {photo.shape}")
     conv = conv or (lambda im, k: conv2d(im, k, padding="same"))
     n = len(kernels)
-    fig = plt.figure(figsize=(7.2, 2.25 * n + 0.5), layout="constrained")
+    fig = plt.figure(figsize=(7.2, 2.25 * n + 0.5), dpi=72, layout="constrained")  # photos weigh: 72 dpi
     grid = fig.add_gridspec(n + 1, 3, width_ratios=[1.3, 1.1, 1.6], height_ratios=[0.18] + [1] * n)
     for col, head in enumerate(["operation", "kernel", "image result"]):
         ax = fig.add_subplot(grid[0, col])

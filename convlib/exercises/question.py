@@ -187,7 +187,8 @@ class Question:
             return WRONG, (
                 f"❌ Not yet, on {which} {case.describe()}: {difference} {self._hint_pointer()}"
             )
-        return CORRECT, f"✅ Correct: {self.name} passes all {len(self.cases)} checks."
+        checks = "the check" if len(self.cases) == 1 else f"all {len(self.cases)} checks"
+        return CORRECT, f"✅ Correct: {self.name} passes {checks}."
 
     def _not_attempted(self):
         return (

@@ -1,0 +1,107 @@
+"""Make the learners' exercise notebooks from the solution notebooks: ``make exercises``.
+
+    python -m convlib.assign solutions exercises          # write exercises/
+    python -m convlib.assign solutions exercises --check  # only say whether exercises/ is current
+
+``solutions/NN_topic.ipynb`` is the one source: every block between ``### BEGIN SOLUTION`` and
+``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the same
+indentation, outputs and execution counts are cleared, and the notebook keeps its metadata
+(``convlib.exercise``) so that a renamed submission is still matched to its solution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["BEGIN", "END", "strip_solutions", "make_exercise", "assign", "main"]
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+def strip_solutions(source, where="cell"):
+    """Replace every BEGIN/END SOLUTION block of ``source`` by a stub that raises.
+
+    Examples
+    --------
+    >>> print(strip_solutions("def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n    ### END SOLUTION"))
+    def f():
+        # YOUR CODE HERE
+        raise NotImplementedError()
+    """
+    out, inside, indent = [], False, ""
+    for number, line in enumerate(source.splitlines(), start=1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if inside:
+                raise ValueError(f"{where}, line {number}: {BEGIN} inside another solution block")
+            inside, indent = True, line[: len(line) - len(line.lstrip())]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
+        elif marker == END:
+            if not inside:
+                raise ValueError(f"{where}, line {number}: {END} without a {BEGIN} before it")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{where}: {BEGIN} is never closed by {END}")
+    return "\n".join(out)
+
+
+def make_exercise(solution, name="notebook"):
+    """The exercise notebook for a solution notebook (a new object; the solution is untouched)."""
+    nb = copy.deepcopy(solution)
+    nb.metadata.pop("widgets", None)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        cell.source = strip_solutions(cell.source, where=f"{name}, cell {index}")
+        cell.outputs = []
+        cell.execution_count = None
+    return nb
+
+
+def assign(source_dir, target_dir, check=False):
+    """Write (or, with ``check``, compare) ``target_dir/NN_topic.ipynb`` for every solution.
+
+    Returns the list of exercise files that are missing or differ (all of them written unless
+    ``check``).
+    """
+    source_dir, target_dir = Path(source_dir), Path(target_dir)
+    stale = []
+    for path in sorted(source_dir.glob("*.ipynb")):
+        exercise = make_exercise(nbformat.read(path, as_version=4), name=path.name)
+        target = target_dir / path.name
+        text = nbformat.writes(exercise) + "\n"
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            stale.append(target)
+            if not check:
+                target_dir.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+    return stale
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="solutions/ -> exercises/ (solution blocks stripped)")
+    parser.add_argument("solutions", nargs="?", default="solutions")
+    parser.add_argument("exercises", nargs="?", default="exercises")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is not current")
+    args = parser.parse_args(argv)
+    stale = assign(args.solutions, args.exercises, check=args.check)
+    for path in stale:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and stale:
+        print("run `make exercises` to regenerate them from the solutions")
+        return 1
+    if not stale:
+        print(f"{args.exercises}/ is up to date with {args.solutions}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
