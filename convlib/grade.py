@@ -208,7 +208,8 @@ def grade_one(path, solutions_dir=DEFAULT_SOLUTIONS, *, cell_timeout=60, work_di
             result.questions[name] = cells.get(number, False)
         if "Timeout of" in output:
             result.detail = "a cell ran out of time"
-        if "Kernel dead" in output or "DeadKernelError" in output or (checks and not any(n in cells for n in checks)):
+        died = ("Kernel dead", "DeadKernelError", "Failed to interrupt kernel")
+        if any(sign in output for sign in died) or (checks and not any(n in cells for n in checks)):
             result.status, result.detail = STATUS_KERNEL, "the kernel stopped while running the notebook"
         return result
     finally:

@@ -24,7 +24,8 @@ import numpy as np
 __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
-TIME_LIMIT = 10  # seconds one call of the learner's function may take
+# Seconds one call of the learner's function may take (an instructor may change it).
+TIME_LIMIT = float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10"))
 
 
 @dataclass
@@ -166,7 +167,7 @@ class Question:
                 return NOT_ATTEMPTED, self._not_attempted()
             except _TimeUp:
                 return WRONG, (
-                    f"❌ {self.name}{case.describe()} ran for more than {TIME_LIMIT} s and was stopped. "
+                    f"❌ {self.name}{case.describe()} ran for more than {TIME_LIMIT:g} s and was stopped. "
                     "Is there a loop that never ends?"
                 )
             except Exception as err:  # the learner's code failed: say how, kindly

@@ -1,0 +1,144 @@
+"""Exercise questions: correct answers pass, common mistakes get their own feedback, hard-coding fails."""
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from convlib import conv2d, output_size
+from convlib.exercises import CORRECT, MODULES, NOT_ATTEMPTED, WRONG, question, questions
+from convlib.exercises import depth, filter_effects, image_and_kernel, learning, slide
+
+ALL = [q for exercise in MODULES for q in questions(exercise)]
+IDS = [q.name for q in ALL]
+
+
+def not_implemented(*args):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("q", ALL, ids=IDS)
+def test_reference_passes_and_stub_is_not_attempted(q, capsys):
+    assert q.evaluate(q.reference)[0] == CORRECT
+    assert q.evaluate(not_implemented)[0] == NOT_ATTEMPTED
+    assert q.evaluate(None)[0] == NOT_ATTEMPTED
+    q.check(not_implemented)
+    assert "not attempted yet" in capsys.readouterr().out and q.last_outcome == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("q", ALL, ids=IDS)
+def test_every_mistake_gets_its_own_message(q):
+    for mistake in q.mistakes:
+        outcome, message = q.evaluate(mistake.fn)
+        assert outcome == WRONG
+        assert mistake.message in message, (mistake.message, message)
+
+
+@pytest.mark.parametrize("q", [q for q in ALL if any(c.shown for c in q.cases)], ids=lambda q: q.name)
+def test_hard_coded_answer_to_the_shown_example_fails(q):
+    shown = next(c for c in q.cases if c.shown)
+    answer = q.reference(*shown.args)
+    outcome, message = q.evaluate(lambda *args: answer)
+    assert outcome == WRONG and "an input you have not seen" in message
+
+
+@pytest.mark.parametrize("q", ALL, ids=IDS)
+def test_at_least_two_numbered_hints(q, capsys):
+    assert len(q.hints) >= 2
+    q._hints_given = 0
+    q.hint()
+    q.hint()
+    out = capsys.readouterr().out
+    assert f"Hint 1 of {len(q.hints)}" in out and f"Hint 2 of {len(q.hints)}" in out
+
+
+def test_at_least_three_questions_per_exercise():
+    for exercise in MODULES:
+        assert len(questions(exercise)) >= 3
+
+
+def test_solution_prints_code_and_can_be_hidden(capsys, monkeypatch):
+    image_and_kernel.q2.solution()
+    assert "def feature_map(image, kernel):" in capsys.readouterr().out
+    monkeypatch.setenv("CONVLIB_HIDE_SOLUTIONS", "1")
+    image_and_kernel.q2.solution()
+    assert "hidden" in capsys.readouterr().out
+
+
+def test_feedback_names_what_differs():
+    q = image_and_kernel.q2
+    outcome, message = q.evaluate(lambda image, kernel: np.zeros((2, 2)))
+    assert outcome == WRONG and "shape (2, 2)" in message and "shape (3, 3)" in message
+    outcome, message = q.evaluate(lambda image, kernel: 1 / 0)
+    assert "raised ZeroDivisionError" in message
+    outcome, message = q.evaluate(lambda image, kernel: None)
+    assert "returned None" in message and "return statement" in message
+    outcome, message = q.evaluate(42)
+    assert "should be a function" in message
+
+
+def test_a_function_that_never_ends_is_stopped(monkeypatch):
+    monkeypatch.setattr(question, "TIME_LIMIT", 0.3)
+
+    def forever(*args):
+        while True:
+            pass
+
+    outcome, message = slide.q1.evaluate(forever)
+    assert outcome == WRONG and "ran for more than 0.3 s" in message
+
+
+def test_learner_cannot_change_the_cases():
+    def vandal(image, kernel, row, col):
+        image[:] = 0
+        return image_and_kernel.window_sum(image, kernel, row, col)
+
+    assert image_and_kernel.q1.evaluate(vandal)[0] == WRONG
+    assert image_and_kernel.q1.evaluate(image_and_kernel.window_sum)[0] == CORRECT
+
+
+# --------------------------------------------------------------------- references are right
+
+
+def test_references_agree_with_independent_computations():
+    rng = np.random.default_rng(0)
+    image, kernel = rng.integers(0, 2, (7, 6)), rng.integers(-2, 3, (3, 2))
+    np.testing.assert_array_equal(image_and_kernel.feature_map(image, kernel), signal.correlate2d(image, kernel, "valid"))
+    assert image_and_kernel.feature_map_shape(image.shape, kernel.shape) == signal.correlate2d(image, kernel, "valid").shape
+    np.testing.assert_array_equal(slide.strided_feature_map(image, kernel, 2, 1), conv2d(image, kernel, stride=2, padding=1))
+    for n, f, s, p in [(5, 3, 1, 0), (227, 11, 4, 0), (8, 3, 2, 1)]:
+        assert slide.output_length(n, f, s, p) == output_size(n, f, stride=s, padding=p)
+    assert slide.output_length(9, 5, 1, slide.same_padding(5)) == 9
+    volume, filt = rng.random((6, 5, 3)), rng.random((3, 3, 3))
+    np.testing.assert_allclose(depth.depth_conv(volume, filt, 0.5), conv2d(volume, filt, 0.5))
+    assert depth.layer_parameters(5, 3, 6) == 456
+    assert depth.layer_output_shape((32, 32, 3), 6, 5, 1, 0) == conv2d(np.ones((32, 32, 3)), np.ones((6, 5, 5, 3))).shape
+
+
+def test_filter_references():
+    k = np.arange(9).reshape(3, 3)
+    impulse = np.zeros((5, 5))
+    impulse[2, 2] = 1
+    # a true convolution of an impulse reproduces the kernel
+    np.testing.assert_array_equal(conv2d(impulse, filter_effects.to_convolution(k), padding=1)[1:4, 1:4], k)
+    np.testing.assert_array_equal(signal.convolve2d(impulse, k, "same"), conv2d(impulse, filter_effects.to_convolution(k), padding=1))
+    assert filter_effects.box_blur(4).sum() == pytest.approx(1)
+    q = filter_effects.q1
+    assert q.evaluate(lambda: [[1, 0, -1]] * 3)[0] == CORRECT  # another right answer
+    assert "horizontal edges" in q.evaluate(lambda: [[1, 1, 1], [0, 0, 0], [-1, -1, -1]])[1]
+    assert "flat image" in q.evaluate(lambda: np.ones((3, 3)))[1]
+    assert "3x3" in q.evaluate(lambda: np.ones((2, 2)))[1]
+
+
+def test_gradient_reference_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    kernel, image = rng.standard_normal((3, 3)), rng.standard_normal((8, 7))
+    target = rng.standard_normal((6, 5))
+    numeric = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            step = np.zeros((3, 3))
+            step[i, j] = 1e-6
+            numeric[i, j] = (learning.mse_loss(kernel + step, image, target) - learning.mse_loss(kernel - step, image, target)) / 2e-6
+    np.testing.assert_allclose(learning.loss_gradient(kernel, image, target), numeric, rtol=1e-5, atol=1e-8)
+    new = learning.gradient_step(kernel, image, target, 0.01)
+    assert learning.mse_loss(new, image, target) < learning.mse_loss(kernel, image, target)
