@@ -7,6 +7,7 @@ slider widget all draw with the same ``SlideFigure``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from matplotlib.figure import Figure
 from .conv import conv2d, zero_pad
 from .plot import COLORS, _format, draw_grid, highlight
 
-__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "save_gif"]
+__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "offline_player", "save_gif"]
 
 
 @dataclass(frozen=True)
@@ -225,18 +226,35 @@ def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize
     return animation
 
 
+# matplotlib's player draws its buttons with an icon font from a CDN; offline they would be
+# blank. These characters need no download.
+_BUTTONS = {
+    "fa-minus": "−", "fa-fast-backward": "⇤", "fa-step-backward": "◁", "fa-play fa-flip-horizontal": "◀",
+    "fa-pause": "❚❚", "fa-play": "▶", "fa-step-forward": "▷", "fa-fast-forward": "⇥", "fa-plus": "+",
+}
+
+
+def offline_player(html):
+    """``to_jshtml`` output with no link to the web: the icon font replaced by plain characters."""
+    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*"\s*>', "", html)
+    return re.sub(r'<i class="fa ([^"]+)"></i>', lambda m: _BUTTONS.get(m.group(1), "·"), html)
+
+
 def play(image, kernel, *, stride=1, padding=0, interval=900):
-    """An inline player for the notebook (play, pause, step, loop), as ``IPython.display.HTML``."""
+    """An inline player for the notebook (play, pause, step, loop), as ``IPython.display.HTML``.
+
+    Works offline: nothing in it is fetched from the web.
+    """
     from IPython.display import HTML
 
     animation = slide_animation(image, kernel, stride=stride, padding=padding, interval=interval, dpi=72)
-    return HTML(animation.to_jshtml(default_mode="loop"))
+    return HTML(offline_player(animation.to_jshtml(default_mode="loop")))
 
 
-def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=64):
+def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=80):
     """Write the slide as an animated GIF; returns its path.
 
-    Frames are drawn at ``dpi`` dots per inch (64 keeps the seed example near 100 kB).
+    Frames are drawn at ``dpi`` dots per inch (80 keeps the 5x5 example near 120 kB).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,8 +48,8 @@ _PAD_NAMES = ("valid", "same")
 # The 2-D path works on strips of output rows this many bytes large, so that the rows it reads
 # and writes stay in the processor's cache between the kernel's taps.
 _STRIP_BYTES = 512 * 1024
-# The layer path fills the output in chunks of about this many bytes.
-_CHUNK_BYTES = 1024 * 1024
+# The layer path fills the output in chunks whose patch matrix is about this many bytes.
+_CHUNK_BYTES = 4 * 1024 * 1024
 # Above this many (taps x bytes per number) the 2-D path switches from shifted slices to the FFT.
 _FFT_TAP_BYTES = 300
 _FFT_MIN_PIXELS = 128 * 128
@@ -250,9 +250,9 @@ def _plan(image, kernel, bias, stride, padding, dilation):
     )
 
 
-def _finish(out, plan):
-    """(N, H', W', K) -> the shape the caller's arguments ask for."""
-    if plan.b is not None:
+def _finish(out, plan, bias_added=False):
+    """(N, H', W', K) -> the shape the caller's arguments ask for, with the bias added."""
+    if plan.b is not None and not bias_added:
         out += plan.b
     if not plan.layer:
         out = out[..., 0]
@@ -479,6 +479,7 @@ def conv2d(image, kernel, bias=None, *, stride=1, padding=0, dilation=1):
             _conv_plane(plan.x[n, :, :, 0], plan.w[0, :, :, 0], plan, out[n, :, :, 0])
     else:
         _conv_layer(plan, out)
+        return _finish(out, plan, bias_added=True)
     return _finish(out, plan)
 
 
@@ -579,6 +580,7 @@ def _plane_slices(x, k, plan, out):
     # Summing into a misaligned view (the interior of a padded output) is far slower than
     # into an aligned strip of its own, then copied over.
     in_place = out.flags.c_contiguous or out.ctypes.data % 64 == 0
+    last = (k.shape[0] - 1, k.shape[1] - 1)
     for r0 in range(0, out_h, rows):
         r1 = min(out_h, r0 + rows)
         strip = out[r0:r1] if in_place else scratch[1, : r1 - r0]
@@ -587,13 +589,13 @@ def _plane_slices(x, k, plan, out):
             for j in range(k.shape[1]):
                 top, left = r0 * sr + i * dr, j * dc
                 shifted = x[top : top + (r1 - r0 - 1) * sr + 1 : sr, left : left + (out_w - 1) * sc + 1 : sc]
+                # the last tap writes the finished sum to the output itself
+                target = out[r0:r1] if (i, j) == last else strip
                 if i == 0 and j == 0:
-                    np.multiply(shifted, k[i, j], out=strip)
+                    np.multiply(shifted, k[i, j], out=target)
                 else:
                     np.multiply(shifted, k[i, j], out=tmp)
-                    strip += tmp
-        if not in_place:
-            out[r0:r1] = strip
+                    np.add(strip, tmp, out=target)
 
 
 def _fast_length(n):
@@ -613,6 +615,17 @@ def _fast_length(n):
     return best
 
 
+def _small_spectrum(k, shape):
+    """``np.fft.rfft2(k, s=shape)`` for a small ``k``, as two small matrix products.
+
+    A kernel has few taps: evaluating its transform directly, ``E_rows @ k @ E_cols.T``, costs
+    a fraction of a full-size FFT of a mostly-zero array.
+    """
+    rows = np.exp(-2j * np.pi * np.outer(np.arange(shape[0]), np.arange(k.shape[0])) / shape[0])
+    cols = np.exp(-2j * np.pi * np.outer(np.arange(shape[1] // 2 + 1), np.arange(k.shape[1])) / shape[1])
+    return (rows @ k) @ cols.T
+
+
 def _plane_fft(x, k, plan, out):
     """``out`` through the FFT: for large kernels, cheaper than one pass per tap."""
     (sr, sc), (dr, dc) = plan.stride, plan.dilation
@@ -627,7 +640,7 @@ def _plane_fft(x, k, plan, out):
     # Correlating with k is convolving with k flipped; the circular wrap-around only touches
     # the first kh-1 rows and kw-1 columns, which are not part of the valid output.
     spectrum = np.fft.rfft2(x[:need_h, :need_w], s=shape)
-    spectrum *= np.fft.rfft2(k[::-1, ::-1], s=shape)
+    spectrum *= _small_spectrum(k[::-1, ::-1], shape).astype(spectrum.dtype, copy=False)
     full = np.fft.irfft2(spectrum, s=shape)
     out[...] = full[kh - 1 : need_h : sr, kw - 1 : need_w : sc]
 
@@ -635,45 +648,43 @@ def _plane_fft(x, k, plan, out):
 def _conv_layer(plan, out):
     """Images (N, H, W, C), filters (K, kh, kw, C) -> ``out`` (N, H', W', K), in place.
 
-    The output is filled in chunks of about ``_CHUNK_BYTES``. For each chunk the input under
-    the filter is stacked into a patch matrix, one row per output position, one column per
-    number under the filter (i, j, c), and multiplied by the filters in one matmul written
-    straight into the output. Channels last, the ``kw * C`` numbers under one row of the filter
-    lie side by side in memory, so a patch row is filled by ``kh`` copies of whole runs.
-    Memory beyond the output stays at a few chunks.
+    The output is filled in chunks. For each chunk the numbers under the filter are copied, in
+    one go, into a patch matrix (one row per output position, one column per number (i, j, c)
+    under the filter) and multiplied by the filters in one matmul written straight into the
+    output; the bias is added while the chunk is still in cache. Memory beyond the output stays
+    at about one chunk.
     """
     n_filters, kh, kw, channels = plan.w.shape
     (sr, sc), (dr, dc) = plan.stride, plan.dilation
     n_images = plan.x.shape[0]
     out_h, out_w = plan.out_hw
     x = np.pad(plan.x, ((0, 0), plan.pad[0], plan.pad[1], (0, 0)))  # a contiguous copy
-    weights = plan.w.transpose(1, 2, 3, 0).reshape(kh * kw * channels, n_filters)  # rows: (i, j, c)
     s_n, s_h, s_w, s_c = x.strides
+    # every window at once, as a view: (N, H', W', kh, kw, C), stride and dilation included
+    windows = np.lib.stride_tricks.as_strided(
+        x, shape=(n_images, out_h, out_w, kh, kw, channels),
+        strides=(s_n, s_h * sr, s_w * sc, s_h * dr, s_w * dc, s_c), writeable=False,
+    )
+    taps = kh * kw * channels
+    weights = plan.w.transpose(1, 2, 3, 0).reshape(taps, n_filters)  # rows: (i, j, c)
 
-    row_bytes = out_w * n_filters * plan.dtype.itemsize
+    # a chunk's patch matrix holds about _CHUNK_BYTES: big enough for an efficient matmul,
+    # small enough to stay in cache while it is filled and used
+    row_bytes = out_w * taps * plan.dtype.itemsize
     rows = max(1, _CHUNK_BYTES // row_bytes)
     if rows >= out_h:  # whole images fit in a chunk: take several at once
         images, rows = max(1, _CHUNK_BYTES // (row_bytes * out_h)), out_h
     else:
         images = 1
-    buffer = np.empty(images * rows * out_w * kh * kw * channels, dtype=plan.dtype)
+    buffer = np.empty(images * rows * out_w * taps, dtype=plan.dtype)
     for n0 in range(0, n_images, images):
         n1 = min(n_images, n0 + images)
         for r0 in range(0, out_h, rows):
             r1 = min(out_h, r0 + rows)
-            shape = (n1 - n0, r1 - r0, out_w, kh, kw * channels)
-            patches = buffer[: np.prod(shape)].reshape(shape)  # contiguous, so reshaping is free
-            for i in range(kh):
-                first = x[n0:n1, r0 * sr + i * dr :: sr][:, : r1 - r0]  # (n, rows, W, C)
-                if dc == 1:  # the filter row's kw*C numbers are one run in memory
-                    patches[:, :, :, i] = np.lib.stride_tricks.as_strided(
-                        first, shape=shape[:3] + (kw * channels,),
-                        strides=(s_n, first.strides[1], s_w * sc, s_c), writeable=False,
-                    )
-                else:
-                    for j in range(kw):
-                        patches[:, :, :, i, j * channels : (j + 1) * channels] = first[
-                            :, :, j * dc : j * dc + (out_w - 1) * sc + 1 : sc
-                        ]
+            chunk = windows[n0:n1, r0:r1]
+            patches = buffer[: chunk.size].reshape(chunk.shape)  # contiguous, so reshaping is free
+            np.copyto(patches, chunk)
             target = out[n0:n1, r0:r1].reshape(-1, n_filters)  # a view: these rows are contiguous
-            np.matmul(patches.reshape(-1, kh * kw * channels), weights, out=target)
+            np.matmul(patches.reshape(-1, taps), weights, out=target)
+            if plan.b is not None:
+                target += plan.b

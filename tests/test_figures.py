@@ -110,6 +110,13 @@ def test_animation_has_one_frame_per_position():
     assert html.count("data:image/png;base64") == 9
 
 
+def test_inline_player_needs_no_network():
+    html = animate.play(IMAGE, KERNEL).data
+    assert "http://" not in html and "https://" not in html
+    assert 'title="Play"' in html and "▶" in html and html.count("data:image/png;base64") == 9
+    assert 'class="fa' not in html
+
+
 def test_gif_is_small_and_has_nine_frames(tmp_path):
     path = animate.save_gif(tmp_path / "out" / "slide.gif", IMAGE, KERNEL)
     assert path.exists() and path.stat().st_size < 300_000

@@ -1,0 +1,234 @@
+"""The course as a learner meets it: JupyterLab in a real Chromium, driven by Playwright.
+
+Every lesson is opened, run top to bottom, and checked for error outputs and broken widgets;
+sliders, the kernel editor and the animation are moved and must change what is shown. On a
+failure a screenshot is kept in ``test-artifacts/browser/``.
+
+Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` package (the
+test extra); ``playwright install`` is not used. Without Chromium the browser tests are skipped
+with the reason shown — except in CI (``CI`` set), where they must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# JupyterLab settings for a quiet, predictable page: no news pop-up, every cell in the DOM,
+# no autosave (the lessons are copies, but still).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+}
+
+# A hung browser or server must fail the run, not stall it.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _scratch_home(base):
+    """A scratch HOME with the lab settings above; returns the environment to run in."""
+    home = base / "home"
+    settings = home / ".jupyter" / "lab" / "user-settings"
+    for relative, value in LAB_SETTINGS.items():
+        path = settings / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+    (base / "tmp").mkdir(exist_ok=True)
+    return dict(os.environ, HOME=str(home), TMPDIR=str(base / "tmp"), JUPYTERLAB_SETTINGS_DIR=str(settings),
+                JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
+
+
+def _wait_for_server(base_url, token, process, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the JupyterLab server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"JupyterLab did not answer within {seconds} s")
+
+
+def _stop(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _lab_flags(port, token):
+    return ["--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}"]
+
+
+# ------------------------------------------------------------------------------ make lab
+
+
+def test_make_lab_serves_the_first_lesson(tmp_path):
+    """`make lab` itself (set-up already done): the server starts and serves lesson 1."""
+    if shutil.which("make") is None:
+        pytest.fail("make is needed for `make lab`")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = _scratch_home(tmp_path)
+    stamp = Path(sys.prefix) / ".installed"
+    command = ["make", "-o", str(stamp), "lab", f"VENV={sys.prefix}", "LAB_FLAGS=" + " ".join(_lab_flags(port, token))]
+    log = (tmp_path / "lab.log").open("w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for_server(base, token, process)
+        with urllib.request.urlopen(f"{base}/api/contents/notebooks/01_image_and_kernel.ipynb?token={token}") as r:
+            lesson = json.load(r)
+        assert lesson["type"] == "notebook" and "Lesson 1" in lesson["content"]["cells"][0]["source"]
+        with urllib.request.urlopen(f"{base}/lab/tree/notebooks/01_image_and_kernel.ipynb?token={token}") as r:
+            assert r.status == 200 and b"JupyterLab" in r.read()
+        text = (tmp_path / "lab.log").read_text()
+        assert "lab/tree/notebooks/01_image_and_kernel.ipynb" in text  # opens on the first lesson
+    finally:
+        _stop(process)
+
+
+# ------------------------------------------------------------------------------ the browser
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab over a copy of the lessons, started as `make lab` starts it."""
+    if not Path(CHROMIUM).exists():
+        reason = "browser test skipped: Chromium is not installed (Debian/Ubuntu: apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test, but " + reason)
+        pytest.skip(reason)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -e '.[test]'")
+
+    base_dir = tmp_path_factory.mktemp("lab")
+    course = base_dir / "course"
+    shutil.copytree(ROOT / "notebooks", course / "notebooks", ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
+    env = _scratch_home(base_dir)
+    port, token = _free_port(), secrets.token_hex(16)
+    root_flag = ["--allow-root"] if os.geteuid() == 0 else []
+    command = [sys.executable, "-m", "jupyter", "lab", *root_flag, *_lab_flags(port, token),
+               "--expose-app-in-browser", f"--ServerApp.root_dir={course}"]
+    log = (base_dir / "server.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for_server(base, token, server)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield {"base": base, "token": token, "browser": browser}
+            browser.close()
+    finally:
+        _stop(server)
+
+
+IDLE = "() => /\\| Idle/.test((document.querySelector('#jp-main-statusbar') || {}).innerText || '')"
+ALL_RUN = """() => {
+  const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+    .map(e => e.innerText);
+  return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
+}"""
+
+
+def _src_changes(page, locator, action, timeout=30000):
+    """Do ``action`` and wait until the image ``locator`` shows another picture."""
+    before = locator.get_attribute("src")
+    action()
+    handle = locator.element_handle()
+    page.wait_for_function("([img, old]) => img.getAttribute('src') !== old", arg=[handle, before], timeout=timeout)
+
+
+def _exercise_widgets(page, lesson):
+    """Move what can be moved in a lesson; each move must change the picture."""
+    if lesson.startswith("02_"):
+        # the animation: press play, the frame advances
+        frame = page.locator("img[id^='_anim_img']").first
+        _src_changes(page, frame, lambda: page.locator("button[title='Play']").first.click(), timeout=15000)
+        page.locator("button[title='Pause']").first.click()
+        # the slider over the positions: End jumps to the last position
+        explorer = page.locator(".widget-vbox").filter(has=page.locator("img.widget-image")).first
+        picture = explorer.locator("img.widget-image").first
+        handle = explorer.locator(".widget-slider").filter(has_text="position").locator(".noUi-handle").first
+
+        def to_end():
+            handle.focus()
+            page.keyboard.press("End")
+
+        _src_changes(page, picture, to_end)
+        assert "feature[2, 2]" in explorer.inner_text()
+        # stride and padding rebuild the positions
+        stride = explorer.locator(".widget-slider").filter(has_text="stride").locator(".noUi-handle").first
+
+        def stride_end():
+            stride.focus()
+            page.keyboard.press("End")
+
+        _src_changes(page, picture, stride_end)
+    if lesson.startswith("04_"):
+        editor = page.locator(".widget-vbox").filter(has=page.locator("select")).first
+        picture = editor.locator("img.widget-image").first
+        _src_changes(page, picture, lambda: editor.locator("select").first.select_option("box blur"))
+        cell = editor.locator("input[type='number']").first
+
+        def type_number():
+            cell.fill("7")
+            cell.press("Enter")
+
+        _src_changes(page, picture, type_number)
+        assert "(your own)" in editor.locator("select").first.input_value()
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_runs_in_jupyterlab(lab, lesson):
+    page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab['base']}/lab/tree/notebooks/{lesson}?token={lab['token']}")
+        page.wait_for_function(IDLE, timeout=60000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(ALL_RUN, timeout=120000)
+        page.wait_for_function(IDLE, timeout=60000)
+        errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
+        assert errors.count() == 0, f"error output in {lesson}: {errors.first.inner_text()[:500]}"
+        assert page.get_by_text("Error displaying widget").count() == 0, f"a widget failed to display in {lesson}"
+        assert page.locator(".jp-OutputArea-output img").count() > 0, f"no figure shown in {lesson}"
+        _exercise_widgets(page, lesson)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / f"{Path(lesson).stem}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        print(f"screenshot of the failing page: {shot}")
+        raise
+    finally:
+        page.close()
