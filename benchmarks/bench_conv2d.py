@@ -29,6 +29,8 @@ def _optional(name):
         return None
 
 
+TABLE = []  # (case, contender, ms, ratio, reference, peak/output) for --markdown
+
 ndimage = _optional("scipy.ndimage")
 signal = _optional("scipy.signal")
 cv2 = _optional("cv2")
@@ -86,6 +88,8 @@ def run_case(title, contenders, rounds, reference, peak=False, scale=None):
             row += f" {peaks[name] / 2**20:9.1f} {peaks[name] / out_bytes:11.2f}"
         print(row)
         rows.append((name, med, med / base, peaks.get(name)))
+        out_ratio = peaks[name] / out_bytes if peak else None
+        TABLE.append((title, name, med * 1e3, med / base, reference, out_ratio))
     return rows
 
 
@@ -152,6 +156,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: a smoke run")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--markdown", action="store_true", help="also print the results as a Markdown table")
     args = parser.parse_args(argv)
     rounds = 1 if args.quick else args.rounds
     missing = [n for n, m in (("scipy", ndimage), ("opencv-python-headless", cv2), ("torch", torch)) if m is None]
@@ -159,6 +164,12 @@ def main(argv=None):
     bench_2d(256 if args.quick else 2048, rounds, loop_size=32 if args.quick else 64)
     bench_layer(8 if args.quick else 64, 32, 16, 5, 2, rounds)
     bench_layer(2 if args.quick else 16, 64 if args.quick else 224, 64, 3, 1, max(1, rounds // 2))
+    if args.markdown:
+        print("\n| case | contender | median ms | × reference | peak / output |")
+        print("|---|---|---:|---:|---:|")
+        for case, name, ms, ratio, reference, peak in TABLE:
+            peak_text = f"{peak:.2f}" if peak is not None else ""
+            print(f"| {case} | {name} | {ms:.1f} | {ratio:.2f} × {reference} | {peak_text} |")
 
 
 if __name__ == "__main__":
