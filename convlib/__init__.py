@@ -12,6 +12,7 @@ module             what it holds
 ``exercises``      the questions of each lesson: check(), hint(), solution()
 ``assign``         solutions/ -> exercises/
 ``grade``          grading submissions with nbval
+``notebook``       executing notebooks, finding their answer and check cells
 =================  ==========================================================
 """
 

@@ -66,3 +66,19 @@ def test_strip_keeps_indentation_and_surrounding_code():
 def test_unbalanced_markers_are_reported(source, phrase):
     with pytest.raises(ValueError, match=phrase):
         strip_solutions(source, where="solutions/99_x.ipynb, cell 3")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "exercises").glob("*.ipynb")), ids=lambda p: p.name)
+def test_untouched_exercise_runs_top_to_bottom_and_says_not_attempted(path, tmp_path):
+    """A learner's Run All on a fresh exercise: no error, every check asks for an attempt."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        if cell_role(cell)[0] == "check":
+            text = "".join(o.get("text", "") for o in cell.outputs)
+            assert "not attempted yet" in text and "YOUR CODE HERE" in text
