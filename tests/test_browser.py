@@ -155,6 +155,13 @@ def lab(tmp_path_factory):
 
 
 IDLE = "() => /\\| Idle/.test((document.querySelector('#jp-main-statusbar') || {}).innerText || '')"
+KERNEL_READY = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+# Started, not awaited: the command's promise may outlive the run; the prompts tell when it is done.
+RUN_ALL = "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
 ALL_RUN = """() => {
   const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
     .map(e => e.innerText);
@@ -213,10 +220,12 @@ def _exercise_widgets(page, lesson):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_in_jupyterlab(lab, lesson):
     page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60000)  # every wait below ends; pytest-timeout is the last resort
     try:
         page.goto(f"{lab['base']}/lab/tree/notebooks/{lesson}?token={lab['token']}")
         page.wait_for_function(IDLE, timeout=60000)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(KERNEL_READY, timeout=60000)
+        page.evaluate(RUN_ALL)
         page.wait_for_function(ALL_RUN, timeout=120000)
         page.wait_for_function(IDLE, timeout=60000)
         errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
