@@ -43,8 +43,6 @@ __all__ = [
     "zero_pad",
 ]
 
-_PAD_NAMES = ("valid", "same")
-
 # The 2-D path works on strips of output rows this many bytes large, so that the rows it reads
 # and writes stay in the processor's cache between the kernel's taps.
 _STRIP_BYTES = 512 * 1024
@@ -184,12 +182,11 @@ def _plan(image, kernel, bias, stride, padding, dilation):
         raise ValueError(f"kernel is empty (shape {_shape_text(w.shape)}); it needs at least one number")
 
     batched = x.ndim == 4
-    x4 = {2: lambda: x[np.newaxis, :, :, np.newaxis], 3: lambda: x[np.newaxis], 4: lambda: x}[x.ndim]()
-    channels = x4.shape[3]
     layer = w.ndim == 4
-    w4 = w.reshape(1, w.shape[0], w.shape[1], 1) if w.ndim == 2 else w
-    w4 = w4[np.newaxis] if w4.ndim == 3 else w4
-    depth = w4.shape[3]
+    # everything as a batch of images (N, H, W, C) and a layer of filters (K, kh, kw, C)
+    x4 = x[np.newaxis, :, :, np.newaxis] if x.ndim == 2 else (x[np.newaxis] if x.ndim == 3 else x)
+    w4 = w[np.newaxis, :, :, np.newaxis] if w.ndim == 2 else (w[np.newaxis] if w.ndim == 3 else w)
+    channels, depth = x4.shape[3], w4.shape[3]
 
     if depth != channels:
         image_kind = "a grayscale (H, W) image" if x.ndim == 2 else f"shape {_shape_text(x.shape)}"
