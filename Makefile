@@ -6,11 +6,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 FIRST_LESSON := notebooks/01_image_and_kernel.ipynb
 LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test bench exercises figures notebooks clean help
+.PHONY: setup setup-test lab test bench exercises figures notebooks clean help
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
@@ -20,18 +21,26 @@ help:
 	@echo "make notebooks  re-execute lessons and solutions in place (refresh stored outputs)"
 	@echo "make figures    regenerate the README's pictures in docs/img/"
 
+# the course itself (what a learner needs)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
+# and what the tests need on top
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
 setup: $(STAMP)
+
+setup-test: $(TEST_STAMP)
 
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_FLAGS)
 
-test: setup
+test: setup-test
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -44,5 +44,6 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_makefile_test_target_installs_then_runs_pytest():
     makefile = (ROOT / "Makefile").read_text()
     target = re.search(r"^test: (.*)\n((?:\t.*\n)+)", makefile, re.M)
-    assert target and "setup" in target.group(1)
+    assert target and "setup-test" in target.group(1)
+    assert re.search(r"^\$\(TEST_STAMP\): \$\(STAMP\)\n\t.*pip install .*'\.\[test\]'", makefile, re.M)
     assert "pytest" in target.group(2)
