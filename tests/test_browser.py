@@ -1,8 +1,9 @@
 """The course as a learner meets it: JupyterLab in a real Chromium, driven by Playwright.
 
 Every lesson is opened, run top to bottom, and checked for error outputs and broken widgets;
-sliders, the kernel editor and the animation are moved and must change what is shown. On a
-failure a screenshot is kept in ``test-artifacts/browser/``.
+sliders, the kernel editor and the animation are moved and must change what is shown; an exercise
+is answered and its check must praise the answer. On a failure a screenshot is kept in
+``test-artifacts/browser/``.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` package (the
 test extra); ``playwright install`` is not used. Without Chromium the browser tests are skipped
@@ -133,7 +134,8 @@ def lab(tmp_path_factory):
 
     base_dir = tmp_path_factory.mktemp("lab")
     course = base_dir / "course"
-    shutil.copytree(ROOT / "notebooks", course / "notebooks", ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
+    for folder in ("notebooks", "exercises"):
+        shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
     env = _scratch_home(base_dir)
     port, token = _free_port(), secrets.token_hex(16)
     root_flag = ["--allow-root"] if os.geteuid() == 0 else []
@@ -217,27 +219,67 @@ def _exercise_widgets(page, lesson):
         assert "(your own)" in editor.locator("select").first.input_value()
 
 
+def _open_and_run_all(page, lab, path, before_run=None):
+    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
+    page.wait_for_function(IDLE, timeout=60000)
+    page.wait_for_function(KERNEL_READY, timeout=60000)
+    if before_run:
+        before_run()
+    page.evaluate(RUN_ALL)
+    page.wait_for_function(ALL_RUN, timeout=120000)
+    page.wait_for_function(IDLE, timeout=60000)
+
+
+def _screenshot_on_failure(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=False)
+    print(f"screenshot of the failing page: {shot}")
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_in_jupyterlab(lab, lesson):
     page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60000)  # every wait below ends; pytest-timeout is the last resort
     try:
-        page.goto(f"{lab['base']}/lab/tree/notebooks/{lesson}?token={lab['token']}")
-        page.wait_for_function(IDLE, timeout=60000)
-        page.wait_for_function(KERNEL_READY, timeout=60000)
-        page.evaluate(RUN_ALL)
-        page.wait_for_function(ALL_RUN, timeout=120000)
-        page.wait_for_function(IDLE, timeout=60000)
+        _open_and_run_all(page, lab, f"notebooks/{lesson}")
         errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
         assert errors.count() == 0, f"error output in {lesson}: {errors.first.inner_text()[:500]}"
         assert page.get_by_text("Error displaying widget").count() == 0, f"a widget failed to display in {lesson}"
         assert page.locator(".jp-OutputArea-output img").count() > 0, f"no figure shown in {lesson}"
         _exercise_widgets(page, lesson)
     except Exception:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / f"{Path(lesson).stem}.png"
-        page.screenshot(path=str(shot), full_page=False)
-        print(f"screenshot of the failing page: {shot}")
+        _screenshot_on_failure(page, Path(lesson).stem)
+        raise
+    finally:
+        page.close()
+
+
+SET_FIRST_ANSWER = """(source) => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  const cell = notebook.widgets.find(c => (c.model.getMetadata('convlib') || {}).answer === 'window_sum');
+  cell.model.sharedModel.setSource(source);
+}"""
+
+
+def test_exercise_gives_feedback_in_jupyterlab(lab):
+    """A learner answers question 1 of exercise 1 and runs all: praise there, 'not attempted' after."""
+    page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60000)
+    answer = (
+        "def window_sum(image, kernel, row, col):\n"
+        "    kh, kw = kernel.shape\n"
+        "    return np.sum(image[row:row + kh, col:col + kw] * kernel)"
+    )
+    try:
+        _open_and_run_all(page, lab, "exercises/01_image_and_kernel.ipynb",
+                          before_run=lambda: page.evaluate(SET_FIRST_ANSWER, answer))
+        outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+        assert any("✅ Correct: window_sum passes all" in text for text in outputs), outputs
+        assert any("feature_map is not attempted yet" in text for text in outputs), outputs
+        assert page.locator("[data-mime-type='application/vnd.jupyter.error']").count() == 0
+    except Exception:
+        _screenshot_on_failure(page, "exercise_01")
         raise
     finally:
         page.close()
