@@ -125,6 +125,11 @@ class SlideFigure:
         self.axes = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": widths})
         self.current = None
         self.vmax = max(1.0, float(np.abs(self.image).max()))
+        # cells of the (padded) image that no position of the kernel reaches: an uneven stride
+        self.uncovered = np.ones(self.image.shape, bool)
+        kh, kw = self.kernel.shape
+        for step in self.steps:
+            self.uncovered[step.top : step.top + kh, step.left : step.left + kw] = False
 
     def __len__(self):
         return len(self.steps)
@@ -165,6 +170,10 @@ class SlideFigure:
                 for c in range(w):
                     if r < pad_r or r >= h - pad_r or c < pad_c or c >= w - pad_c:
                         image_ax.add_patch(_pad_patch(r, c))
+        for r, c in zip(*np.nonzero(self.uncovered)):
+            image_ax.add_patch(_never_patch(r, c))
+        if self.uncovered.any():
+            image_ax.set_xlabel("red hatching: never under the kernel", fontsize=9, color=COLORS["window"])
         highlight(image_ax, step.top, step.left, kh, kw)
         for i in range(kh):
             for j in range(kw):
@@ -208,6 +217,13 @@ def _pad_patch(r, c):
 
     return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#eeeeee", edgecolor="#bbbbbb", linewidth=0,
                      zorder=1.5, hatch="//")
+
+
+def _never_patch(r, c):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="none", edgecolor=COLORS["window"], linewidth=0,
+                     alpha=0.5, zorder=1.6, hatch="xx")
 
 
 def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6), dpi=100):

@@ -47,9 +47,11 @@ def execute(path, timeout=120):
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
+    for cell in nb.cells:  # no timestamps: a notebook changes only when its outputs do
+        cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return nb
 

@@ -102,6 +102,16 @@ def test_slide_figure_fills_the_feature_map_step_by_step():
         slide.draw(1.0)
 
 
+def test_uneven_stride_marks_the_cells_never_covered():
+    wide = np.ones((6, 6))
+    slide = animate.SlideFigure(wide, KERNEL, stride=2)
+    assert slide.uncovered[:, 5].all() and slide.uncovered[5, :].all()
+    assert slide.uncovered.sum() == 11
+    slide.draw(0)
+    assert "never under the kernel" in slide.axes[0].get_xlabel()
+    assert not animate.SlideFigure(IMAGE, KERNEL, stride=2).uncovered.any()  # 5 = 2·2 + 1 fits
+
+
 def test_animation_has_one_frame_per_position():
     animation = animate.slide_animation(IMAGE, KERNEL)
     frames = list(animation.new_frame_seq())
