@@ -7,6 +7,8 @@ slider widget all draw with the same ``SlideFigure``.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,10 +252,22 @@ _BUTTONS = {
 }
 
 
+_players = itertools.count()
+
+
 def offline_player(html):
-    """``to_jshtml`` output with no link to the web: the icon font replaced by plain characters."""
+    """``to_jshtml`` output with no link to the web: the icon font replaced by plain characters.
+
+    matplotlib names the player's elements with a random id; it is replaced by one derived from
+    the frames and a counter, so that re-running a notebook does not change its stored output.
+    """
     html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*"\s*>', "", html)
-    return re.sub(r'<i class="fa ([^"]+)"></i>', lambda m: _BUTTONS.get(m.group(1), "·"), html)
+    html = re.sub(r'<i class="fa ([^"]+)"></i>', lambda m: _BUTTONS.get(m.group(1), "·"), html)
+    ids = set(re.findall(r"_anim_img([0-9a-f]{32})", html))
+    for old in ids:
+        stable = hashlib.sha1(f"{next(_players)}:{html.replace(old, '')}".encode()).hexdigest()[:32]
+        html = html.replace(old, stable)
+    return html
 
 
 def play(image, kernel, *, stride=1, padding=0, interval=900):
