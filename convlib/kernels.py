@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KERNELS", "kernel", "describe", "DESCRIPTIONS"]
+__all__ = ["KERNELS", "kernel", "describe", "DESCRIPTIONS", "canonical_name", "name_of", "divisor"]
 
 KERNELS = {
     "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
@@ -57,10 +57,43 @@ def kernel(name):
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    for key, value in KERNELS.items():
+    return KERNELS[canonical_name(name)].copy()
+
+
+def canonical_name(name):
+    """The key of ``KERNELS`` that ``name`` means, case aside; KeyError listing the names if none.
+
+    >>> canonical_name("gaussian BLUR")
+    'Gaussian blur'
+    """
+    for key in KERNELS:
         if key.lower() == str(name).lower():
-            return value.copy()
+            return key
     raise KeyError(f"no kernel named {name!r}; the names are: {', '.join(KERNELS)}")
+
+
+def name_of(values):
+    """The name of the named kernel equal to ``values`` (3x3), or None.
+
+    >>> name_of([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+    'sharpen'
+    >>> name_of(np.zeros((3, 3))) is None
+    True
+    """
+    values = np.asarray(values, dtype=float)
+    return next((n for n, k in KERNELS.items() if k.shape == values.shape and np.allclose(k, values)), None)
+
+
+def divisor(values, largest=32):
+    """The smallest d <= ``largest`` that makes every number of ``values`` times d whole (else 1).
+
+    Writes 1/9 and 1/16 kernels as whole numbers over a fraction:
+
+    >>> divisor(KERNELS["box blur"]), divisor(KERNELS["Gaussian blur"]), divisor(KERNELS["sharpen"])
+    (9, 16, 1)
+    """
+    values = np.asarray(values, dtype=float)
+    return next((d for d in range(1, largest + 1) if np.allclose(values * d, np.round(values * d))), 1)
 
 
 def describe(name):
@@ -69,5 +102,4 @@ def describe(name):
     >>> describe("box blur")
     'the average of the 3x3 neighbourhood'
     """
-    kernel(name)  # the same error for an unknown name
-    return next(text for key, text in DESCRIPTIONS.items() if key.lower() == str(name).lower())
+    return DESCRIPTIONS[canonical_name(name)]

@@ -22,6 +22,7 @@ from matplotlib import patches
 from matplotlib import pyplot as plt
 
 from .conv import _as_numbers
+from .kernels import divisor
 
 __all__ = [
     "COLORS",
@@ -298,7 +299,7 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
         name_ax.text(0.5, 0.5, name.replace(" (", "\n("), ha="center", va="center", fontsize=11, wrap=True)
         k = np.asarray(k, dtype=float)
         # write 1/9 and 1/16 kernels as whole numbers times a fraction
-        scale = next((d for d in range(1, 33) if np.allclose(k * d, np.round(k * d))), 1)
+        scale = divisor(k)
         kernel_ax = fig.add_subplot(grid[row, 1])
         draw_grid(kernel_ax, k * scale, role="kernel", fontsize=10)
         kernel_ax.set_xticks([])

@@ -16,9 +16,11 @@ from matplotlib.figure import Figure
 from .animate import SlideFigure
 from .conv import conv2d
 from .data import binary_image, photo, x_kernel
-from .kernels import KERNELS
+from .kernels import KERNELS, canonical_name, divisor, name_of
 
 __all__ = ["SlideExplorer", "KernelEditor"]
+
+OWN = "(your own)"  # the editor's preset when the numbers match no named kernel
 
 
 def _png(figure, dpi=80):
@@ -135,7 +137,7 @@ class KernelEditor(widgets.VBox):
         self.cells = [widgets.FloatText(0.0, layout=cell_layout, step=1) for _ in range(9)]
         self.scale = widgets.FloatText(1.0, description="÷", layout=widgets.Layout(width="120px"),
                                        style={"description_width": "20px"})
-        self.preset = widgets.Dropdown(options=names + ["(your own)"], description="kernel",
+        self.preset = widgets.Dropdown(options=names + [OWN], description="kernel",
                                        layout=widgets.Layout(width="320px"))
         self.picture = widgets.Image(format="png")
         self.status = widgets.HTML()
@@ -154,16 +156,14 @@ class KernelEditor(widgets.VBox):
     def set_kernel(self, kernel):
         """Show a named kernel or nine numbers in the cells (as integers over a scale if possible)."""
         if isinstance(kernel, str):
-            name = next((k for k in KERNELS if k.lower() == kernel.lower()), None)
-            if name is None:
-                raise KeyError(f"no kernel named {kernel!r}; the names are: {', '.join(KERNELS)}")
+            name = canonical_name(kernel)
             values = KERNELS[name]
         else:
             values = np.asarray(kernel, dtype=float)
             if values.shape != (3, 3):
                 raise ValueError(f"the editor holds a 3x3 kernel; got shape {values.shape}")
-            name = next((n for n, k in KERNELS.items() if np.allclose(k, values)), "(your own)")
-        scale = next((d for d in range(1, 33) if np.allclose(values * d, np.round(values * d))), 1)
+            name = name_of(values) or OWN
+        scale = divisor(values)
         self._loading = True
         try:
             for cell, value in zip(self.cells, (values * scale).ravel()):
@@ -185,15 +185,14 @@ class KernelEditor(widgets.VBox):
         return conv2d(self.image, self.kernel(), padding="same")
 
     def _picked(self, change):
-        if not self._loading and change["new"] != "(your own)":
+        if not self._loading and change["new"] != OWN:
             self.set_kernel(change["new"])
 
     def _edited(self, _change):
         if self._loading:
             return
-        matching = [n for n, k in KERNELS.items() if np.allclose(k, self.kernel())]
         self._loading = True
-        self.preset.value = matching[0] if matching else "(your own)"
+        self.preset.value = name_of(self.kernel()) or OWN
         self._loading = False
         self._redraw()
 

@@ -53,12 +53,6 @@ def _judge_edge_kernel(got, expected, seed=0):
     return None
 
 
-def _judge_box_blur(got, expected):
-    from .question import compare_values
-
-    return compare_values(got, expected)
-
-
 q1 = Question(
     "vertical_edge_kernel",
     reference=vertical_edge_kernel,
