@@ -1,294 +1,203 @@
-"""Grade exercise submissions with nbval: ``python -m convlib.grade SUBMISSIONS... --out grades.csv``.
+"""Grade exercise submissions: ``python -m convlib.grade SUBMISSIONS... --out grades.csv``.
 
-For each submitted notebook (files, or folders searched for ``*.ipynb``):
+Every submission goes through the steps of :mod:`convlib.grading`, in order::
 
-1. find its exercise (notebook metadata ``convlib.exercise``, else the file name);
-2. build a *graded copy*: the solution notebook, with only the learner's answer cells (cell
-   metadata ``convlib.answer``) taken from the submission. Checks, given code, prose and every
-   expected output come from the solution, so edited outputs, edited or deleted checks and
-   added ``raises-exception`` / ``nbval-skip`` tags change nothing;
-3. run nbval on the copy (lax mode: only the check cells' outputs are compared), in the
-   grader's own Python environment, with a per-cell timeout;
-4. score one point per question whose check cell passed; write a gradebook CSV and print a
-   summary.
+    read -> identify -> policy -> assemble -> execute (sandbox) -> judge -> report
 
-Submissions are only read, never written. A submission that is not valid JSON, belongs to no
-known exercise, loops forever or kills its kernel is reported in the ``status`` column and the
-run goes on.
-
-Limit: the learner's code runs with the grader's rights. For an untrusted class, run the
-grader in a container or as a separate user.
+The learner's code runs only inside a sandbox of its own (bubblewrap, an unprivileged uid, no
+network, resource limits), under nbval, and hands back plain data; the answers are judged in
+this process, against references the sandbox never sees, on hidden inputs drawn fresh for
+each submission. Nothing a submission prints, patches or writes can earn a point, and a
+broken or hostile file costs only its own row. Submissions are only read, never written.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import os
 import re
+import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
+import time
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from queue import Queue
 
 import nbformat
+import numpy as np
 
-from .assign import make_exercise
-from .exercises import MODULES
-from .notebook import cell_role, exercise_of, notebooks_in
+from .exercises import MODULES, questions
+from .grading.assemble import graded_copy, inputs_for
+from .grading.identify import cell_role, exercise_of
+from .grading.judge import judge
+from .grading.policy import scan
+from .grading.read import read
+from .grading.report import OK, Gradebook, Result, summary
+from .grading.sandbox import NO_SANDBOX, Executor, Limits, sandbox_kind
+from .grading.stage import stage
+from .notebook import notebooks_in
 
-__all__ = ["Result", "graded_copy", "grade_one", "grade", "write_gradebook", "main"]
+__all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
 
 DEFAULT_SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
-OK = "graded"
-STATUS_NOT_JSON = "not a notebook (invalid JSON)"
 STATUS_UNKNOWN = "belongs to no known exercise"
 STATUS_TIMEOUT = "timed out"
 STATUS_KERNEL = "kernel died"
+STATUS_MEMORY = "out of memory"
+DIED = re.compile(r"Kernel died|DeadKernelError|kernel died|Kernel dead", re.I)
 
 
-@dataclass
-class Result:
-    """One submission's grade."""
-
-    submission: str
-    exercise: str = ""
-    status: str = OK
-    questions: dict = field(default_factory=dict)  # name -> True/False, in order
-    detail: str = ""
-
-    @property
-    def passed(self):
-        return sum(bool(v) for v in self.questions.values())
-
-    @property
-    def total(self):
-        return len(self.questions)
-
-    @property
-    def score(self):
-        return round(100.0 * self.passed / self.total, 1) if self.total else 0.0
-
-
-# -------------------------------------------------------------------------- the graded copy
-
-
-def _find_exercise(nb, path):
-    name = exercise_of(nb)
-    if name in MODULES:
-        return name
-    stem = Path(path).stem.lower()
-    for known in MODULES:  # a learner's file name: "01_image_and_kernel (1).ipynb", "alice_02_the_slide"
-        if known in stem:
-            return known
-    return None
-
-
-def _answer_cells(nb):
-    """name -> source of the learner's answer cells (by metadata, cell id, or def name)."""
-    found = {}
-    for cell in nb.cells:
-        role, name = cell_role(cell)
-        if cell.cell_type == "code" and role == "answer" and name not in found:
-            found[name] = cell.source
-    return found
-
-
-def graded_copy(submission, solution):
-    """The notebook to run: the solution, with the submission's answer cells put in.
-
-    Returns ``(notebook, {code cell number: question name})`` for the check cells, numbered as
-    nbval numbers its tests (``Cell N``, counting code cells only).
-    """
-    copy = nbformat.from_dict(json.loads(json.dumps(solution)))
-    stubs = make_exercise(solution)
-    answers = _answer_cells(submission)
-    by_id = {cell.get("id"): cell.source for cell in submission.cells if cell.cell_type == "code"}
-    checks, number = {}, 0
-    for index, cell in enumerate(copy.cells):
-        if cell.cell_type != "code":
-            continue
-        role, name = cell_role(cell)
-        if role == "answer":
-            source = answers.get(name)
-            if source is None:
-                source = by_id.get(cell.get("id"))
-            if source is None:  # last resort: a cell that defines the function
-                source = next((c.source for c in submission.cells if c.cell_type == "code"
-                               and re.search(rf"^def {re.escape(name)}\(", c.source, re.M)), None)
-            cell.source = source if source is not None else stubs.cells[index].source
-            cell.outputs = []
-        elif role == "check":
-            checks[number] = name
-        number += 1
-    return copy, checks
-
-
-# -------------------------------------------------------------------------- running nbval
-
-
-def _run_nbval(notebook_path, junit_path, cell_timeout, total_timeout):
-    """Run nbval on one graded copy; returns (returncode or None if killed, output text)."""
-    ini = notebook_path.parent / "pytest.ini"
-    ini.write_text("[pytest]\n")
-    command = [
-        sys.executable, "-m", "pytest", str(notebook_path), "-c", str(ini),
-        "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
-        f"--junitxml={junit_path}", "-p", "no:cacheprovider", "-q", "--no-header",
-    ]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+def _cells_that_raised(junit, notebook):
+    """``['cell 3 (answer window_sum)', ...]`` from nbval's report (informational only)."""
+    if not junit:
+        return []
     try:
-        done = subprocess.run(command, cwd=notebook_path.parent, capture_output=True, text=True,
-                              timeout=total_timeout, env=env)
-        return done.returncode, done.stdout + done.stderr
-    except subprocess.TimeoutExpired:
-        return None, ""
-
-
-def _passed_cells(junit_path):
-    """{cell number: passed?} from nbval's junit report."""
-    results = {}
-    root = ET.parse(junit_path).getroot()
+        root = ET.fromstring(junit)
+    except ET.ParseError:
+        return []
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    raised = []
     for case in root.iter("testcase"):
         match = re.search(r"Cell (\d+)", case.get("name", ""))
-        if not match:
-            continue
-        bad = any(child.tag in ("failure", "error", "skipped") for child in case)
-        results[int(match.group(1))] = not bad
-    return results
+        if match and any(child.tag in ("failure", "error") for child in case):
+            number = int(match.group(1))
+            role, name = cell_role(code[number]) if number < len(code) else (None, None)
+            raised.append(f"cell {number}" + (f" ({role} {name})" if role else ""))
+    return raised[:10]
 
 
-def grade_one(path, solutions_dir=DEFAULT_SOLUTIONS, *, cell_timeout=60, work_dir=None):
-    """Grade one submitted notebook; never writes to it. Returns a :class:`Result`."""
-    path = Path(path)
-    result = Result(submission=str(path))
+def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS):
+    """Grade one submitted notebook; never writes to it, never raises. Returns a :class:`Result`."""
+    started = time.monotonic()
+    result = Result(submission=str(path), sandbox=executor.kind)
     try:
-        raw = path.read_bytes()
-        submission = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as err:
-        result.status, result.detail = STATUS_NOT_JSON, str(err).splitlines()[0][:200]
-        return result
-    except Exception as err:  # valid JSON but not a notebook
-        result.status, result.detail = STATUS_NOT_JSON, f"{type(err).__name__}: {str(err)[:200]}"
-        return result
+        _grade_into(result, Path(path), executor, Path(solutions_dir))
+    except Exception as err:  # noqa: BLE001 - one row's trouble, never the batch's
+        result.status = f"grader error: {type(err).__name__}: {str(err)[:200]}"
+    result.seconds = time.monotonic() - started
+    return result
 
-    exercise = _find_exercise(submission, path)
+
+def _grade_into(result, path, executor, solutions_dir):
+    # read
+    submission = read(path)
+    if submission.status:
+        result.status, result.detail = submission.status, submission.detail
+        return
+    # identify
+    exercise = exercise_of(submission.notebook, path)
     if exercise is None:
         result.status = STATUS_UNKNOWN
         result.detail = f"no convlib.exercise in its metadata and no exercise name ({', '.join(MODULES)}) in its file name"
-        return result
+        return
     result.exercise = exercise
-    solution_path = Path(solutions_dir) / f"{exercise}.ipynb"
+    asked = questions(exercise)
+    result.questions = {q.name: False for q in asked}
+    solution_path = solutions_dir / f"{exercise}.ipynb"
+    if not solution_path.is_file():
+        result.status = f"grader error: no solution notebook {solution_path}"
+        return
     solution = nbformat.read(solution_path, as_version=4)
-    copy, checks = graded_copy(submission, solution)
-    result.questions = {name: False for name in checks.values()}
+    # assemble, and the policy on the learner's answers
+    notebook, answers = graded_copy(submission.notebook, solution)
+    findings = {q.name: scan(answers.get(q.name, ""), q.forbidden) for q in asked}
+    cases, inputs = inputs_for(asked, np.random.default_rng(secrets.randbits(128)))
+    # execute, in a sandbox
+    execution = executor.execute(nbformat.writes(notebook), inputs)
+    if execution.error:
+        result.status = f"grader error: {execution.error}"
+        return
+    # judge, here
+    reached = execution.junit is not None and not execution.timed_out
+    notes = []
+    for q in asked:
+        verdict = judge(q, cases[q.name], execution.answers.get(q.name, ...), findings[q.name].forbidden, reached)
+        result.questions[q.name] = verdict.solved
+        if not verdict.solved:
+            notes.append(verdict.message)
+    raised = _cells_that_raised(execution.junit, notebook)
+    if raised:
+        notes.append("cells that raised: " + ", ".join(raised))
+    log = execution.log_tail
+    if execution.timed_out:
+        result.status = STATUS_TIMEOUT
+        notes.append(f"the notebook ran out of time ({executor.limits.wall:g} s)")
+    elif "MemoryError" in log or any("MemoryError" in (raw or b"").decode("utf-8", "replace")
+                                     for raw in execution.answers.values() if raw is not None):
+        result.status = STATUS_MEMORY
+    elif DIED.search(log) or execution.junit is None:
+        result.status = STATUS_KERNEL
+    if "Timeout of" in log or "timed out" in log.lower():
+        notes.append("a cell ran out of time; the cells after it did not run")
+    result.detail = " | ".join(notes)
+    result.review = "; ".join(f"{name}: {', '.join(f.review)}" for name, f in findings.items() if f.review)
 
-    scratch = Path(tempfile.mkdtemp(prefix="grade-", dir=work_dir))
-    try:
-        notebook_path = scratch / f"{exercise}.ipynb"
-        nbformat.write(copy, notebook_path)
-        junit = scratch / "junit.xml"
-        n_cells = sum(cell.cell_type == "code" for cell in copy.cells)
-        code, output = _run_nbval(notebook_path, junit, cell_timeout, cell_timeout * n_cells + 120)
-        if code is None:
-            result.status, result.detail = STATUS_TIMEOUT, "the whole notebook ran out of time"
-            return result
-        if not junit.exists():
-            result.status, result.detail = STATUS_KERNEL, output.strip().splitlines()[-1][:200] if output.strip() else ""
-            return result
-        cells = _passed_cells(junit)
-        for number, name in checks.items():
-            result.questions[name] = cells.get(number, False)
-        if "Timeout of" in output:
-            result.detail = "a cell ran out of time"
-        died = ("Kernel dead", "DeadKernelError", "Failed to interrupt kernel")
-        if any(sign in output for sign in died) or (checks and not any(n in cells for n in checks)):
-            result.status, result.detail = STATUS_KERNEL, "the kernel stopped while running the notebook"
-        return result
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
+def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
+          kind=None):
+    """Grade every notebook under ``paths``; results in the order of the files.
 
-def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, cell_timeout=60, progress=None):
-    """Grade every notebook under ``paths``; results in the order of the files."""
+    Each result goes to ``gradebook.add`` (when given) and ``progress(done, total, result)`` as
+    soon as it is ready.
+    """
     files = notebooks_in(paths)
     results = [None] * len(files)
+    limits = limits or Limits()
+    kind = kind or sandbox_kind()[0]
+    work = Path(tempfile.mkdtemp(prefix="convlib-grade-"))
     lock = threading.Lock()
-    done = 0
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_one, f, solutions_dir, cell_timeout=cell_timeout): i for i, f in enumerate(files)}
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
+    done = [0]
+    executors = Queue()
+    try:
+        stage_dir = stage(work / "stage")
+        for slot in range(max(1, jobs)):
+            executors.put(Executor(stage_dir, limits, slot=slot, kind=kind, work_dir=work))
+
+        def task(index):
+            executor = executors.get()
+            try:
+                result = grade_one(files[index], executor, solutions_dir)
+            finally:
+                executors.put(executor)
             with lock:
-                done += 1
+                results[index] = result
+                done[0] += 1
+                if gradebook is not None:
+                    gradebook.add(result)
                 if progress:
-                    progress(done, len(files), results[index])
+                    progress(done[0], len(files), result)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(task, range(len(files))))
+    finally:
+        while not executors.empty():
+            executors.get().close()
+        shutil.rmtree(work, ignore_errors=True)
     return results
 
 
-# -------------------------------------------------------------------------- the gradebook
-
-
-def write_gradebook(results, out):
-    """Write the CSV: submission, exercise, status, passed, total, score, one column per question."""
-    question_columns = []
-    for exercise in MODULES:
-        for result in results:
-            if result.exercise == exercise:
-                for name in result.questions:
-                    if name not in question_columns:
-                        question_columns.append(name)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "exercise", "status", "passed", "total", "score"] + question_columns + ["detail"])
-        for r in results:
-            marks = [("" if name not in r.questions else int(bool(r.questions[name]))) for name in question_columns]
-            writer.writerow([r.submission, r.exercise, r.status, r.passed, r.total, r.score] + marks + [r.detail])
-    temporary.replace(out)
-    return out
-
-
-def summary(results):
-    """A readable table of the results, and how often each question was solved."""
-    lines = []
-    width = max([len(r.submission) for r in results] + [10])
-    lines.append(f"{'submission':{width}s}  {'exercise':22s} {'score':>6s}  status")
-    for r in results:
-        lines.append(f"{r.submission:{width}s}  {r.exercise or '-':22s} {r.passed:>2d}/{r.total:<3d}  {r.status}"
-                     + (f" ({r.detail})" if r.detail else ""))
-    graded = [r for r in results if r.status == OK]
-    lines.append(f"\n{len(results)} submission(s): {len(graded)} graded, {len(results) - len(graded)} not gradable.")
-    per_question = {}
-    for r in results:
-        for name, ok in r.questions.items():
-            per_question.setdefault((r.exercise, name), []).append(bool(ok))
-    if per_question:
-        lines.append("solved by:")
-        for (exercise, name), marks in per_question.items():
-            lines.append(f"  {exercise:22s} {name:22s} {sum(marks)}/{len(marks)}")
-    return "\n".join(lines)
+def _bytes(text):
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"a size like 2G or 512M, not {text!r}")
+    return int(float(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m convlib.grade",
-        description="Grade submitted exercise notebooks with nbval against the solutions.",
+        description="Grade submitted exercise notebooks: each in a sandbox, judged against the solutions.",
     )
     parser.add_argument("submissions", nargs="+", help="notebooks, or folders searched for *.ipynb")
     parser.add_argument("--out", default="grades.csv", help="the gradebook CSV to write (default grades.csv)")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    parser.add_argument("--timeout", type=int, default=60, help="seconds one cell may run (default 60)")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds one cell may run (default 60)")
+    parser.add_argument("--memory", type=_bytes, default=Limits.memory,
+                        help="address space per process in the sandbox (default 2G)")
     parser.add_argument("--solutions", default=str(DEFAULT_SOLUTIONS), help="folder of solution notebooks")
     args = parser.parse_args(argv)
 
@@ -301,13 +210,25 @@ def main(argv=None):
     if not inputs:
         parser.error("no notebooks found in " + " ".join(args.submissions))
 
-    def progress(done, total, result):
-        print(f"[{done}/{total}] {result.submission}: {result.passed}/{result.total} ({result.status})",
-              file=sys.stderr, flush=True)
+    kind, reason = sandbox_kind()
+    note = f"sandbox: {kind}"
+    if kind == NO_SANDBOX:
+        note = (f"WARNING: NO SANDBOX: {reason}. The learners' code ran with your rights, under resource "
+                "limits only; every row says sandbox=none. Grade an untrusted class on a Linux machine with bubblewrap.")
+        print(note, file=sys.stderr, flush=True)
+    limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
 
-    results = grade(args.submissions, args.solutions, jobs=args.jobs, cell_timeout=args.timeout, progress=progress)
-    write_gradebook(results, out)
-    print(summary(results))
+    def progress(done, total, result):
+        print(f"[{done}/{total}] {result.submission}: {result.passed}/{result.total} ({result.status}, "
+              f"{result.seconds:.1f} s)", file=sys.stderr, flush=True)
+
+    book = Gradebook(out)
+    try:
+        results = grade(args.submissions, args.solutions, jobs=args.jobs, limits=limits, progress=progress,
+                        gradebook=book, kind=kind)
+    finally:
+        book.close()
+    print(summary(results, note))
     print(f"\ngradebook: {out}")
     return 0
 

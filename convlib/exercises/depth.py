@@ -3,9 +3,8 @@
 import numpy as np
 
 from ..data import small_photo
+from ..grading.policy import CONVOLUTION
 from .question import Case, Mistake, Question
-
-_rng = np.random.default_rng(3003)
 
 
 def depth_conv(image, kernel, bias):
@@ -35,10 +34,11 @@ _photo = (small_photo(8) / 255.0).round(2)
 q1 = Question(
     "depth_conv",
     reference=depth_conv,
-    cases=[Case((_photo, _rng.integers(-1, 2, (3, 3, 3)), 0.5), shown=True),
-           Case((_rng.integers(0, 4, (6, 5, 3)), _rng.integers(-2, 3, (3, 2, 3)), 1)),
-           Case((_rng.integers(0, 4, (5, 5, 2)), _rng.integers(-2, 3, (2, 2, 2)), -2)),
-           Case((_rng.integers(0, 4, (4, 6, 4)), _rng.integers(-2, 3, (3, 3, 4)), 0))],
+    cases=[Case((_photo, np.random.default_rng(3003).integers(-1, 2, (3, 3, 3)), 0.5), shown=True)],
+    hidden=lambda rng: [Case((rng.integers(0, 4, (6, 5, 3)), rng.integers(-2, 3, (3, 2, 3)), int(rng.integers(1, 4)))),
+                        Case((rng.integers(0, 4, (5, 5, 2)), rng.integers(-2, 3, (2, 2, 2)), -int(rng.integers(1, 4)))),
+                        Case((rng.integers(0, 4, (4, 6, 4)), rng.integers(-2, 3, (3, 3, 4)), 0))],
+    forbidden=CONVOLUTION,
     mistakes=[
         Mistake(lambda im, k, b: depth_conv(im, k, 0), "the bias is missing: add it once to every output."),
         Mistake(lambda im, k, b: depth_conv(im, k, b * im.shape[2]),
@@ -58,8 +58,11 @@ q1 = Question(
 q2 = Question(
     "layer_output_shape",
     reference=layer_output_shape,
-    cases=[Case(((32, 32, 3), 6, 5, 1, 0), shown=True), Case(((32, 32, 3), 10, 5, 1, 2)),
-           Case(((227, 227, 3), 96, 11, 4, 0)), Case(((28, 20, 16), 8, 3, 2, 1)), Case(((9, 9, 1), 4, 3, 3, 0))],
+    cases=[Case(((32, 32, 3), 6, 5, 1, 0), shown=True)],
+    hidden=lambda rng: [Case(((32, 32, 3), int(rng.integers(2, 20)), 5, 1, 2)), Case(((227, 227, 3), 96, 11, 4, 0)),
+                        Case(((int(rng.integers(20, 40)), int(rng.integers(12, 30)), 16), 8, 3, 2, 1)),
+                        Case(((9, 9, 1), 4, 3, 3, 0))],
+    forbidden=CONVOLUTION + ("output_size",),
     mistakes=[
         Mistake(lambda s, k, f, st, p: layer_output_shape(s, s[2], f, st, p),
                 "the depth of the output is the number of filters, not the input's channels."),
@@ -77,7 +80,9 @@ q2 = Question(
 q3 = Question(
     "layer_parameters",
     reference=layer_parameters,
-    cases=[Case((5, 3, 6), shown=True), Case((3, 3, 64)), Case((11, 3, 96)), Case((1, 16, 8)), Case((3, 64, 128))],
+    cases=[Case((5, 3, 6), shown=True)],
+    hidden=lambda rng: [Case((3, 3, int(rng.integers(8, 128)))), Case((11, 3, 96)),
+                        Case((1, int(rng.integers(2, 64)), int(rng.integers(2, 32)))), Case((3, 64, 128))],
     mistakes=[
         Mistake(lambda f, c, k: f * f * c * k, "each filter also has one bias."),
         Mistake(lambda f, c, k: (f * f + 1) * k, "a filter goes through the full depth: f * f * channels weights."),

@@ -3,13 +3,8 @@
 import numpy as np
 
 from ..data import binary_image, x_kernel
+from ..grading.policy import CONVOLUTION
 from .question import Case, Mistake, Question
-
-_rng = np.random.default_rng(1001)
-
-
-def _binary(shape):
-    return _rng.integers(0, 2, shape)
 
 
 def window_sum(image, kernel, row, col):
@@ -38,9 +33,11 @@ def feature_map_shape(image_shape, kernel_shape):
 q1 = Question(
     "window_sum",
     reference=window_sum,
-    cases=[Case((binary_image(), x_kernel(), 0, 0), shown=True)]
-    + [Case((binary_image(), x_kernel(), r, c)) for r, c in [(1, 2), (2, 0), (2, 2)]]
-    + [Case((_binary((6, 7)), _rng.integers(-2, 3, (3, 2)), 3, 1)), Case((_binary((4, 4)), _rng.integers(1, 5, (2, 3)), 1, 0))],
+    cases=[Case((binary_image(), x_kernel(), 0, 0), shown=True)],
+    hidden=lambda rng: [Case((binary_image(), x_kernel(), int(r), int(c))) for r, c in rng.integers(0, 3, (3, 2))]
+    + [Case((rng.integers(0, 2, (6, 7)), rng.integers(-2, 3, (3, 2)), int(rng.integers(0, 4)), int(rng.integers(0, 6)))),
+       Case((rng.integers(0, 2, (4, 4)), rng.integers(1, 5, (2, 3)), int(rng.integers(0, 3)), int(rng.integers(0, 2))))],
+    forbidden=CONVOLUTION,
     mistakes=[
         Mistake(lambda im, k, r, c: window_sum(im, k, c, r),
                 "you swapped row and column: row counts down the image, column across it."),
@@ -56,10 +53,11 @@ q1 = Question(
 q2 = Question(
     "feature_map",
     reference=feature_map,
-    cases=[Case((binary_image(), x_kernel()), shown=True),
-           Case((_binary((6, 8)), _rng.integers(-3, 4, (3, 3)))),
-           Case((_binary((7, 5)), _rng.integers(-3, 4, (2, 3)))),
-           Case((_binary((4, 4)), _rng.integers(1, 4, (4, 4))))],
+    cases=[Case((binary_image(), x_kernel()), shown=True)],
+    hidden=lambda rng: [Case((rng.integers(0, 2, (6, 8)), rng.integers(-3, 4, (3, 3)))),
+                        Case((rng.integers(0, 2, (7, 5)), rng.integers(-3, 4, (2, 3)))),
+                        Case((rng.integers(0, 2, (4, 4)), rng.integers(1, 4, (4, 4))))],
+    forbidden=CONVOLUTION,
     mistakes=[
         Mistake(lambda im, k: feature_map(im, k[::-1, ::-1]),
                 "your map is what a *flipped* kernel gives: that is the textbook convolution. "
@@ -78,7 +76,10 @@ q2 = Question(
 q3 = Question(
     "feature_map_shape",
     reference=feature_map_shape,
-    cases=[Case(((5, 5), (3, 3)), shown=True), Case(((32, 28), (5, 3))), Case(((7, 9), (7, 1))), Case(((6, 11), (2, 4)))],
+    cases=[Case(((5, 5), (3, 3)), shown=True)],
+    hidden=lambda rng: [Case(((int(h), int(w)), (int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1)))))
+                        for h, w in rng.integers(2, 40, (3, 2))],
+    forbidden=CONVOLUTION + ("output_size",),
     mistakes=[
         Mistake(lambda i, k: (i[0] - k[0], i[1] - k[1]),
                 "you are one short: count the positions, first and last included (H - kh + 1)."),

@@ -5,7 +5,6 @@ import numpy as np
 from ..conv import conv2d
 from .question import Case, Mistake, Question
 
-_rng = np.random.default_rng(5005)
 
 
 def mse_loss(kernel, image, target):
@@ -34,12 +33,18 @@ def _problem(shape, k, seed):
 
 
 _shown = _problem((6, 6), 3, 50)
-_hidden = [_problem((9, 7), 3, 51), _problem((8, 8), 2, 52), _problem((10, 9), 4, 53)]
+
+
+def _hidden(rng, rates=()):
+    seeds = [int(s) for s in rng.integers(0, 2**31, 3)]
+    problems = [_problem((9, 7), 3, seeds[0]), _problem((8, 8), 2, seeds[1]), _problem((10, 9), 4, seeds[2])]
+    return [Case(p + ((rate,) if rates else ())) for p, rate in zip(problems, rates or (None,) * 3)]
 
 q1 = Question(
     "mse_loss",
     reference=mse_loss,
-    cases=[Case(_shown, shown=True)] + [Case(p) for p in _hidden],
+    cases=[Case(_shown, shown=True)],
+    hidden=_hidden,
     mistakes=[
         Mistake(lambda k, im, t: np.sum((conv2d(im, k) - t) ** 2), "you summed the squared errors; take their mean."),
         Mistake(lambda k, im, t: np.mean(np.abs(conv2d(im, k) - t)), "square the errors rather than take their size."),
@@ -52,7 +57,8 @@ q1 = Question(
 q2 = Question(
     "loss_gradient",
     reference=loss_gradient,
-    cases=[Case(_shown, shown=True)] + [Case(p) for p in _hidden],
+    cases=[Case(_shown, shown=True)],
+    hidden=_hidden,
     mistakes=[
         Mistake(lambda k, im, t: -loss_gradient(k, im, t), "the sign is flipped: the gradient points to where the loss grows."),
         Mistake(lambda k, im, t: loss_gradient(k, im, t) / 2, "a factor 2 is missing: the derivative of e² is 2e."),
@@ -70,7 +76,8 @@ q2 = Question(
 q3 = Question(
     "gradient_step",
     reference=gradient_step,
-    cases=[Case(_shown + (0.1,), shown=True)] + [Case(p + (lr,)) for p, lr in zip(_hidden, (0.05, 0.2, 0.01))],
+    cases=[Case(_shown + (0.1,), shown=True)],
+    hidden=lambda rng: _hidden(rng, rates=(0.05, 0.2, 0.01)),
     mistakes=[
         Mistake(lambda k, im, t, lr: k + lr * loss_gradient(k, im, t), "you stepped uphill: subtract the gradient."),
         Mistake(lambda k, im, t, lr: k - loss_gradient(k, im, t), "the step is the gradient times the learning rate."),

@@ -5,27 +5,31 @@ sees and on cases the learner never sees, compares with a reference, and says wh
 shape, a flipped kernel, a missing bias, an off-by-one size... rather than only "wrong". A
 function that still raises ``NotImplementedError`` has not been attempted yet.
 
-Feedback is printed (plain text, the same on every run), so that nbval can compare it when an
-instructor grades.
+The same :meth:`Question.judge` gives the learner's feedback in the notebook and the grader's
+verdict: in the notebook it judges what the learner's function returns there; while grading
+it judges, in the grader's own process, what the function returned inside its sandbox (see
+:mod:`convlib.grading`). Feedback is printed, plain text, the same on every run.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import signal
 import textwrap
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from ..grading.policy import scan
+from ..grading.record import call
+
 __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
-# Seconds one call of the learner's function may take (an instructor may change it).
-TIME_LIMIT = float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10"))
+# The hidden cases a learner's notebook checks with; grading draws fresh ones every run.
+LEARNING_SEED = 20240601
+SMALL = 30  # arrays of at most this many numbers are written out in feedback
 
 
 @dataclass
@@ -37,15 +41,19 @@ class Case:
     label: str = ""
 
     def describe(self):
+        """The call's arguments as a learner can retype them: values when small, else shapes."""
         if self.label:
             return self.label
-        parts = []
-        for arg in self.args:
-            if isinstance(arg, np.ndarray):
-                parts.append(f"an array of shape {arg.shape}")
-            else:
-                parts.append(repr(arg))
-        return "(" + ", ".join(parts) + ")"
+        return "(" + ", ".join(_describe_value(arg) for arg in self.args) + ")"
+
+
+def _describe_value(value):
+    if isinstance(value, np.ndarray):
+        if value.size <= SMALL:
+            text = np.array2string(value, separator=", ", threshold=SMALL, max_line_width=10_000)
+            return f"np.array({' '.join(text.split())})"
+        return f"an array of shape {value.shape} ({value.dtype}) from {value.min():.3g} to {value.max():.3g}"
+    return repr(value)
 
 
 @dataclass
@@ -54,32 +62,6 @@ class Mistake:
 
     fn: Callable
     message: str
-
-
-class _TimeUp(Exception):
-    pass
-
-
-@contextmanager
-def _time_limit(seconds):
-    """Interrupt the learner's function after ``seconds`` (main thread on Unix; else no limit)."""
-    usable = hasattr(signal, "setitimer")
-    try:
-        previous = signal.signal(signal.SIGALRM, _raise_time_up) if usable else None
-    except ValueError:  # not the main thread
-        usable, previous = False, None
-    if usable:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        if usable:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-
-def _raise_time_up(signum, frame):
-    raise _TimeUp()
 
 
 @dataclass
@@ -103,6 +85,12 @@ class Question:
         :func:`compare_values`.
     solution_text : str, optional
         What ``solution()`` shows; by default the reference's source.
+    forbidden : tuple of str
+        Names the answer may not call (the function that would do the question's work for the
+        learner, e.g. ``conv2d`` where the loop is the point).
+    hidden : callable, optional
+        ``hidden(rng) -> list of Case``: the unseen cases, drawn from ``rng``. The notebook
+        checks with those of a fixed seed; grading draws new ones for every submission.
     """
 
     name: str
@@ -112,7 +100,17 @@ class Question:
     hints: list = field(default_factory=list)
     compare: Callable | None = None
     solution_text: str | None = None
+    forbidden: tuple = ()
+    hidden: Callable | None = None
     _hints_given: int = field(default=0, repr=False)
+
+    def __post_init__(self):
+        self.shown_cases = list(self.cases)
+        self.cases = self.cases_for(np.random.default_rng(LEARNING_SEED))
+
+    def cases_for(self, rng):
+        """The cases to check with: the shown ones, then hidden ones drawn from ``rng``."""
+        return self.shown_cases + (list(self.hidden(rng)) if self.hidden else [])
 
     # ------------------------------------------------------------------ for the learner
 
@@ -134,7 +132,11 @@ class Question:
         if number is None:
             self._hints_given = min(self._hints_given + 1, len(self.hints))
             number = self._hints_given
-        number = max(1, min(int(number), len(self.hints)))
+        try:
+            number = max(1, min(int(number), len(self.hints)))
+        except (TypeError, ValueError):
+            print(f"hint() takes a hint number from 1 to {len(self.hints)}, or nothing for the next one; got {number!r}.")
+            return
         more = f" (call hint() again for hint {number + 1})" if number < len(self.hints) else ""
         print(f"💡 Hint {number} of {len(self.hints)}: {self.hints[number - 1]}{more}")
 
@@ -149,46 +151,64 @@ class Question:
     # ------------------------------------------------------------------ the checking itself
 
     def evaluate(self, answer):
-        """``(outcome, message)`` for the learner's function ``answer``."""
+        """``(outcome, message)`` for the learner's function ``answer``, run here."""
         if answer is None or answer is Ellipsis:
             return NOT_ATTEMPTED, self._not_attempted()
         if not callable(answer):
-            return WRONG, (
-                f"❌ {self.name} should be a function (def {self.name}(...): ...), "
-                f"but it is {type(answer).__name__} {answer!r:.60}."
-            )
+            return self.judge(self.cases[:1], [{"kind": "not a function", "type": type(answer).__name__}])
+        used = scan(_source_of(answer), self.forbidden).forbidden
+        if used:
+            return WRONG, self.forbidden_message(used)
+        return self.judge(self.cases, (call(answer, _copies(case.args)) for case in self.cases))
+
+    def forbidden_message(self, used):
+        names = ", ".join(f"`{n}`" for n in used)
+        return (f"❌ {self.name} uses {names}, which would do this question's work for you: "
+                f"write it yourself, with NumPy and loops. {self._hint_pointer()}").strip()
+
+    def judge(self, cases, records):
+        """``(outcome, message)`` from what the answer gave on each case.
+
+        ``records`` holds one ``{"kind": ...}`` per case, in order (see
+        :func:`convlib.grading.record.call`): ``"value"`` with the returned ``"value"``,
+        ``"error"``, ``"timeout"``, ``"not attempted"``, ``"not a function"`` or
+        ``"not plain data"``. Judging stops at the first case that is not right.
+        """
         compare = self.compare or compare_values
-        for case in self.cases:
+        for case, record in zip(cases, records):
+            kind = record.get("kind")
+            if kind == "not attempted":
+                return NOT_ATTEMPTED, self._not_attempted()
+            if kind == "not a function":
+                return WRONG, (f"❌ {self.name} should be a function (def {self.name}(...): ...), "
+                               f"but it is a {record.get('type', 'value')}.")
+            if kind == "timeout":
+                return WRONG, (f"❌ {self.name}{case.describe()} ran for more than {record.get('seconds', 10):g} s "
+                               "and was stopped. Is there a loop that never ends?")
+            if kind == "error":
+                return WRONG, (f"❌ {self.name}{case.describe()} raised {record.get('error', 'an error')}\n"
+                               f"   Try it on the example above and read the error. {self._hint_pointer()}")
+            if kind != "value":
+                return WRONG, (f"❌ {self.name}{case.describe()} returned {record.get('error', 'something')}, "
+                               f"not numbers or arrays. {self._hint_pointer()}")
+            got = record.get("value")
             expected = self.reference(*_copies(case.args))
             try:
-                with _time_limit(TIME_LIMIT):
-                    got = answer(*_copies(case.args))
-            except NotImplementedError:
-                return NOT_ATTEMPTED, self._not_attempted()
-            except _TimeUp:
-                return WRONG, (
-                    f"❌ {self.name}{case.describe()} ran for more than {TIME_LIMIT:g} s and was stopped. "
-                    "Is there a loop that never ends?"
-                )
-            except Exception as err:  # the learner's code failed: say how, kindly
-                return WRONG, (
-                    f"❌ {self.name}{case.describe()} raised {type(err).__name__}: {err}\n"
-                    f"   Try it on the example above and read the error. {self._hint_pointer()}"
-                )
-            difference = compare(got, expected)
+                difference = compare(got, expected)
+            except Exception as err:  # noqa: BLE001 - a strange answer must not crash the check
+                difference = f"your result ({type(got).__name__}) could not be compared: {type(err).__name__}."
             if difference is None:
                 continue
             which = "the example above" if case.shown else "an input you have not seen"
             for mistake in self.mistakes:
                 try:
                     if compare(got, mistake.fn(*_copies(case.args))) is None:
-                        return WRONG, f"❌ Not yet, on {which}: {mistake.message} {self._hint_pointer()}"
-                except Exception:  # a mistake that does not apply to this case
+                        return WRONG, (f"❌ Not yet, on {which} {case.describe()}: {mistake.message} "
+                                       f"{self._hint_pointer()}").strip()
+                except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
                     continue
-            return WRONG, (
-                f"❌ Not yet, on {which} {case.describe()}: {difference} {self._hint_pointer()}"
-            )
-        checks = "the check" if len(self.cases) == 1 else f"all {len(self.cases)} checks"
+            return WRONG, f"❌ Not yet, on {which} {case.describe()}: {difference} {self._hint_pointer()}".strip()
+        checks = "the check" if len(cases) == 1 else f"all {len(cases)} checks"
         return CORRECT, f"✅ Correct: {self.name} passes {checks}."
 
     def _not_attempted(self):
@@ -200,6 +220,13 @@ class Question:
 
     def _hint_pointer(self):
         return "Stuck? Call .hint()." if self.hints else ""
+
+
+def _source_of(fn):
+    try:
+        return textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return ""
 
 
 def _copies(args):

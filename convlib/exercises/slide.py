@@ -3,9 +3,19 @@
 import numpy as np
 
 from ..data import binary_image, x_kernel
+from ..grading.policy import CONVOLUTION
 from .question import Case, Mistake, Question
 
-_rng = np.random.default_rng(2002)
+SIZES = CONVOLUTION + ("output_size", "leftover", "zero_pad")
+
+
+def _lengths(rng):
+    cases = []
+    for _ in range(6):
+        f = int(rng.integers(1, 12))
+        stride, padding = int(rng.integers(1, 5)), int(rng.integers(0, 4))
+        cases.append(Case((int(rng.integers(max(1, f - 2 * padding), 240)), f, stride, padding)))
+    return cases
 
 
 def output_length(n, f, stride, padding):
@@ -36,8 +46,9 @@ def strided_feature_map(image, kernel, stride, padding):
 q1 = Question(
     "output_length",
     reference=output_length,
-    cases=[Case((5, 3, 1, 0), shown=True), Case((7, 3, 2, 0), shown=True), Case((32, 5, 1, 2)),
-           Case((227, 11, 4, 0)), Case((8, 3, 2, 0)), Case((10, 4, 3, 1)), Case((6, 6, 5, 0)), Case((224, 7, 2, 3))],
+    cases=[Case((5, 3, 1, 0), shown=True), Case((7, 3, 2, 0), shown=True)],
+    hidden=_lengths,
+    forbidden=SIZES,
     mistakes=[
         Mistake(lambda n, f, s, p: (n + 2 * p - f) // s, "you are one short: the first position counts too (+ 1)."),
         Mistake(lambda n, f, s, p: (n + p - f) // s + 1, "padding adds zeros on *both* sides: n + 2p."),
@@ -55,7 +66,9 @@ q1 = Question(
 q2 = Question(
     "same_padding",
     reference=same_padding,
-    cases=[Case((3,), shown=True)] + [Case((f,)) for f in (1, 5, 7, 9, 11)],
+    cases=[Case((3,), shown=True)],
+    hidden=lambda rng: [Case((1,))] + [Case((int(f),)) for f in 2 * rng.integers(2, 8, 4) + 1],
+    forbidden=SIZES,
     mistakes=[
         Mistake(lambda f: f - 1, "f - 1 zeros is the total; they are split between the two sides."),
         Mistake(lambda f: f, "that pads too much: the output would be larger than the input."),
@@ -69,11 +82,12 @@ q2 = Question(
 q3 = Question(
     "strided_feature_map",
     reference=strided_feature_map,
-    cases=[Case((binary_image(), x_kernel(), 2, 1), shown=True),
-           Case((binary_image(), x_kernel(), 1, 0)),
-           Case((_rng.integers(0, 2, (7, 9)), _rng.integers(-2, 3, (3, 3)), 2, 0)),
-           Case((_rng.integers(0, 2, (6, 6)), _rng.integers(-2, 3, (3, 2)), 3, 2)),
-           Case((_rng.integers(0, 5, (8, 5)), _rng.integers(-2, 3, (2, 2)), 1, 1))],
+    cases=[Case((binary_image(), x_kernel(), 2, 1), shown=True)],
+    hidden=lambda rng: [Case((binary_image(), x_kernel(), 1, 0)),
+                        Case((rng.integers(0, 2, (7, 9)), rng.integers(-2, 3, (3, 3)), 2, 0)),
+                        Case((rng.integers(0, 2, (6, 6)), rng.integers(-2, 3, (3, 2)), 3, 2)),
+                        Case((rng.integers(0, 5, (8, 5)), rng.integers(-2, 3, (2, 2)), 1, 1))],
+    forbidden=SIZES,
     mistakes=[
         Mistake(lambda im, k, s, p: strided_feature_map(im, k, 1, p),
                 "the kernel should move `stride` pixels at a time: top, left = row * stride, col * stride."),

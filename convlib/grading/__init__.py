@@ -1,0 +1,20 @@
+"""Grading, as a pipeline of small steps (``python -m convlib.grade`` runs them in order).
+
+==============  ==========================================================================
+step            module
+==============  ==========================================================================
+read            :mod:`.read`: a file's bytes to a notebook, or the reason it is not one
+identify        :mod:`.identify`: which exercise a notebook answers, whose it is
+policy          :mod:`.policy`: calls an answer may not make, code that hides what it calls
+assemble        :mod:`.assemble`: the graded copy (solution cells + the learner's answers)
+                and the inputs the answers are called with (fresh hidden cases per run)
+execute         :mod:`.sandbox` (bubblewrap, limits), :mod:`.zygote` (warm forks),
+                :mod:`.runner` (nbval, inside), :mod:`.record` (the checks, inside)
+judge           :mod:`.judge`: the answers against the references, in the grader's process
+report          :mod:`.report`: the gradebook CSV, written row by row, and the summary
+==============  ==========================================================================
+
+Only :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` ever run inside a
+sandbox; nothing in them knows an answer. This package's ``__init__`` imports nothing, so that
+importing one of them does not pull in the answer key.
+"""

@@ -1,0 +1,57 @@
+"""The *judge* step: a submission's recorded answers against the references, in the grader.
+
+Only the grader's process holds the references and the catalogue of mistakes
+(:meth:`convlib.exercises.Question.judge`). It reads what the sandbox recorded -- plain data,
+size-capped, decoded by :mod:`.wire` -- and calls the reference on its own copy of the inputs.
+A question scores when every case agrees and the policy found no forbidden call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..exercises import CORRECT
+from .wire import loads
+
+__all__ = ["Verdict", "judge"]
+
+
+@dataclass
+class Verdict:
+    name: str
+    solved: bool
+    message: str
+
+
+def _records(raw, count):
+    """The list of per-case records from an answer file's bytes, or a reason it is unusable."""
+    if raw is None:
+        return None, "its recorded answer was too large to read"
+    try:
+        records = loads(raw)
+    except (ValueError, TypeError, UnicodeDecodeError) as err:
+        return None, f"its recorded answer was not plain data ({err})"
+    if not isinstance(records, list) or len(records) != count or not all(isinstance(r, dict) for r in records):
+        return None, "its recorded answer did not match the inputs it was given"
+    return records, ""
+
+
+def judge(question, cases, raw, forbidden=(), reached=True):
+    """The :class:`Verdict` on one question.
+
+    ``raw`` is the answer file's bytes (absent: the check never ran), ``forbidden`` the names
+    the policy found, ``reached`` whether the notebook got as far as the check.
+    """
+    if forbidden:
+        return Verdict(question.name, False, question.forbidden_message(forbidden))
+    if raw is ...:
+        why = "its check cell did not run" + ("" if reached else " (the notebook stopped before it)")
+        return Verdict(question.name, False, f"❌ {question.name}: {why}.")
+    records, problem = _records(raw, len(cases))
+    if records is None:
+        return Verdict(question.name, False, f"❌ {question.name}: {problem}.")
+    try:
+        outcome, message = question.judge(cases, records)
+    except Exception as err:  # noqa: BLE001 - a verdict, never a crash of the batch
+        return Verdict(question.name, False, f"❌ {question.name}: could not be judged ({type(err).__name__}).")
+    return Verdict(question.name, outcome == CORRECT, message)

@@ -1,0 +1,106 @@
+"""The *report* step: the gradebook CSV, one row per submission as it finishes, and a summary.
+
+Rows are flushed to disk one by one, so a grader that is killed leaves a valid CSV of the
+submissions graded so far. Text that came from a learner (file names, error messages) is
+written so that a spreadsheet shows it as text and never runs it as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exercises import MODULES, questions
+
+__all__ = ["Result", "Gradebook", "summary", "QUESTION_COLUMNS", "OK"]
+
+OK = "graded"
+QUESTION_COLUMNS = [q.name for exercise in MODULES for q in questions(exercise)]
+COLUMNS = ["submission", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
+           "detail", "review", "sandbox"]
+
+
+@dataclass
+class Result:
+    """One submission's grade."""
+
+    submission: str
+    exercise: str = ""
+    status: str = OK
+    questions: dict = field(default_factory=dict)  # name -> True/False, in order
+    detail: str = ""
+    review: str = ""
+    sandbox: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self):
+        return sum(bool(v) for v in self.questions.values())
+
+    @property
+    def total(self):
+        return len(self.questions)
+
+    @property
+    def score(self):
+        return round(100.0 * self.passed / self.total, 1) if self.total else 0.0
+
+    def row(self):
+        marks = ["" if name not in self.questions else int(bool(self.questions[name])) for name in QUESTION_COLUMNS]
+        return [_text(self.submission), self.exercise, _text(self.status), self.passed, self.total, self.score,
+                *marks, _text(self.detail), _text(self.review), self.sandbox]
+
+
+def _text(value):
+    """Learner-made text, safe in a spreadsheet (no leading = + - @ that would make a formula)."""
+    value = str(value).replace("\r", " ").replace("\x00", "")
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t") else value
+
+
+class Gradebook:
+    """The CSV, open for the run: ``add(result)`` writes and flushes one row."""
+
+    def __init__(self, out):
+        self.path = Path(out)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(COLUMNS)
+        self._flush()
+
+    def _flush(self):
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def add(self, result):
+        self._writer.writerow(result.row())
+        self._flush()
+
+    def close(self):
+        self._handle.close()
+
+
+def summary(results, sandbox_note=""):
+    """A readable table of the results, and how often each question was solved."""
+    lines = []
+    width = max([len(r.submission) for r in results] + [10])
+    lines.append(f"{'submission':{width}s}  {'exercise':22s} {'score':>6s}  status")
+    for r in results:
+        flags = (f" (review: {r.review})" if r.review else "")
+        lines.append(f"{r.submission:{width}s}  {r.exercise or '-':22s} {r.passed:>2d}/{r.total:<3d}  {r.status}{flags}")
+    graded = [r for r in results if r.status == OK]
+    lines.append(f"\n{len(results)} submission(s): {len(graded)} graded, {len(results) - len(graded)} with another status, "
+                 f"{sum(bool(r.review) for r in results)} flagged for review.")
+    per_question = {}
+    for r in results:
+        for name, ok in r.questions.items():
+            per_question.setdefault((r.exercise, name), []).append(bool(ok))
+    if per_question:
+        lines.append("solved by:")
+        for (exercise, name), marks in per_question.items():
+            lines.append(f"  {exercise:22s} {name:22s} {sum(marks)}/{len(marks)}")
+    if sandbox_note:
+        lines.append(sandbox_note)
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""What runs inside a submission's sandbox: nbval over the graded copy.
+
+``run(folder)`` runs ``folder/in/graded.ipynb`` under pytest and nbval (lax: only that every
+cell runs is checked; nothing is compared), writing nbval's JUnit report to
+``folder/out/junit.xml``. The notebook's check cells record the answers (see
+:mod:`convlib.grading.record`). The report only tells the instructor which cell raised: points
+never come from it, so a submission that forges it forges nothing that counts.
+
+The kernel nbval starts is forked from this (already warm) process rather than started afresh,
+which saves about half a second per submission; it stays in the same sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+__all__ = ["run", "prepare", "main"]
+
+
+class _ForkedKernel:
+    """The part of ``subprocess.Popen`` that jupyter_client uses, for a kernel made by fork()."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -1
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+
+def _launch_forked_kernel(cmd, stdin=None, stdout=None, stderr=None, env=None, cwd=None, **_):
+    """jupyter_client's ``launch_kernel``, by fork(): the kernel inherits the warm imports."""
+    connection_file = cmd[cmd.index("-f") + 1]
+    pid = os.fork()
+    if pid:
+        return _ForkedKernel(pid)
+    try:
+        os.setpgid(0, 0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        if cwd:
+            os.chdir(cwd)
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", connection_file, "--HistoryManager.enabled=False"])
+        app.start()
+        code = 0
+    except BaseException:  # noqa: BLE001
+        code = 1
+    os._exit(code)
+
+
+def prepare():
+    """Import what pytest loads when it starts, and route kernel launches through fork()."""
+    import importlib
+
+    import _pytest.config
+    from jupyter_client.provisioning import local_provisioner
+
+    for name in _pytest.config.default_plugins:
+        try:
+            importlib.import_module(f"_pytest.{name}")
+        except ImportError:
+            pass
+    local_provisioner.launch_kernel = _launch_forked_kernel
+
+
+def _environment(folder):
+    scratch = "/tmp" if folder == "/grading" else os.path.join(folder, "tmp")
+    os.makedirs(scratch, exist_ok=True)
+    os.environ.update({
+        "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": os.path.join(scratch, "mpl"),
+        "IPYTHONDIR": os.path.join(scratch, "ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, "rt"),
+        "JUPYTER_CONFIG_DIR": os.path.join(scratch, "jcfg"), "JUPYTER_DATA_DIR": os.path.join(scratch, "jdata"),
+        "CONVLIB_GRADING_DIR": folder, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    })
+    import tempfile
+
+    tempfile.tempdir = scratch
+
+
+def run(folder="/grading", limits=None):
+    """Run nbval on ``folder/in/graded.ipynb``; returns pytest's exit code."""
+    limits = limits or {}
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
+    _environment(folder)
+    prepare()
+    import pytest
+
+    work = os.path.join(folder, "out", "work")
+    os.makedirs(work, exist_ok=True)
+    notebook = os.path.join(work, "graded.ipynb")
+    with open(os.path.join(folder, "in", "graded.ipynb"), "rb") as source, open(notebook, "wb") as target:
+        target.write(source.read())
+    ini = os.path.join(work, "pytest.ini")
+    with open(ini, "w") as handle:
+        handle.write("[pytest]\n")
+    os.chdir(work)
+    return int(pytest.main([
+        notebook, "-c", ini, "--rootdir", work, "-p", "nbval.plugin", "-p", "no:cacheprovider",
+        "-p", "no:faulthandler", "-p", "no:stepwise", "-s", "-q", "--no-header", "--nbval-lax",
+        "--nbval-current-env", f"--nbval-cell-timeout={int(limits.get('cell_timeout', 60))}",
+        f"--junitxml={os.path.join(folder, 'out', 'junit.xml')}",
+    ]))
+
+
+def main(argv=None):
+    """``python -m convlib.grading.runner FOLDER CELL_TIMEOUT`` (a fresh process, no zygote)."""
+    argv = sys.argv[1:] if argv is None else argv
+    folder = argv[0] if argv else "/grading"
+    limits = {"cell_timeout": float(argv[1])} if len(argv) > 1 else {}
+    return run(folder, limits)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

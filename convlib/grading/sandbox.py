@@ -1,0 +1,372 @@
+"""The *execute* step: run one graded copy in a sandbox of its own, within limits.
+
+Three ways, best first (:func:`sandbox_kind` says which this machine allows):
+
+``bubblewrap`` (as root)
+    For every submission, bubblewrap builds a fresh sandbox: its own mount, PID, network, IPC
+    and UTS namespaces; a read-only view of the system, the Python environment and the
+    sandbox's copy of convlib (no answer key, see :mod:`.stage`); a private ``/tmp`` and a
+    size-capped ``/grading/out``; the graded copy and its inputs read-only in ``/grading/in``.
+    Nothing else: not the course folder, not ``solutions/``, not the submissions, not the
+    gradebook, not other sandboxes. A warm zygote (:mod:`.zygote`) forks a runner into it,
+    which drops to an unprivileged uid of its own before the learner's code runs.
+``bubblewrap (user namespace)`` (not root)
+    The same sandbox, through a user namespace, with a fresh Python in it (slower).
+``none``
+    No bubblewrap (macOS, some containers): resource limits only. The summary and every row
+    say so.
+
+Limits (``Limits``): address space per process (``--memory``), CPU seconds, file size,
+processes, open files, the size of ``/tmp`` and of ``/grading/out``, and the wall time of the
+whole notebook. When a submission is done, its sandbox's PID 1 is killed, and every process
+the submission started dies with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+__all__ = ["Limits", "Execution", "Executor", "sandbox_kind", "BWRAP", "BWRAP_USERNS", "NO_SANDBOX"]
+
+BWRAP, BWRAP_USERNS, NO_SANDBOX = "bubblewrap", "bubblewrap (user namespace)", "none"
+FIRST_UID = 61000  # the sandboxes' uids: one per worker slot, no account, no files on the host
+LOG_TAIL = 16 * 1024
+JUNIT_MAX = 2 * 2**20
+
+
+@dataclass
+class Limits:
+    """What one submission may use."""
+
+    memory: int = 2 * 2**30  # bytes of address space per process
+    cpu: int = 600  # CPU seconds per process
+    file_size: int = 64 * 2**20  # bytes per file written
+    processes: int = 256  # processes and threads of the sandbox's uid
+    open_files: int = 256
+    tmp_size: int = 256 * 2**20  # the private /tmp
+    out_size: int = 64 * 2**20  # /grading/out: answers, report, log
+    cell_timeout: float = 60.0  # seconds per cell (nbval)
+    wall: float = 300.0  # seconds for the whole notebook
+
+    def for_process(self):
+        return {"memory": self.memory, "cpu": self.cpu, "file_size": self.file_size,
+                "processes": self.processes, "open_files": self.open_files,
+                "cell_timeout": self.cell_timeout}
+
+
+@dataclass
+class Execution:
+    """What came out of a sandbox: raw bytes only; judging them is :mod:`.judge`'s work."""
+
+    answers: dict = field(default_factory=dict)  # question name -> JSON bytes (None if too large)
+    junit: bytes | None = None
+    log_tail: str = ""
+    exit_code: int | None = None
+    timed_out: bool = False
+    error: str = ""  # the grader's own trouble with this sandbox
+
+
+def sandbox_kind():
+    """``(kind, reason)``: which sandbox this machine allows, and why not a better one."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return NO_SANDBOX, "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    if not sys.platform.startswith("linux"):
+        return NO_SANDBOX, "bubblewrap needs Linux"
+    probe_args = ["--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    if os.geteuid() == 0:
+        probe = subprocess.run([bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/",
+                                "--proc", "/proc", "--dev", "/dev", "true"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return BWRAP, ""
+    probe = subprocess.run([bwrap, *probe_args], capture_output=True, text=True)
+    if probe.returncode == 0:
+        return BWRAP_USERNS, ""
+    return NO_SANDBOX, f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()[:200]}"
+
+
+def _python_roots():
+    """The folders the sandbox needs read-only to run this Python (and nothing of the course)."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix)}
+    roots |= {p.resolve() for p in roots}
+    return sorted({str(p) for p in roots if p.exists()})
+
+
+def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid):
+    args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    if user_namespace:
+        args += ["--unshare-user", "--uid", str(uid), "--gid", str(uid)]
+    else:
+        args += ["--cap-drop", "ALL"]
+    args += ["--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp",
+             "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib64", "lib32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    made = set()
+    for root in [*_python_roots(), str(stage_dir)]:
+        for parent in reversed(Path(root).parents[:-1]):  # bwrap would make them 0700
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", root, root]
+    args += [
+             "--proc", "/proc", "--dev", "/dev",
+             "--perms", "0755", "--dir", "/grading", "--ro-bind", str(in_dir), "/grading/in",
+             "--perms", "0755", "--size", str(limits.out_size), "--tmpfs", "/grading/out",
+             "--remount-ro", "/", "--chdir", "/grading"]
+    return args
+
+
+def _set_limits(limits):
+    for which, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
+                         (resource.RLIMIT_FSIZE, limits.file_size), (resource.RLIMIT_NOFILE, limits.open_files),
+                         (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(which, (value, value))
+
+
+def _read_capped(dir_fd, name, cap):
+    """A regular file's bytes (None if larger than ``cap``), never following a symlink."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, size = [], 0
+        while size <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > cap else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _tail(dir_fd, name, size):
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        end = os.lseek(fd, 0, os.SEEK_END)
+        os.lseek(fd, max(0, end - size), os.SEEK_SET)
+        return os.read(fd, size).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
+
+
+def _open_dir(path, dir_fd=None):
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError:
+        return None
+
+
+def collect(out_path, answer_cap):
+    """Read a sandbox's ``out`` folder safely: answers, JUnit report, the log's tail."""
+    from .wire import MAX_BYTES
+
+    result = Execution()
+    out = _open_dir(out_path)
+    if out is None:
+        return result
+    try:
+        answers = _open_dir("answers", out)
+        if answers is not None:
+            try:
+                for name in sorted(os.listdir(answers))[:64]:
+                    if name.endswith(".json"):
+                        result.answers[name[:-5]] = _read_capped(answers, name, min(answer_cap, MAX_BYTES))
+            finally:
+                os.close(answers)
+        result.junit = _read_capped(out, "junit.xml", JUNIT_MAX)
+        result.log_tail = _tail(out, "runner.log", LOG_TAIL)
+    finally:
+        os.close(out)
+    return result
+
+
+class _Zygote:
+    """A warm process that forks runners into sandboxes (see :mod:`.zygote`)."""
+
+    def __init__(self, stage_dir):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(stage_dir),
+               "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MPLCONFIGDIR": str(Path(stage_dir) / "mpl"), "HOME": str(stage_dir),
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", "-m", "convlib.grading.zygote"], cwd=stage_dir, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        ready = self._reply(120)
+        if not ready or not ready.get("ready"):
+            self.close()
+            raise RuntimeError("the grading zygote did not start")
+
+    def _reply(self, timeout):
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            return None
+        line = self.process.stdout.readline()
+        return json.loads(line) if line else None
+
+    def run(self, pid, uid, limits, timeout):
+        """Fork a runner into sandbox ``pid``; ``(status, timed_out)``."""
+        self.process.stdin.write(json.dumps({"pid": pid, "uid": uid, "limits": limits}) + "\n")
+        self.process.stdin.flush()
+        reply = self._reply(timeout)
+        if reply is None:
+            return None, True
+        if not reply.get("ok"):
+            raise RuntimeError(reply.get("error", "the zygote failed"))
+        return reply["status"], False
+
+    def finish(self, timeout=30):
+        """After a time-out: the reply that comes once the sandbox is gone."""
+        return self._reply(timeout)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+class Executor:
+    """Runs graded copies, one fresh sandbox each. One per worker thread (``slot``)."""
+
+    def __init__(self, stage_dir, limits=None, *, slot=0, kind=None, work_dir=None):
+        self.stage_dir = Path(stage_dir)
+        self.limits = limits or Limits()
+        self.uid = FIRST_UID + slot
+        self.kind = kind or sandbox_kind()[0]
+        self.work_dir = work_dir
+        self._zygote = None
+
+    # ---------------------------------------------------------------- one submission
+
+    def execute(self, notebook_text, inputs_text):
+        """Run the graded copy with its inputs; the raw :class:`Execution`."""
+        scratch = Path(tempfile.mkdtemp(prefix="sandbox-", dir=self.work_dir))
+        try:
+            in_dir = scratch / "in"
+            in_dir.mkdir()
+            (in_dir / "graded.ipynb").write_text(notebook_text, encoding="utf-8")
+            (in_dir / "inputs.json").write_text(inputs_text, encoding="utf-8")
+            for path in (scratch, in_dir, *in_dir.iterdir()):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            if self.kind == BWRAP:
+                return self._execute_zygote(in_dir)
+            return self._execute_fresh(scratch, in_dir)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _execute_zygote(self, in_dir):
+        if self._zygote is None or not self._zygote.alive():
+            self._zygote = _Zygote(self.stage_dir)
+        info_read, info_write = os.pipe()
+        holder = subprocess.Popen(
+            _bwrap_args(self.stage_dir, in_dir, self.limits, user_namespace=False, uid=self.uid)
+            + ["--info-fd", str(info_write), "--", "sh", "-c", "echo ready; exec sleep infinity"],
+            pass_fds=(info_write,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(info_write)
+        try:
+            with os.fdopen(info_read, "rb") as info:
+                text = info.read(4096)
+            pid = json.loads(text)["child-pid"]
+            if holder.stdout.readline() != b"ready\n":  # the sandbox is set up once its command runs
+                raise ValueError("no sandbox")
+        except (ValueError, KeyError):
+            holder.kill()
+            _, err = holder.communicate()
+            return Execution(error=f"bubblewrap did not start: {err.decode(errors='replace').strip()[:200]}")
+        root = f"/proc/{pid}/root"
+        try:
+            os.chown(f"{root}/grading/out", self.uid, self.uid)
+            started = time.monotonic()
+            status, timed_out = self._zygote.run(pid, self.uid, self.limits.for_process(), self.limits.wall)
+            result = collect(f"{root}/grading/out", self.limits.out_size)
+            result.exit_code, result.timed_out = status, timed_out
+            result.seconds = time.monotonic() - started
+        except (OSError, RuntimeError) as err:
+            result = Execution(error=f"{type(err).__name__}: {err}")
+        finally:
+            try:
+                os.kill(pid, signal.SIGKILL)  # PID 1 of the sandbox: every process in it dies
+            except ProcessLookupError:
+                pass
+            holder.wait()
+            holder.stdout.close()
+            holder.stderr.close()
+        if result.timed_out and self._zygote.finish() is None:
+            self._zygote.close()
+            self._zygote = None
+        return result
+
+    def _execute_fresh(self, scratch, in_dir):
+        """A fresh Python per submission: in a user-namespace sandbox, or with limits only."""
+        limits = self.limits
+        command = [sys.executable, "-P", "-m", "convlib.grading.runner"]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(self.stage_dir),
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+               "OPENBLAS_NUM_THREADS": "1"}
+        if self.kind == BWRAP_USERNS:
+            out_host = scratch / "out"
+            out_host.mkdir()
+            args = _bwrap_args(self.stage_dir, in_dir, limits, user_namespace=True, uid=self.uid)
+            args[args.index("/grading/out") - 4: args.index("/grading/out") + 1] = ["--bind", str(out_host), "/grading/out"]
+            command = args + ["--"] + command + ["/grading", str(limits.cell_timeout)]
+            out_path = out_host
+        else:
+            out_path = scratch / "out"
+            out_path.mkdir()
+            command = command + [str(scratch), str(limits.cell_timeout)]
+            env["CONVLIB_GRADING_DIR"] = str(scratch)
+        log = open(out_path / "runner.log", "wb")
+        try:
+            process = subprocess.Popen(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True,
+                                       preexec_fn=lambda: _set_limits(limits))
+            try:
+                code, timed_out = process.wait(timeout=limits.wall), False
+            except subprocess.TimeoutExpired:
+                code, timed_out = None, True
+            finally:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+        finally:
+            log.close()
+        result = collect(str(out_path), limits.out_size)
+        result.exit_code, result.timed_out = code, timed_out
+        return result
+
+    def close(self):
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None

@@ -1,0 +1,155 @@
+"""A warm process that forks one sandboxed runner per submission (the *execute* step's engine).
+
+Starting Python and importing pytest, nbval, jupyter_client, ipykernel, NumPy and matplotlib
+costs about 2.5 s, far more than running an exercise's cells. The zygote pays it once: it
+imports all of that (and nothing of the answer key: it runs on the sandbox's copy of convlib,
+which has none), then, for each submission, forks a child that
+
+1. joins the namespaces of that submission's bubblewrap sandbox (mount, PID, network, IPC,
+   UTS) through ``setns(2)``, so it sees only that sandbox's file system and processes and has
+   no network;
+2. forks again (a process enters a new PID namespace only through its children);
+3. drops every privilege: no supplementary groups, the sandbox's own unprivileged uid and gid,
+   ``no_new_privs``, resource limits; closes every inherited file descriptor;
+4. runs :func:`convlib.grading.runner.run` in the sandbox's ``/grading`` folder.
+
+Bubblewrap builds each sandbox (its mounts, its namespaces); the zygote only joins it, so no
+two submissions ever share one. When the grader ends a submission it kills the sandbox's
+bubblewrap, whose PID namespace takes every process the submission started with it.
+
+Protocol, one JSON object per line: the grader writes ``{"pid": P, "uid": U, "limits": {...}}``
+on stdin; the zygote answers ``{"ok": true, "status": N}`` when the runner has ended, or
+``{"ok": false, "error": "..."}``.
+
+Linux only; needs the rights to join the sandbox's namespaces (the grader runs it as root,
+the one case where it is used).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+# joined in this order: the mount namespace last but one, the PID namespace (for children) last
+NAMESPACES = [("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
+              ("mnt", CLONE_NEWNS), ("pid", CLONE_NEWPID)]
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _set_limits(limits):
+    """Resource limits for the runner and everything it starts."""
+    table = {
+        "memory": resource.RLIMIT_AS,
+        "cpu": resource.RLIMIT_CPU,
+        "file_size": resource.RLIMIT_FSIZE,
+        "processes": resource.RLIMIT_NPROC,
+        "open_files": resource.RLIMIT_NOFILE,
+    }
+    for key, which in table.items():
+        if limits.get(key):
+            value = int(limits[key])
+            resource.setrlimit(which, (value, value))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def enter(pid, uid, limits):
+    """In a freshly forked child: join sandbox ``pid``'s namespaces, fork, drop privileges.
+
+    Returns in the grandchild only (the child waits for it and exits with its status).
+    """
+    fds = [(name, flag, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY)) for name, flag in NAMESPACES]
+    for name, flag, fd in fds:
+        _check(_libc.setns(fd, flag), f"setns {name}")
+        os.close(fd)
+    child = os.fork()
+    if child:
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl PDEATHSIG")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from root to another uid: every capability is dropped
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl NO_NEW_PRIVS")
+    if os.getuid() == 0 or os.geteuid() == 0:
+        os._exit(121)
+    _set_limits(limits)
+    os.chdir("/grading")
+
+
+def _serve_one(request, warm_modules):
+    pid, uid, limits = int(request["pid"]), int(request["uid"]), request.get("limits", {})
+    child = os.fork()
+    if child == 0:
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 0)
+            enter(pid, uid, limits)
+            log = os.open("/grading/out/runner.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.closerange(3, 65536)
+            sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+            sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+            from .runner import run
+
+            code = run("/grading", limits)
+        except BaseException as err:  # noqa: BLE001 - the child must always end here
+            try:
+                os.write(2, f"zygote child failed: {type(err).__name__}: {err}\n".encode())
+            except OSError:
+                pass
+            code = 120
+        os._exit(code if isinstance(code, int) else 1)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def warm_up():
+    """Import what every runner needs, so that forked children start warm."""
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    import numpy  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import pytest  # noqa: F401
+    import nbval.plugin  # noqa: F401
+    import jupyter_client  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+    import ipykernel.ipkernel  # noqa: F401
+    import convlib  # noqa: F401  (the sandbox's copy: no answer key)
+    import convlib.data  # noqa: F401
+    import convlib.exercises  # noqa: F401
+    from . import runner  # noqa: F401
+    runner.prepare()
+    return sys.modules
+
+
+def main():
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl PDEATHSIG")
+    warm = warm_up()
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        try:
+            status = _serve_one(json.loads(line), warm)
+            reply = {"ok": True, "status": status}
+        except Exception as err:  # noqa: BLE001
+            reply = {"ok": False, "error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    main()
