@@ -118,7 +118,7 @@ def _grade_into(result, path, executor, solutions_dir):
         verdict = judge(q, cases[q.name], execution.answers.get(q.name, ...), findings[q.name].forbidden, reached)
         result.questions[q.name] = verdict.solved
         if not verdict.solved:
-            notes.append(verdict.message)
+            notes.append(verdict.message if q.name in verdict.message else f"{q.name}: {verdict.message}")
     raised = _cells_that_raised(execution.junit, notebook)
     if raised:
         notes.append("cells that raised: " + ", ".join(raised))

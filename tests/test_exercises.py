@@ -7,6 +7,7 @@ from scipy import signal
 from convlib import conv2d, output_size
 from convlib.exercises import CORRECT, MODULES, NOT_ATTEMPTED, WRONG, question, questions
 from convlib.exercises import depth, filter_effects, image_and_kernel, learning, slide
+from convlib.grading import record
 
 ALL = [q for exercise in MODULES for q in questions(exercise)]
 IDS = [q.name for q in ALL]
@@ -77,7 +78,7 @@ def test_feedback_names_what_differs():
 
 
 def test_a_function_that_never_ends_is_stopped(monkeypatch):
-    monkeypatch.setattr(question, "TIME_LIMIT", 0.3)
+    monkeypatch.setattr(record, "TIME_LIMIT", 0.3)
 
     def forever(*args):
         while True:

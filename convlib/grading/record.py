@@ -18,7 +18,17 @@ from .wire import dumps, encode, loads
 
 __all__ = ["Recorder", "call"]
 
-TIME_LIMIT = float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10"))
+TIME_LIMIT = None  # seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else 10
+
+
+def time_limit():
+    """Seconds one call of a learner's function may take."""
+    if TIME_LIMIT is not None:
+        return TIME_LIMIT
+    try:
+        return float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10"))
+    except ValueError:
+        return 10.0
 
 
 class _TimeUp(BaseException):
@@ -29,8 +39,13 @@ def _alarm(signum, frame):
     raise _TimeUp()
 
 
-def call(fn, args, seconds=TIME_LIMIT):
-    """``fn(*args)`` as a record: ``{"kind": "value" | "error" | "timeout" | "not attempted", ...}``."""
+def call(fn, args, seconds=None):
+    """``fn(*args)`` as a record: ``{"kind": "value" | "error" | "timeout" | "not attempted", ...}``.
+
+    A call that runs longer than ``seconds`` (default ``TIME_LIMIT``: 10 s, or
+    ``$CONVLIB_CHECK_TIME_LIMIT``) is stopped.
+    """
+    seconds = time_limit() if seconds is None else seconds
     usable = hasattr(signal, "setitimer")
     try:
         previous = signal.signal(signal.SIGALRM, _alarm) if usable else None
@@ -69,6 +84,8 @@ class Recorder:
                 record = {"kind": "not attempted"}
             elif not callable(answer):
                 record = {"kind": "not a function", "type": type(answer).__name__}
+            elif records and records[-1]["kind"] == "timeout":
+                record = records[-1]  # an endless function is not called again
             else:
                 record = call(answer, tuple(args))
             if record["kind"] == "value":

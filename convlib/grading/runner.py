@@ -16,6 +16,8 @@ import asyncio
 import os
 import signal
 import sys
+import time
+from queue import Empty
 
 __all__ = ["run", "prepare", "main"]
 
@@ -64,6 +66,10 @@ def _launch_forked_kernel(cmd, stdin=None, stdout=None, stderr=None, env=None, c
     connection_file = cmd[cmd.index("-f") + 1]
     pid = os.fork()
     if pid:
+        try:
+            os.setpgid(pid, pid)  # in both processes, so that interrupts never reach the runner
+        except OSError:
+            pass
         return _ForkedKernel(pid)
     try:
         os.setpgid(0, 0)
@@ -85,12 +91,35 @@ def _launch_forked_kernel(cmd, stdin=None, stdout=None, stderr=None, env=None, c
     os._exit(code)
 
 
+def _await_reply_or_death(original):
+    """nbval's wait for a cell's reply, in short steps that notice a kernel that died."""
+
+    def await_reply(self, msg_id, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = 0.5 if deadline is None else max(0.01, min(0.5, deadline - time.monotonic()))
+            try:
+                return original(self, msg_id, timeout=step)
+            except Empty:
+                if not self.is_alive():
+                    raise RuntimeError("Kernel died while running the cell") from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return await_reply
+
+
 def prepare():
     """Import what pytest loads when it starts, and route kernel launches through fork()."""
     import importlib
 
     import _pytest.config
     from jupyter_client.provisioning import local_provisioner
+    from nbval.kernel import RunningKernel
+
+    if not getattr(RunningKernel.await_reply, "_notices_death", False):
+        RunningKernel.await_reply = _await_reply_or_death(RunningKernel.await_reply)
+        RunningKernel.await_reply._notices_death = True
 
     for name in _pytest.config.default_plugins:
         try:
@@ -121,6 +150,8 @@ def run(folder="/grading", limits=None):
     limits = limits or {}
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
     _environment(folder)
+    if limits.get("check_time_limit"):
+        os.environ["CONVLIB_CHECK_TIME_LIMIT"] = str(limits["check_time_limit"])
     prepare()
     import pytest
 

@@ -59,11 +59,12 @@ class Limits:
     out_size: int = 64 * 2**20  # /grading/out: answers, report, log
     cell_timeout: float = 60.0  # seconds per cell (nbval)
     wall: float = 300.0  # seconds for the whole notebook
+    check_time_limit: float = field(default_factory=lambda: float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10")))
 
     def for_process(self):
         return {"memory": self.memory, "cpu": self.cpu, "file_size": self.file_size,
                 "processes": self.processes, "open_files": self.open_files,
-                "cell_timeout": self.cell_timeout}
+                "cell_timeout": self.cell_timeout, "check_time_limit": self.check_time_limit}
 
 
 @dataclass
@@ -345,6 +346,7 @@ class Executor:
             out_path.mkdir()
             command = command + [str(scratch), str(limits.cell_timeout)]
             env["CONVLIB_GRADING_DIR"] = str(scratch)
+        env["CONVLIB_CHECK_TIME_LIMIT"] = str(limits.check_time_limit)
         log = open(out_path / "runner.log", "wb")
         try:
             process = subprocess.Popen(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,

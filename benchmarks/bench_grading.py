@@ -1,0 +1,140 @@
+"""Grading a class, side by side in one run: `make bench-grading`.
+
+Grades generated classes with ``--jobs 2`` and reports wall time, seconds per submission and
+the peak memory (proportional set size, summed over every process of the grading tree:
+grader, zygotes, sandboxes, runners, kernels), for
+
+- the grader as it runs: a fresh bubblewrap sandbox per submission, runners forked from a
+  warm zygote (the target: 100 submissions of exercise 1 in at most 60 s, 300 across the five
+  exercises in at most 5 min, on a 2-core machine);
+- its peers on a smaller class: the same sandbox with a fresh Python per submission (what an
+  unprivileged user gets), and a fresh Python with no sandbox at all.
+
+    python benchmarks/bench_grading.py              # 100 + 300 submissions, and the peers on 20
+    python benchmarks/bench_grading.py --quick      # 10 + 15, peers on 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from convlib import grade  # noqa: E402
+from convlib.exercises import MODULES  # noqa: E402
+from convlib.grading.identify import cell_role  # noqa: E402
+from convlib.grading.sandbox import BWRAP, BWRAP_USERNS, NO_SANDBOX, Limits, sandbox_kind  # noqa: E402
+
+
+def make_class(folder, exercises, count):
+    """``count`` submissions spread over ``exercises``: solutions, untouched, half-done, debug prints."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        exercise = exercises[i % len(exercises)]
+        kind = i % 4
+        nb = nbformat.read(ROOT / ("exercises" if kind == 1 else "solutions") / f"{exercise}.ipynb", as_version=4)
+        if kind in (2, 3):
+            stubs = nbformat.read(ROOT / "exercises" / f"{exercise}.ipynb", as_version=4)
+            answers = [j for j, c in enumerate(nb.cells) if cell_role(c)[0] == "answer"]
+            if kind == 2:
+                nb.cells[answers[0]].source = stubs.cells[answers[0]].source
+            else:
+                nb.cells[answers[0]].source = "print('debugging...')\n" + nb.cells[answers[0]].source
+        nbformat.write(nb, folder / f"learner{i:03d}_{exercise}.ipynb")
+    return folder
+
+
+class PeakMemory:
+    """Samples the summed PSS of this process and all its descendants."""
+
+    def __init__(self, every=0.2):
+        self.every, self.peak, self._stop = every, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tree(self):
+        children = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        todo, seen = [os.getpid()], []
+        while todo:
+            pid = todo.pop()
+            seen.append(pid)
+            todo += children.get(pid, [])
+        return seen
+
+    def _pss(self, pid):
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(self._pss(pid) for pid in self._tree()))
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def run(label, folder, kind, jobs=2):
+    with PeakMemory() as memory:
+        started = time.monotonic()
+        results = grade.grade([folder], jobs=jobs, limits=Limits(cell_timeout=60), kind=kind)
+        seconds = time.monotonic() - started
+    bad = [r for r in results if r.status != "graded"]
+    n = len(results)
+    print(f"| {label} | {n} | {seconds:.1f} s | {seconds / n:.2f} s | {memory.peak / 2**20:.0f} MB | {len(bad)} |",
+          flush=True)
+    return seconds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run with small classes")
+    args = parser.parse_args(argv)
+    one, five, peers = (10, 15, 4) if args.quick else (100, 300, 20)
+    kind, why = sandbox_kind()
+    print(f"sandbox on this machine: {kind} {why}".strip())
+    work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    try:
+        ex1 = make_class(work / "ex1", ["01_image_and_kernel"], one)
+        all5 = make_class(work / "all5", list(MODULES), five)
+        small = make_class(work / "small", ["01_image_and_kernel"], peers)
+        print("\n| how (--jobs 2) | submissions | wall | per submission | peak memory, whole tree | not graded |")
+        print("|---|---:|---:|---:|---:|---:|")
+        if kind == BWRAP:
+            run("bubblewrap + warm zygote, exercise 1", ex1, BWRAP)
+            run("bubblewrap + warm zygote, five exercises", all5, BWRAP)
+            run("bubblewrap + warm zygote, exercise 1 (peer class)", small, BWRAP)
+        if kind in (BWRAP, BWRAP_USERNS):
+            run("bubblewrap, fresh Python each (peer)", small, BWRAP_USERNS)
+        run("no sandbox, fresh Python each (peer)", small, NO_SANDBOX)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
