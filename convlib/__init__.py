@@ -11,7 +11,8 @@ module             what it holds
 ``widgets``        sliders and the kernel editor
 ``exercises``      the questions of each lesson: check(), hint(), solution()
 ``assign``         solutions/ -> exercises/
-``grade``          grading submissions with nbval
+``grade``          grading submissions: the command and its pipeline
+``grading``        the pipeline's steps, the sandbox, what runs inside it
 ``notebook``       executing notebooks, finding their answer and check cells
 =================  ==========================================================
 """

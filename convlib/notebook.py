@@ -28,17 +28,24 @@ def notebooks_in(paths):
 
 
 def cell_role(cell):
-    """``('answer', name)``, ``('check', name)`` or ``(None, None)`` from a cell's metadata."""
-    meta = cell.get("metadata", {}).get(META, {})
-    for role in ("answer", "check"):
-        if role in meta:
-            return role, meta[role]
+    """``('answer', name)``, ``('check', name)`` or ``(None, None)`` from a cell's metadata.
+
+    Metadata of the wrong kind (a list, a number) counts as none.
+    """
+    meta = cell.get("metadata", {})
+    meta = meta.get(META) if isinstance(meta, dict) else None
+    if isinstance(meta, dict):
+        for role in ("answer", "check"):
+            if isinstance(meta.get(role), str):
+                return role, meta[role]
     return None, None
 
 
 def exercise_of(nb):
     """The exercise a notebook belongs to (``'01_image_and_kernel'``), from its metadata, or None."""
-    return nb.get("metadata", {}).get(META, {}).get("exercise")
+    meta = nb.get("metadata", {}).get(META)
+    name = meta.get("exercise") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def execute(path, timeout=120):

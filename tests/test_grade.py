@@ -19,7 +19,7 @@ import pytest
 from convlib import grade
 from convlib.grading.identify import cell_role
 from convlib.grading.read import STATUS_NOT_NOTEBOOK
-from convlib.grading.sandbox import BWRAP, FIRST_UID, NO_SANDBOX, sandbox_kind
+from convlib.grading.sandbox import BWRAP, BWRAP_USERNS, FIRST_UID, NO_SANDBOX, sandbox_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 EX1 = "01_image_and_kernel"
@@ -295,6 +295,18 @@ def test_all_solutions_full_marks_all_exercises_zero():
 def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):
     results = grade.grade([ROOT / "solutions" / f"{EX1}.ipynb"], jobs=1, kind=NO_SANDBOX)
     assert [(r.passed, r.total, r.sandbox) for r in results] == [(3, 3, NO_SANDBOX)]
+
+
+def test_the_user_namespace_sandbox_grades_and_hides_the_key(tmp_path):
+    """What an instructor who is not root gets: bubblewrap through a user namespace."""
+    nbformat.write(_read("solutions"), tmp_path / "alice.ipynb")
+    solution_path = ROOT / "solutions" / f"{EX1}.ipynb"
+    nbformat.write(_with(f"import json\nsource = [c for c in json.load(open({str(solution_path)!r}))['cells'] "
+                         "if 'def window_sum' in ''.join(c['source'])]\nexec(''.join(source[0]['source']))"),
+                   tmp_path / "mallory.ipynb")
+    results = {Path(r.submission).name: r for r in grade.grade([tmp_path], jobs=2, kind=BWRAP_USERNS)}
+    assert (results["alice.ipynb"].passed, results["alice.ipynb"].sandbox) == (3, BWRAP_USERNS)
+    assert results["mallory.ipynb"].questions["window_sum"] is False
 
 
 def test_a_killed_grader_leaves_a_valid_partial_gradebook(tmp_path):

@@ -6,27 +6,16 @@ import re
 from pathlib import Path
 
 from ..exercises import MODULES
-from ..notebook import META
+from ..notebook import cell_role
+from ..notebook import exercise_of as recorded_exercise
 
 __all__ = ["exercise_of", "answer_cells", "cell_role"]
 
 
-def cell_role(cell):
-    """``('answer', name)``, ``('check', name)`` or ``(None, None)``; malformed metadata is none."""
-    meta = cell.get("metadata", {})
-    meta = meta.get(META) if isinstance(meta, dict) else None
-    if isinstance(meta, dict):
-        for role in ("answer", "check"):
-            if isinstance(meta.get(role), str):
-                return role, meta[role]
-    return None, None
-
-
 def exercise_of(nb, path):
     """The exercise (``'01_image_and_kernel'``): from the notebook's metadata, else its file name."""
-    meta = nb.get("metadata", {}).get(META)
-    name = meta.get("exercise") if isinstance(meta, dict) else None
-    if isinstance(name, str) and name in MODULES:
+    name = recorded_exercise(nb)
+    if name in MODULES:
         return name
     stem = Path(path).stem.lower()
     for known in MODULES:  # "01_image_and_kernel (1)", "alice_02_the_slide"

@@ -34,7 +34,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -105,7 +104,8 @@ def _python_roots():
     return sorted({str(p) for p in roots if p.exists()})
 
 
-def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid):
+def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None):
+    """bubblewrap's arguments; ``/grading/out`` is a size-capped tmpfs, or ``out_dir`` bound."""
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
     if user_namespace:
@@ -130,7 +130,8 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid):
     args += [
              "--proc", "/proc", "--dev", "/dev",
              "--perms", "0755", "--dir", "/grading", "--ro-bind", str(in_dir), "/grading/in",
-             "--perms", "0755", "--size", str(limits.out_size), "--tmpfs", "/grading/out",
+             *(["--bind", str(out_dir), "/grading/out"] if out_dir else
+               ["--perms", "0755", "--size", str(limits.out_size), "--tmpfs", "/grading/out"]),
              "--remount-ro", "/", "--chdir", "/grading"]
     return args
 
@@ -307,11 +308,9 @@ class Executor:
         root = f"/proc/{pid}/root"
         try:
             os.chown(f"{root}/grading/out", self.uid, self.uid)
-            started = time.monotonic()
             status, timed_out = self._zygote.run(pid, self.uid, self.limits.for_process(), self.limits.wall)
             result = collect(f"{root}/grading/out", self.limits.out_size)
             result.exit_code, result.timed_out = status, timed_out
-            result.seconds = time.monotonic() - started
         except (OSError, RuntimeError) as err:
             result = Execution(error=f"{type(err).__name__}: {err}")
         finally:
@@ -337,8 +336,7 @@ class Executor:
         if self.kind == BWRAP_USERNS:
             out_host = scratch / "out"
             out_host.mkdir()
-            args = _bwrap_args(self.stage_dir, in_dir, limits, user_namespace=True, uid=self.uid)
-            args[args.index("/grading/out") - 4: args.index("/grading/out") + 1] = ["--bind", str(out_host), "/grading/out"]
+            args = _bwrap_args(self.stage_dir, in_dir, limits, user_namespace=True, uid=self.uid, out_dir=out_host)
             command = args + ["--"] + command + ["/grading", str(limits.cell_timeout)]
             out_path = out_host
         else:

@@ -130,9 +130,14 @@ def warm_up():
     import jupyter_client  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import ipykernel.ipkernel  # noqa: F401
-    import convlib  # noqa: F401  (the sandbox's copy: no answer key)
+    import convlib  # the sandbox's copy: no answer key
     import convlib.data  # noqa: F401
-    import convlib.exercises  # noqa: F401
+    import convlib.exercises
+
+    staged = os.environ.get("PYTHONPATH", "")
+    if not (staged and os.path.abspath(convlib.__file__).startswith(os.path.abspath(staged) + os.sep)) \
+            or hasattr(convlib.exercises, "questions"):
+        raise SystemExit("the zygote must run on the sandbox's copy of convlib (PYTHONPATH)")
     from . import runner  # noqa: F401
     runner.prepare()
     return sys.modules

@@ -1,0 +1,196 @@
+"""The grading pipeline's steps one by one: read, identify, policy, assemble, wire, judge."""
+
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from convlib.exercises import CORRECT, WRONG, image_and_kernel, questions, slide
+from convlib.grading import wire
+from convlib.grading.assemble import graded_copy, inputs_for
+from convlib.grading.identify import cell_role, exercise_of
+from convlib.grading.judge import judge
+from convlib.grading.policy import CONVOLUTION, scan
+from convlib.grading.read import STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read
+from convlib.grading.record import call
+from convlib.grading.stage import stage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _read(folder, name):
+    return nbformat.read(ROOT / folder / f"{name}.ipynb", as_version=4)
+
+
+# ------------------------------------------------------------------------------ read
+@pytest.mark.parametrize("content, status", [
+    (b"\xff\xfe not utf-8", STATUS_NOT_NOTEBOOK),
+    (b"[1, 2, 3]", STATUS_NOT_NOTEBOOK),
+    (b'{"cells": 5}', STATUS_NOT_NOTEBOOK),
+    (b"[" * 100_000 + b"]" * 100_000, STATUS_NOT_NOTEBOOK),
+])
+def test_read_refuses_what_is_not_a_notebook(tmp_path, content, status):
+    path = tmp_path / "x.ipynb"
+    path.write_bytes(content)
+    assert read(path).status == status
+
+
+def test_read_cleans_cells_of_the_wrong_kind(tmp_path):
+    data = {"cells": [{"cell_type": "code", "source": 42, "metadata": ["x"]}, "junk",
+                      {"cell_type": "markdown", "source": ["a", 3, "b"]}, {"cell_type": "python"}],
+            "metadata": {"convlib": "not a dict"}}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(data))
+    nb = read(path).notebook
+    assert [(c.cell_type, c.source) for c in nb.cells] == [("code", ""), ("markdown", "ab")]
+    assert cell_role(nb.cells[0]) == (None, None) and exercise_of(nb, path) is None
+
+
+def test_read_refuses_a_huge_file(tmp_path, monkeypatch):
+    from convlib.grading import read as read_module
+
+    monkeypatch.setattr(read_module, "MAX_NOTEBOOK_BYTES", 10)
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(nbformat.v4.new_notebook()))
+    assert read_module.read(path).status == STATUS_TOO_LARGE
+
+
+# ------------------------------------------------------------------------------ identify
+def test_exercise_from_metadata_else_from_the_file_name(tmp_path):
+    nb = _read("exercises", "02_the_slide")
+    assert exercise_of(nb, tmp_path / "whatever.ipynb") == "02_the_slide"
+    nb.metadata.pop("convlib")
+    assert exercise_of(nb, tmp_path / "jdoe_02_the_slide (1).ipynb") == "02_the_slide"
+    assert exercise_of(nb, tmp_path / "holiday.ipynb") is None
+
+
+# ------------------------------------------------------------------------------ policy
+def test_policy_finds_forbidden_names_however_imported():
+    assert scan("from convlib import conv2d as c\nc(1, 2)", CONVOLUTION).forbidden == ["conv2d"]
+    assert scan("import scipy.signal\nscipy.signal.correlate2d(a, b)", CONVOLUTION).forbidden == ["correlate2d"]
+    assert scan("def f(a, k):\n    return np.convolve(a, k)", CONVOLUTION).forbidden == ["convolve"]
+    assert scan("def f(a, k):\n    return (a * k).sum()", CONVOLUTION).forbidden == []
+
+
+@pytest.mark.parametrize("source, reason", [
+    ("getattr(np, 'con' + 'volve')", "calls getattr"),
+    ("__import__('os')", "calls __import__"),
+    ("import importlib", "imports importlib"),
+    ("import sys\nsys.modules['x']", "uses sys.modules"),
+    ("exec('x = 1')", "calls exec"),
+    ("open('/etc/passwd')", "calls open"),
+    ("from subprocess import run", "imports from subprocess"),
+    ("!ls /", "calls get_ipython"),
+    ("%load solution.py", "calls get_ipython"),
+    ("f.__globals__", "uses __globals__"),
+])
+def test_policy_flags_code_that_hides_what_it_calls(source, reason):
+    assert reason in scan(source, ()).review
+
+
+def test_policy_leaves_honest_code_alone():
+    for exercise in ("01_image_and_kernel", "02_the_slide", "03_depth", "04_filter_effects", "05_learning_a_filter"):
+        nb = _read("solutions", exercise)
+        for cell in nb.cells:
+            role, name = cell_role(cell)
+            if role == "answer":
+                q = next(q for q in questions(exercise) if q.name == name)
+                assert scan(cell.source, q.forbidden).forbidden == [] and scan(cell.source).review == [], name
+
+
+def test_check_in_the_notebook_refuses_a_forbidden_call_kindly():
+    from convlib import conv2d
+
+    def feature_map(image, kernel):
+        return conv2d(image, kernel)
+
+    outcome, message = image_and_kernel.q2.evaluate(feature_map)
+    assert outcome == WRONG and "`conv2d`" in message and "write it yourself" in message
+
+
+# ------------------------------------------------------------------------------ assemble
+def test_graded_copy_takes_only_answers_and_drops_outputs_markers_and_demos():
+    submission = _read("exercises", "05_learning_a_filter")
+    for cell in submission.cells:
+        cell.metadata["tags"] = ["raises-exception", "nbval-skip"]
+        if cell_role(cell)[0] == "check":
+            cell.source = "print('all good')"
+    copy, answers = graded_copy(submission, _read("solutions", "05_learning_a_filter"))
+    checks = [c for c in copy.cells if cell_role(c)[0] == "check"]
+    assert all(c.source.startswith("ex.q") for c in checks)
+    assert cell_role(copy.cells[-1])[0] == "check"  # the demonstration after the last check is gone
+    code = [c for c in copy.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and not {"raises-exception", "nbval-skip"} & set(c.metadata["tags"]) for c in code)
+    assert all("NotImplementedError" in s for s in answers.values())
+
+
+def test_hidden_inputs_are_fresh_for_every_draw_and_the_shown_ones_stay():
+    asked = questions("01_image_and_kernel")
+    one, text_one = inputs_for(asked, np.random.default_rng(1))
+    two, text_two = inputs_for(asked, np.random.default_rng(2))
+    assert text_one != text_two
+    assert one["window_sum"][0].shown and np.array_equal(one["window_sum"][0].args[0], two["window_sum"][0].args[0])
+    assert "expected" not in text_one and "reference" not in text_one
+
+
+def test_the_sandbox_copy_of_convlib_holds_no_answer_key(tmp_path):
+    folder = stage(tmp_path / "stage")
+    text = "\n".join(p.read_text() for p in folder.rglob("*.py"))
+    for answer in ("def window_sum", "def feature_map", "def loss_gradient", "Mistake(", "hidden="):
+        assert answer not in text
+    assert not (folder / "convlib" / "exercises" / "question.py").exists()
+    assert not (folder / "convlib" / "grading" / "judge.py").exists()
+    assert "Recorder('window_sum')" in (folder / "convlib" / "exercises" / "image_and_kernel.py").read_text()
+
+
+# ------------------------------------------------------------------------------ wire
+def test_wire_round_trips_plain_data():
+    value = {"a": (np.arange(6, dtype=np.int32).reshape(2, 3), 1.5, float("nan"), [True, None, "x"])}
+    back = wire.loads(wire.dumps(value))
+    assert back["a"][0].dtype == np.int32 and np.array_equal(back["a"][0], value["a"][0])
+    assert np.isnan(back["a"][2]) and back["a"][3] == [True, None, "x"]
+
+
+@pytest.mark.parametrize("text", [
+    '{"__ndarray__": [1], "shape": [1], "dtype": "object"}',
+    '{"__ndarray__": [1, 2], "shape": [3], "dtype": "int64"}',
+    '{"__ndarray__": [], "shape": [-1], "dtype": "int64"}',
+    '{"__ndarray__": ["os.system"], "shape": [1], "dtype": "float64"}',
+    "[" * 5000 + "]" * 5000,
+    '{"__reduce__": "os.system"}',
+])
+def test_wire_refuses_what_is_not_plain_data(text):
+    with pytest.raises(ValueError):
+        wire.loads(text)
+
+
+def test_wire_refuses_what_is_too_large():
+    with pytest.raises(ValueError):
+        wire.loads(" " * (wire.MAX_BYTES + 1))
+    with pytest.raises((TypeError, ValueError)):
+        wire.dumps(object())
+
+
+# ------------------------------------------------------------------------------ judge
+def test_judge_scores_recorded_answers_against_the_reference():
+    q = slide.q1
+    cases = q.cases_for(np.random.default_rng(5))
+    right = [call(slide.output_length, c.args) for c in cases]
+    raw = wire.dumps(right).encode()
+    assert judge(q, cases, raw).solved
+    wrong = [call(lambda n, f, s, p: (n + 2 * p - f) // s, c.args) for c in cases]
+    verdict = judge(q, cases, wire.dumps(wrong).encode())
+    assert not verdict.solved and "one short" in verdict.message
+    assert not judge(q, cases, wire.dumps(right[:-1]).encode()).solved  # not one per input
+    assert not judge(q, cases, b"not json").solved
+    assert not judge(q, cases, None).solved  # too large to read
+    assert "did not run" in judge(q, cases, ...).message
+    assert "`output_size`" in judge(q, cases, raw, forbidden=["output_size"]).message
+
+
+def test_judge_and_check_agree():
+    q = image_and_kernel.q2
+    records = [call(image_and_kernel.feature_map, c.args) for c in q.cases]
+    assert q.judge(q.cases, records)[0] == CORRECT == q.evaluate(image_and_kernel.feature_map)[0]
