@@ -166,7 +166,7 @@ def run(folder="/grading", limits=None):
     os.chdir(work)
     return int(pytest.main([
         notebook, "-c", ini, "--rootdir", work, "-p", "nbval.plugin", "-p", "no:cacheprovider",
-        "-p", "no:faulthandler", "-p", "no:stepwise", "-s", "-q", "--no-header", "--nbval-lax",
+        "-p", "no:faulthandler", "-p", "no:stepwise", "-p", "no:warnings", "-s", "-q", "--no-header", "--nbval-lax",
         "--nbval-current-env", f"--nbval-cell-timeout={int(limits.get('cell_timeout', 60))}",
         f"--junitxml={os.path.join(folder, 'out', 'junit.xml')}",
     ]))
