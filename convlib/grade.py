@@ -35,7 +35,7 @@ from .grading.identify import cell_role, exercise_of
 from .grading.judge import judge
 from .grading.policy import scan
 from .grading.read import read
-from .grading.report import OK, Gradebook, Result, summary
+from .grading.report import Gradebook, Result, summary
 from .grading.sandbox import NO_SANDBOX, Executor, Limits, sandbox_kind
 from .grading.stage import stage
 from .notebook import notebooks_in

@@ -6,7 +6,6 @@ from ..conv import conv2d
 from .question import Case, Mistake, Question
 
 
-
 def mse_loss(kernel, image, target):
     """Mean squared error between the kernel's feature map and the target map."""
     error = conv2d(image, kernel) - target

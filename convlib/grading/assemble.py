@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import copy
 
-import nbformat
-
 from ..assign import make_exercise
 from .identify import answer_cells, cell_role
 from .wire import dumps
@@ -52,7 +50,3 @@ def inputs_for(questions, rng):
     cases = {q.name: q.cases_for(rng) for q in questions}
     text = dumps({name: [list(case.args) for case in items] for name, items in cases.items()})
     return cases, text
-
-
-def notebook_text(nb):
-    return nbformat.writes(nb)

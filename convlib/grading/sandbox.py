@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -34,8 +33,11 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .record import time_limit
+from .zygote import set_limits
 
 __all__ = ["Limits", "Execution", "Executor", "sandbox_kind", "BWRAP", "BWRAP_USERNS", "NO_SANDBOX"]
 
@@ -58,7 +60,7 @@ class Limits:
     out_size: int = 64 * 2**20  # /grading/out: answers, report, log
     cell_timeout: float = 60.0  # seconds per cell (nbval)
     wall: float = 300.0  # seconds for the whole notebook
-    check_time_limit: float = field(default_factory=lambda: float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10")))
+    check_time_limit: float = field(default_factory=time_limit)  # seconds per call of a learner's function
 
     def for_process(self):
         return {"memory": self.memory, "cpu": self.cpu, "file_size": self.file_size,
@@ -134,13 +136,6 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
                ["--perms", "0755", "--size", str(limits.out_size), "--tmpfs", "/grading/out"]),
              "--remount-ro", "/", "--chdir", "/grading"]
     return args
-
-
-def _set_limits(limits):
-    for which, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, limits.cpu),
-                         (resource.RLIMIT_FSIZE, limits.file_size), (resource.RLIMIT_NOFILE, limits.open_files),
-                         (resource.RLIMIT_CORE, 0)):
-        resource.setrlimit(which, (value, value))
 
 
 def _read_capped(dir_fd, name, cap):
@@ -329,6 +324,8 @@ class Executor:
     def _execute_fresh(self, scratch, in_dir):
         """A fresh Python per submission: in a user-namespace sandbox, or with limits only."""
         limits = self.limits
+        # no process limit here: without a uid of its own it would count the instructor's processes
+        fresh_limits = {k: v for k, v in limits.for_process().items() if k != "processes"}
         command = [sys.executable, "-P", "-m", "convlib.grading.runner"]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(self.stage_dir),
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
@@ -349,7 +346,7 @@ class Executor:
         try:
             process = subprocess.Popen(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                       preexec_fn=lambda: _set_limits(limits))
+                                       preexec_fn=lambda: set_limits(fresh_limits))
             try:
                 code, timed_out = process.wait(timeout=limits.wall), False
             except subprocess.TimeoutExpired:

@@ -50,8 +50,8 @@ def _check(result, what):
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def _set_limits(limits):
-    """Resource limits for the runner and everything it starts."""
+def set_limits(limits):
+    """Resource limits for the runner and everything it starts (``limits``: a dict; absent keys: none)."""
     table = {
         "memory": resource.RLIMIT_AS,
         "cpu": resource.RLIMIT_CPU,
@@ -86,11 +86,11 @@ def enter(pid, uid, limits):
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl NO_NEW_PRIVS")
     if os.getuid() == 0 or os.geteuid() == 0:
         os._exit(121)
-    _set_limits(limits)
+    set_limits(limits)
     os.chdir("/grading")
 
 
-def _serve_one(request, warm_modules):
+def _serve_one(request):
     pid, uid, limits = int(request["pid"]), int(request["uid"]), request.get("limits", {})
     child = os.fork()
     if child == 0:
@@ -140,16 +140,15 @@ def warm_up():
         raise SystemExit("the zygote must run on the sandbox's copy of convlib (PYTHONPATH)")
     from . import runner  # noqa: F401
     runner.prepare()
-    return sys.modules
 
 
 def main():
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl PDEATHSIG")
-    warm = warm_up()
+    warm_up()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         try:
-            status = _serve_one(json.loads(line), warm)
+            status = _serve_one(json.loads(line))
             reply = {"ok": True, "status": status}
         except Exception as err:  # noqa: BLE001
             reply = {"ok": False, "error": f"{type(err).__name__}: {err}"}
