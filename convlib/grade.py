@@ -35,14 +35,22 @@ from .grading.identify import cell_role, exercise_of
 from .grading.judge import judge
 from .grading.policy import scan
 from .grading.read import read
-from .grading.report import Gradebook, Result, summary
+from .grading.feedback import write_feedback
+from .grading.gradescope import write_gradescope
+from .grading.learners import write_learners
+from .grading.progress import Progress
+from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary
+from .grading.roster import parse_shard, roster
 from .grading.sandbox import NO_SANDBOX, Executor, Limits, sandbox_kind
 from .grading.stage import stage
 from .notebook import notebooks_in
 
 __all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
 
-DEFAULT_SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+# the answer key: inside the package when installed (a wheel), else the repository's solutions/
+_PACKAGE = Path(__file__).resolve().parent
+DEFAULT_SOLUTIONS = next((p for p in (_PACKAGE / "solutions", _PACKAGE.parent / "solutions") if p.is_dir()),
+                         _PACKAGE / "solutions")
 
 STATUS_UNKNOWN = "belongs to no known exercise"
 STATUS_TIMEOUT = "timed out"
@@ -70,14 +78,25 @@ def _cells_that_raised(junit, notebook):
     return raised[:10]
 
 
-def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS):
-    """Grade one submitted notebook; never writes to it, never raises. Returns a :class:`Result`."""
+def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None):
+    """Grade one submitted notebook; never writes to it, never raises. Returns a :class:`Result`.
+
+    ``entry`` (from :func:`~convlib.grading.roster.roster`) names the learner and says whether a
+    newer copy is graded instead; without it the learner comes from the file's name.
+    """
     started = time.monotonic()
-    result = Result(submission=str(path), sandbox=executor.kind)
+    entry = entry or roster([path])[0]
+    result = Result(submission=str(path), learner=entry.learner.name, lms_id=entry.learner.lms_id,
+                    exercise=entry.exercise or "", sandbox=executor.kind)
     try:
-        _grade_into(result, Path(path), executor, Path(solutions_dir))
+        if entry.graded_instead is not None:
+            result.status = OLDER_COPY
+            result.detail = f"{entry.graded_instead} is graded instead"
+        else:
+            _grade_into(result, Path(path), executor, Path(solutions_dir))
     except Exception as err:  # noqa: BLE001 - one row's trouble, never the batch's
         result.status = f"grader error: {type(err).__name__}: {str(err)[:200]}"
+    result.review = "; ".join(filter(None, [*entry.notes, result.review]))
     result.seconds = time.monotonic() - started
     return result
 
@@ -118,6 +137,7 @@ def _grade_into(result, path, executor, solutions_dir):
         verdict = judge(q, cases[q.name], execution.answers.get(q.name, ...), findings[q.name].forbidden, reached)
         result.questions[q.name] = verdict.solved
         if not verdict.solved:
+            result.messages[q.name] = verdict.message
             notes.append(verdict.message if q.name in verdict.message else f"{q.name}: {verdict.message}")
     raised = _cells_that_raised(execution.junit, notebook)
     if raised:
@@ -138,14 +158,14 @@ def _grade_into(result, path, executor, solutions_dir):
 
 
 def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
-          kind=None):
-    """Grade every notebook under ``paths``; results in the order of the files.
+          kind=None, shard=(1, 1)):
+    """Grade every notebook under ``paths`` (the ``shard`` ``(k, n)`` of them); results in file order.
 
     Each result goes to ``gradebook.add`` (when given) and ``progress(done, total, result)`` as
     soon as it is ready.
     """
-    files = notebooks_in(paths)
-    results = [None] * len(files)
+    entries = roster(paths, shard)
+    results = [None] * len(entries)
     limits = limits or Limits()
     kind = kind or sandbox_kind()[0]
     work = Path(tempfile.mkdtemp(prefix="convlib-grade-"))
@@ -160,7 +180,7 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
         def task(index):
             executor = executors.get()
             try:
-                result = grade_one(files[index], executor, solutions_dir)
+                result = grade_one(entries[index].path, executor, solutions_dir, entries[index])
             finally:
                 executors.put(executor)
             with lock:
@@ -169,10 +189,10 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
                 if gradebook is not None:
                     gradebook.add(result)
                 if progress:
-                    progress(done[0], len(files), result)
+                    progress(done[0], len(entries), result)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            list(pool.map(task, range(len(files))))
+            list(pool.map(task, range(len(entries))))
     finally:
         while not executors.empty():
             executors.get().close()
@@ -187,13 +207,37 @@ def _bytes(text):
     return int(float(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()])
 
 
-def main(argv=None):
+def _shard(text):
+    try:
+        return parse_shard(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _refuse_notebook_outputs(parser, inputs, **outputs):
+    for flag, value in outputs.items():
+        if value is None:
+            continue
+        path = Path(value)
+        if path.suffix == ".ipynb" or path.resolve() in inputs:
+            parser.error(f"--{flag.replace('_', '-')} {path} would overwrite a notebook; give another path")
+
+
+def _grade_main(argv):
     parser = argparse.ArgumentParser(
         prog="python -m convlib.grade",
-        description="Grade submitted exercise notebooks: each in a sandbox, judged against the solutions.",
+        description="Grade submitted exercise notebooks: each in a sandbox, judged against the solutions. "
+                    "'python -m convlib.grade merge --help' joins the gradebooks of shards.",
     )
     parser.add_argument("submissions", nargs="+", help="notebooks, or folders searched for *.ipynb")
     parser.add_argument("--out", default="grades.csv", help="the gradebook CSV to write (default grades.csv)")
+    parser.add_argument("--by-learner", metavar="FILE",
+                        help="also write one row per learner, one column per exercise (Canvas/Moodle import)")
+    parser.add_argument("--feedback", metavar="DIR", help="also write one HTML feedback page per learner into DIR")
+    parser.add_argument("--gradescope", metavar="FILE",
+                        help="also write Gradescope's results.json for this (one learner's) submission")
+    parser.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
+                        help="grade only the K-th of N shares of the files (the same share on every machine)")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds one cell may run (default 60)")
     parser.add_argument("--memory", type=_bytes, default=Limits.memory,
@@ -201,10 +245,8 @@ def main(argv=None):
     parser.add_argument("--solutions", default=str(DEFAULT_SOLUTIONS), help="folder of solution notebooks")
     args = parser.parse_args(argv)
 
-    out = Path(args.out)
     inputs = {p.resolve() for p in notebooks_in(args.submissions)}
-    if out.suffix == ".ipynb" or out.resolve() in inputs:
-        parser.error(f"--out {out} would overwrite a notebook; give a .csv path")
+    _refuse_notebook_outputs(parser, inputs, out=args.out, by_learner=args.by_learner, gradescope=args.gradescope)
     if not Path(args.solutions).is_dir():
         parser.error(f"no solutions folder at {args.solutions}")
     if not inputs:
@@ -218,19 +260,58 @@ def main(argv=None):
         print(note, file=sys.stderr, flush=True)
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
 
-    def progress(done, total, result):
-        print(f"[{done}/{total}] {result.submission}: {result.passed}/{result.total} ({result.status}, "
-              f"{result.seconds:.1f} s)", file=sys.stderr, flush=True)
-
-    book = Gradebook(out)
+    progress = Progress(len(inputs))
+    book = Gradebook(args.out)
     try:
         results = grade(args.submissions, args.solutions, jobs=args.jobs, limits=limits, progress=progress,
-                        gradebook=book, kind=kind)
+                        gradebook=book, kind=kind, shard=args.shard)
     finally:
+        progress.close()
         book.close()
     print(summary(results, note))
-    print(f"\ngradebook: {out}")
+    print(f"\ngradebook: {args.out}")
+    if args.by_learner:
+        lines = write_learners(args.by_learner, [r.record() for r in results])
+        print(f"per learner ({len(lines)}): {args.by_learner}")
+    if args.feedback:
+        pages = write_feedback(args.feedback, results)
+        unnamed = sum(not r.learner for r in results)
+        print(f"feedback pages ({len(pages)}): {args.feedback}"
+              + (f"; {unnamed} file(s) name no learner and have no page" if unnamed else ""))
+    if args.gradescope:
+        data = write_gradescope(args.gradescope, results)
+        print(f"gradescope: {args.gradescope} ({data['score']} points)")
     return 0
+
+
+def _merge_main(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m convlib.grade merge",
+        description="Join the gradebooks that shards (--shard K/N) wrote into one, in file order.")
+    parser.add_argument("parts", nargs="+", help="the shards' gradebook CSVs")
+    parser.add_argument("--out", default="grades.csv", help="the joined gradebook (default grades.csv)")
+    parser.add_argument("--by-learner", metavar="FILE", help="also write the per-learner table of the whole class")
+    args = parser.parse_args(argv)
+    _refuse_notebook_outputs(parser, set(), out=args.out, by_learner=args.by_learner)
+    if Path(args.out).resolve() in {Path(p).resolve() for p in args.parts}:
+        parser.error(f"--out {args.out} is one of the parts; give a new path")
+    try:
+        rows = merge(args.parts, args.out)
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
+    print(f"gradebook: {args.out} ({len(rows)} rows from {len(args.parts)} parts)")
+    if args.by_learner:
+        lines = write_learners(args.by_learner, rows)
+        print(f"per learner ({len(lines)}): {args.by_learner}")
+    return 0
+
+
+def main(argv=None):
+    """``python -m convlib.grade SUBMISSIONS...`` or ``python -m convlib.grade merge PARTS...``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["merge"]:
+        return _merge_main(argv[1:])
+    return _grade_main(argv)
 
 
 if __name__ == "__main__":

@@ -283,3 +283,48 @@ def test_exercise_gives_feedback_in_jupyterlab(lab):
         raise
     finally:
         page.close()
+
+
+# ------------------------------------------------------------------------------ feedback pages
+
+
+def test_feedback_page_reads_offline_in_chromium(lab, tmp_path):
+    """A learner's feedback page opens from disk, fetches nothing, and shows each point and message."""
+    import numpy as np
+
+    from convlib.exercises import questions
+    from convlib.grading.feedback import page_name, write_feedback
+    from convlib.grading.report import Result
+
+    _, message = questions("01_image_and_kernel")[0].evaluate(lambda image, kernel, row, col: int(np.sum(image[row:row + 3, col:col + 3])))
+    assert message.startswith("❌")
+    results = [
+        Result(submission="ann/01_image_and_kernel.ipynb", learner="Ann <Lee>", exercise="01_image_and_kernel",
+               questions={"window_sum": False, "feature_map": False, "feature_map_shape": True},
+               messages={"window_sum": message, "feature_map": "❌ feature_map: its check cell did not run."}),
+        Result(submission="ann/03_depth.ipynb", learner="Ann <Lee>", exercise="03_depth", status="timed out",
+               detail="the notebook ran out of time (120 s)", questions={"depth_conv": False}),
+    ]
+    path = write_feedback(tmp_path, results)["Ann <Lee>"]
+    assert path.name == page_name("Ann <Lee>")
+    page = lab["browser"].new_page(viewport={"width": 1000, "height": 900})
+    try:
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(path.as_uri())
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "feedback_page.png"), full_page=True)
+        assert page.title() == "Feedback for Ann <Lee>"
+        assert page.locator("h1").inner_text() == "Feedback for Ann <Lee>"  # escaped, shown as text
+        assert page.locator("h2").all_inner_texts() == ["01_image_and_kernel — 1 / 3", "03_depth — 0 / 1"]
+        lost = page.locator("tr.lost")
+        assert lost.count() == 3 and page.locator("tr.solved").count() == 1
+        assert "you summed the window" in lost.first.inner_text() or "np.array(" in lost.first.inner_text()
+        assert page.locator(".status").inner_text().startswith("This notebook was not graded to the end: timed out")
+        red = lost.first.locator("td.mark").evaluate("e => getComputedStyle(e).color")
+        assert red == "rgb(180, 35, 24)"  # and the ❌ says it without colour
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1000  # nothing runs off the side
+    finally:
+        page.close()
+    assert requests == [path.as_uri()]  # nothing fetched but the page itself

@@ -1,15 +1,49 @@
-"""The *identify* step: which exercise a notebook answers, and which cells hold its answers."""
+"""The *identify* step: which exercise a notebook answers, whose it is, and which cells hold its answers.
+
+Learners are named the way learning platforms deliver their files (the notebook's own
+``convlib.learner`` metadata wins when present)::
+
+    jdoe_01_image_and_kernel.ipynb                         -> jdoe
+    jdoe/01_image_and_kernel.ipynb                         -> jdoe
+    doejane_12345_67890_01_image_and_kernel.ipynb          -> doejane, id 12345   (Canvas)
+    doejane_LATE_12345_67890_01_image_and_kernel.ipynb     -> doejane, id 12345   (Canvas, late)
+    Jane Doe_12345_assignsubmission_file_/01_image_...     -> Jane Doe            (Moodle)
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from ..exercises import MODULES
 from ..notebook import cell_role
 from ..notebook import exercise_of as recorded_exercise
 
-__all__ = ["exercise_of", "answer_cells", "cell_role"]
+__all__ = ["exercise_of", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role"]
+
+CANVAS = re.compile(r"^(?P<name>.+?)(?:_late)?_(?P<id>\d+)_\d+(?:_|$)", re.I)
+MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_\w*$", re.I)
+SEPARATORS = " _-.()[]"
+MAX_NAME = 100
+
+
+class Learner(NamedTuple):
+    """Who handed a file in; ``name`` is empty when nothing named the learner."""
+
+    name: str = ""
+    lms_id: str = ""  # the platform's user id, when its file names carry one (Canvas)
+
+
+def _clean(name):
+    name = "".join(ch for ch in str(name) if ch.isprintable()).strip(SEPARATORS)
+    return name[:MAX_NAME]
+
+
+def named_exercise(path):
+    """The exercise a file's name mentions (``'alice_02_the_slide (1)'`` -> ``'02_the_slide'``), or None."""
+    stem = Path(path).stem.lower()
+    return next((known for known in MODULES if known in stem), None)
 
 
 def exercise_of(nb, path):
@@ -17,11 +51,40 @@ def exercise_of(nb, path):
     name = recorded_exercise(nb)
     if name in MODULES:
         return name
-    stem = Path(path).stem.lower()
-    for known in MODULES:  # "01_image_and_kernel (1)", "alice_02_the_slide"
-        if known in stem:
-            return known
-    return None
+    return named_exercise(path)  # "01_image_and_kernel (1)", "alice_02_the_slide"
+
+
+def learner_of(nb, path, root=None):
+    """The :class:`Learner` who handed in ``path``: metadata, else file name, else folder.
+
+    ``root`` is the folder the grader was pointed at; folders above it name no one.
+
+    >>> learner_of({}, "class/doejane_12345_67890_01_image_and_kernel.ipynb", "class")
+    Learner(name='doejane', lms_id='12345')
+    >>> learner_of({}, "class/Jane Doe_812_assignsubmission_file_/01_image_and_kernel.ipynb", "class").name
+    'Jane Doe'
+    >>> learner_of({}, "class/01_image_and_kernel.ipynb", "class").name
+    ''
+    """
+    meta = nb.get("metadata", {}).get("convlib") if isinstance(nb.get("metadata"), dict) else None
+    if isinstance(meta, dict) and isinstance(meta.get("learner"), str) and _clean(meta["learner"]):
+        return Learner(_clean(meta["learner"]))
+    path = Path(path)
+    stem = path.stem
+    exercise = named_exercise(path)
+    prefix = stem[:stem.lower().index(exercise)] if exercise else stem
+    canvas = CANVAS.match(stem)
+    if canvas:
+        return Learner(_clean(canvas["name"]), canvas["id"])
+    if _clean(prefix):
+        return Learner(_clean(prefix))
+    folder = path.parent
+    if root is not None and Path(folder).resolve() == Path(root).resolve() or folder == Path("."):
+        return Learner()
+    moodle = MOODLE.match(folder.name)
+    if moodle:
+        return Learner(_clean(moodle["name"]))
+    return Learner(_clean(folder.name))
 
 
 def answer_cells(submission, solution):

@@ -1,8 +1,10 @@
 """The *report* step: the gradebook CSV, one row per submission as it finishes, and a summary.
 
 Rows are flushed to disk one by one, so a grader that is killed leaves a valid CSV of the
-submissions graded so far. Text that came from a learner (file names, error messages) is
-written so that a spreadsheet shows it as text and never runs it as a formula.
+submissions graded so far; when the run ends the file is rewritten in file order, so two runs
+over the same files give the same CSV, and :func:`merge` of shards gives it too. Text that
+came from a learner (file names, error messages) is written so that a spreadsheet shows it as
+text and never runs it as a formula.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 
 from ..exercises import MODULES, questions
 
-__all__ = ["Result", "Gradebook", "summary", "QUESTION_COLUMNS", "OK"]
+__all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "QUESTION_COLUMNS", "COLUMNS", "OK",
+           "OLDER_COPY"]
 
 OK = "graded"
+OLDER_COPY = "older copy"
 QUESTION_COLUMNS = [q.name for exercise in MODULES for q in questions(exercise)]
-COLUMNS = ["submission", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
+COLUMNS = ["submission", "learner", "lms_id", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
            "detail", "review", "sandbox"]
 
 
@@ -27,9 +31,12 @@ class Result:
     """One submission's grade."""
 
     submission: str
+    learner: str = ""
+    lms_id: str = ""
     exercise: str = ""
     status: str = OK
     questions: dict = field(default_factory=dict)  # name -> True/False, in order
+    messages: dict = field(default_factory=dict)  # name -> what the learner is told, for each lost point
     detail: str = ""
     review: str = ""
     sandbox: str = ""
@@ -49,8 +56,12 @@ class Result:
 
     def row(self):
         marks = ["" if name not in self.questions else int(bool(self.questions[name])) for name in QUESTION_COLUMNS]
-        return [_text(self.submission), self.exercise, _text(self.status), self.passed, self.total, self.score,
-                *marks, _text(self.detail), _text(self.review), self.sandbox]
+        return [_text(self.submission), _text(self.learner), self.lms_id, self.exercise, _text(self.status),
+                self.passed, self.total, self.score, *marks, _text(self.detail), _text(self.review), self.sandbox]
+
+    def record(self):
+        """The row as the gradebook holds it: ``{column: text}``."""
+        return dict(zip(COLUMNS, map(str, self.row())))
 
 
 def _text(value):
@@ -79,7 +90,52 @@ class Gradebook:
         self._flush()
 
     def close(self):
+        """Close the file, rewritten in file order."""
         self._handle.close()
+        rows = read_gradebook(self.path)
+        _write(self.path, rows)
+
+
+def _order(row):
+    return Path(row["submission"].lstrip("'")).parts
+
+
+def _write(path, rows):
+    """Write ``rows`` (dicts) sorted by submission, atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.part")
+    with temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=_order))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def read_gradebook(path):
+    """The rows (``{column: text}``) of a gradebook CSV this module wrote; ValueError if it is not one."""
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != COLUMNS:
+            raise ValueError(f"{path} is not a gradebook of this version of convlib (its columns differ)")
+        return list(reader)
+
+
+def merge(parts, out):
+    """Join the gradebooks of shards into one, in file order; returns its rows.
+
+    A submission that appears in two parts (overlapping shards, a part given twice) is an error.
+    """
+    rows, seen = [], {}
+    for part in parts:
+        for row in read_gradebook(part):
+            if row["submission"] in seen:
+                raise ValueError(f"{row['submission']} is in both {seen[row['submission']]} and {part}")
+            seen[row["submission"]] = part
+            rows.append(row)
+    _write(out, rows)
+    return sorted(rows, key=_order)
 
 
 def summary(results, sandbox_note=""):

@@ -36,6 +36,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import convlib
+
 from .record import time_limit
 from .zygote import set_limits
 
@@ -129,6 +131,11 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", root, root]
+    installed = Path(convlib.__file__).resolve().parent
+    if any(installed.is_relative_to(root) for root in _python_roots()):
+        # an installed (not editable) convlib, answer key and all, lies in the Python environment:
+        # the sandbox sees its own copy there instead
+        args += ["--ro-bind", str(Path(stage_dir) / "convlib"), str(installed)]
     args += [
              "--proc", "/proc", "--dev", "/dev",
              "--perms", "0755", "--dir", "/grading", "--ro-bind", str(in_dir), "/grading/in",

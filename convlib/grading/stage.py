@@ -19,7 +19,7 @@ __all__ = ["stage", "SANDBOX_MODULES"]
 PACKAGE = Path(convlib.__file__).resolve().parent
 # what a sandbox gets of convlib/grading: the inside half of grading, no judge
 SANDBOX_MODULES = ("__init__.py", "record.py", "runner.py", "wire.py", "zygote.py")
-LEFT_OUT = {"exercises", "grading", "grade.py", "assign.py", "__pycache__"}
+LEFT_OUT = {"exercises", "grading", "solutions", "grade.py", "assign.py", "__pycache__"}
 
 
 def _stub_module(exercise):

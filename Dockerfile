@@ -1,0 +1,14 @@
+# The grader in a container: the course installed as a package (answer key included) and
+# bubblewrap for its sandbox. docker build -t convlib-grader .
+#   docker run --rm --privileged -v "$PWD/class:/class:ro" -v "$PWD/out:/out" convlib-grader \
+#       convlib-grade /class --out /out/grades.csv --by-learner /out/learners.csv --feedback /out/feedback
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml README.md /src/
+COPY convlib /src/convlib
+COPY solutions /src/solutions
+RUN pip install --no-cache-dir /src && rm -rf /src
+WORKDIR /work
+CMD ["convlib-grade", "--help"]

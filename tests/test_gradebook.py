@@ -1,0 +1,278 @@
+"""The instructor's side of grading: learners, copies, the per-learner table, feedback pages,
+Gradescope's results.json, shards merged, and the grader installed from a wheel.
+
+One class of four learners, handed in the ways learning platforms deliver files.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from convlib.grading.feedback import LEADING_MARK, page_name
+from convlib.grading.identify import cell_role
+from convlib.grading.learners import LEARNER_COLUMNS
+from convlib.grading.report import COLUMNS, OLDER_COPY
+from convlib.grading.sandbox import NO_SANDBOX, sandbox_kind
+
+ROOT = Path(__file__).resolve().parent.parent
+EX1, EX2, EX3 = "01_image_and_kernel", "02_the_slide", "03_depth"
+KIND, WHY = sandbox_kind()
+GRADE = [sys.executable, "-m", "convlib.grade"]
+
+pytestmark = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
+                                reason=f"grading sandbox unavailable ({WHY}); .ci/run installs bubblewrap")
+
+
+def _notebook(folder, exercise):
+    return nbformat.read(ROOT / folder / f"{exercise}.ipynb", as_version=4)
+
+
+def _with_answer(exercise, name, source, base="exercises"):
+    nb = _notebook(base, exercise)
+    next(c for c in nb.cells if cell_role(c) == ("answer", name)).source = source
+    return nb
+
+
+def _write(folder, relative, nb, modified=None):
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    if modified is not None:
+        os.utime(path, (modified, modified))
+    return path
+
+
+def _class(folder):
+    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), Zoë (metadata)."""
+    _write(folder, f"jdoe_{EX1}.ipynb", _notebook("solutions", EX1))
+    _write(folder, f"jdoe_{EX2}.ipynb", _notebook("exercises", EX2))
+    _write(folder, f"doejane_12345_67890_{EX1}.ipynb", _notebook("exercises", EX1), modified=1_700_000_000)
+    _write(folder, f"doejane_LATE_12345_67999_{EX1}.ipynb", _notebook("solutions", EX1), modified=1_700_090_000)
+    moodle = "Ann Lee_812_assignsubmission_file_"
+    _write(folder, f"{moodle}/{EX1}.ipynb",
+           _with_answer(EX1, "window_sum", "def window_sum(image, kernel, row, col):\n    return 4\n", "solutions"))
+    _write(folder, f"{moodle}/{EX3}.ipynb", _notebook("solutions", EX3))
+    slide = _notebook("solutions", EX2)  # a lesson-2 notebook named like lesson 1
+    slide.metadata["convlib"]["learner"] = "Zoë Ng"
+    _write(folder, f"zoe/{EX1}.ipynb", slide)
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _by_file(rows, folder):
+    return {Path(r["submission"]).relative_to(folder).as_posix(): r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("course")
+    folder = base / "class"
+    _class(folder)
+    out = {"whole": base / "grades.csv", "learners": base / "learners.csv", "feedback": base / "feedback"}
+    done = subprocess.run([*GRADE, str(folder), "--out", str(out["whole"]), "--jobs", "2",
+                           "--by-learner", str(out["learners"]), "--feedback", str(out["feedback"])],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    parts = []
+    for k in (1, 2):
+        part = base / f"part{k}.csv"
+        shard = subprocess.run([*GRADE, str(folder), "--out", str(part), "--jobs", "2", "--shard", f"{k}/2"],
+                               capture_output=True, text=True, timeout=600)
+        assert shard.returncode == 0, shard.stderr[-3000:]
+        parts.append(part)
+    merged = subprocess.run([*GRADE, "merge", *map(str, parts), "--out", str(base / "merged.csv"),
+                             "--by-learner", str(base / "merged_learners.csv")],
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode == 0, merged.stderr
+    return {"base": base, "folder": folder, "done": done, "rows": _by_file(_rows(out["whole"]), folder),
+            "parts": [_rows(p) for p in parts], "merged": _rows(base / "merged.csv"),
+            "whole_rows": _rows(out["whole"]), **out}
+
+
+def test_each_file_names_its_learner(graded):
+    learners = {name: (r["learner"], r["lms_id"]) for name, r in graded["rows"].items()}
+    assert learners == {
+        f"jdoe_{EX1}.ipynb": ("jdoe", ""),
+        f"jdoe_{EX2}.ipynb": ("jdoe", ""),
+        f"doejane_12345_67890_{EX1}.ipynb": ("doejane", "12345"),
+        f"doejane_LATE_12345_67999_{EX1}.ipynb": ("doejane", "12345"),
+        f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb": ("Ann Lee", ""),
+        f"Ann Lee_812_assignsubmission_file_/{EX3}.ipynb": ("Ann Lee", ""),
+        f"zoe/{EX1}.ipynb": ("Zoë Ng", ""),
+    }
+
+
+def test_the_newest_copy_is_graded_and_the_older_flagged(graded):
+    rows = graded["rows"]
+    older, newer = rows[f"doejane_12345_67890_{EX1}.ipynb"], rows[f"doejane_LATE_12345_67999_{EX1}.ipynb"]
+    assert older["status"] == OLDER_COPY and older["passed"] == "0" and "older copy" in older["review"]
+    assert newer["status"] == "graded" and newer["passed"] == "3"
+    assert "doejane_12345_67890" in newer["review"]
+
+
+def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
+    row = graded["rows"][f"zoe/{EX1}.ipynb"]
+    assert row["exercise"] == EX2 and row["passed"] == "3"
+    assert f"the file name says {EX1} but the notebook is {EX2}" in row["review"]
+
+
+def test_every_lost_point_says_why(graded):
+    for name, row in graded["rows"].items():
+        if row["status"] != "graded":
+            continue
+        lost = [q for q in COLUMNS[8:-3] if row[q] == "0"]
+        for question in lost:
+            assert question in row["detail"], (name, question, row["detail"])
+        assert bool(lost) == bool(row["detail"]), name
+    ann = graded["rows"][f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb"]
+    assert "np.array(" in ann["detail"]  # the failing input, small enough to retype
+
+
+def test_the_table_per_learner(graded):
+    rows = _rows(graded["learners"])
+    assert list(rows[0]) == LEARNER_COLUMNS
+    table = {r["Student"]: r for r in rows}
+    assert set(table) == {"Ann Lee", "doejane", "jdoe", "Zoë Ng"}
+    assert (table["jdoe"][EX1], table["jdoe"][EX2], table["jdoe"][EX3], table["jdoe"]["Total"]) == ("3", "0", "", "3")
+    assert (table["doejane"]["ID"], table["doejane"][EX1], table["doejane"]["Total"]) == ("12345", "3", "3")
+    assert (table["Ann Lee"][EX1], table["Ann Lee"][EX3], table["Ann Lee"]["Total"]) == ("1", "3", "4")
+    assert (table["Zoë Ng"][EX1], table["Zoë Ng"][EX2]) == ("", "3")
+    possible = {r["Possible"] for r in rows}
+    assert len(possible) == 1 and int(possible.pop()) >= 15
+
+
+def test_one_feedback_page_per_learner_with_each_message(graded):
+    pages = sorted(p.name for p in graded["feedback"].iterdir())
+    assert pages == sorted(page_name(n) for n in ("Ann Lee", "doejane", "jdoe", "Zoë Ng"))
+    ann = (graded["feedback"] / page_name("Ann Lee")).read_text(encoding="utf-8")
+    assert "Feedback for Ann Lee" in ann and "4 of 6 points" in ann
+    detail = graded["rows"][f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb"]["detail"]
+    message = detail.split(" | ")[0].removeprefix("window_sum: ")  # the row names the question, the page a row
+    assert "np.array(" in message and html.escape(LEADING_MARK.sub("", message)) in ann
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", ann)  # nothing fetched from elsewhere
+    jane = (graded["feedback"] / page_name("doejane")).read_text(encoding="utf-8")
+    assert jane.count("<section>") == 1 and "3 of 3 points" in jane
+
+
+def test_two_shards_merged_equal_one_run(graded):
+    names = [{r["submission"] for r in part} for part in graded["parts"]]
+    assert names[0] and names[1] and not names[0] & names[1]
+    learners = [{r["learner"] for r in part} for part in graded["parts"]]
+    assert not learners[0] & learners[1]  # a learner's files stay in one shard
+
+    def comparable(row):  # hidden inputs are drawn fresh per run: which input fails first may differ
+        return {**row, "detail": [part.split(":")[0] for part in row["detail"].split(" | ")]}
+
+    assert [comparable(r) for r in graded["merged"]] == [comparable(r) for r in graded["whole_rows"]]
+    assert _rows(graded["base"] / "merged_learners.csv") == _rows(graded["learners"])
+
+
+def test_merge_refuses_overlapping_parts(graded, tmp_path):
+    part = graded["base"] / "part1.csv"
+    done = subprocess.run([*GRADE, "merge", str(part), str(part), "--out", str(tmp_path / "m.csv")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "is in both" in done.stderr
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_gradescope_results_json(tmp_path):
+    submission = tmp_path / "submission"
+    _write(submission, f"{EX1}.ipynb",
+           _with_answer(EX1, "window_sum", "def window_sum(image, kernel, row, col):\n    return 4\n"))
+    results = tmp_path / "results" / "results.json"
+    done = subprocess.run([*GRADE, str(submission), "--out", str(tmp_path / "grades.csv"), "--gradescope", str(results)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
+    for test in data["tests"]:
+        assert {"name", "score", "max_score", "output"} <= set(test)
+        assert isinstance(test["name"], str) and isinstance(test["output"], str) and test["output"]
+        assert 0 <= test["score"] <= test["max_score"]
+    by_name = {t["name"]: t for t in data["tests"]}
+    assert set(by_name) == {f"{EX1}: window_sum", f"{EX1}: feature_map", f"{EX1}: feature_map_shape"}
+    assert by_name[f"{EX1}: window_sum"]["score"] == 0 and "np.array(" in by_name[f"{EX1}: window_sum"]["output"]
+    assert data["score"] == sum(t["score"] for t in data["tests"]) == 0
+
+
+def test_progress_is_a_bar_on_a_terminal():
+    import io
+
+    from convlib.grading.progress import Progress
+    from convlib.grading.report import Result
+
+    stream = io.StringIO()
+    bar = Progress(4, stream=stream, tty=True)
+    for done in range(1, 5):
+        bar(done, 4, Result(submission=f"s{done}.ipynb"))
+    bar.close()
+    text = stream.getvalue()
+    assert text.count("\r") == 4 and "4/4" in text and "/min" in text and text.endswith("\n")
+    assert "s1.ipynb" not in text  # one line that redraws, not one line per file
+    lines = io.StringIO()
+    Progress(1, stream=lines, tty=False)(1, 1, Result(submission="s1.ipynb"))
+    assert lines.getvalue().startswith("[1/1] s1.ipynb")
+
+
+def test_bad_shards_and_outputs_are_refused(tmp_path):
+    for shard in ("3/2", "0/2", "1.5/2", "x"):
+        done = subprocess.run([*GRADE, str(ROOT / "solutions"), "--shard", shard, "--out", str(tmp_path / "g.csv")],
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and "shard" in done.stderr, shard
+    target = ROOT / "solutions" / f"{EX1}.ipynb"
+    done = subprocess.run([*GRADE, str(target), "--by-learner", str(target), "--out", str(tmp_path / "g.csv")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "would overwrite a notebook" in done.stderr
+
+
+def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
+    """``pip install .`` (a wheel, not editable) into a new environment, then ``convlib-grade``.
+
+    The wheel is built from the files the ``Dockerfile`` copies, so the container image builds too.
+    """
+    wheels, env, source = tmp_path / "wheels", tmp_path / "env", tmp_path / "source"
+    source.mkdir()
+    for line in (ROOT / "Dockerfile").read_text().splitlines():  # the files the container image gets
+        if line.startswith("COPY "):
+            *names, _ = line.split()[1:]
+            for name in names:
+                (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, source / name)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(wheels.glob("convlib-*.whl"))
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    install = subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", str(wheel)],
+                             capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-2000:]
+    where = subprocess.run([env / "bin" / "python", "-c", "import convlib.grade as g; print(g.__file__); "
+                            "print(g.DEFAULT_SOLUTIONS)"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    module, solutions = where.stdout.split()
+    assert module.startswith(str(env)) and solutions.startswith(str(env)) and Path(solutions, f"{EX1}.ipynb").is_file()
+
+    course = tmp_path / "course"
+    _write(course, f"alice_{EX1}.ipynb", _notebook("solutions", EX1))
+    _write(course, f"bob_{EX2}.ipynb", _notebook("exercises", EX2))
+    steal = (f"import json\nsource = [c for c in json.load(open({str(Path(solutions, EX1 + '.ipynb'))!r}))['cells'] "
+             "if 'def window_sum' in ''.join(c['source'])]\nexec(''.join(source[0]['source']))")
+    _write(course, f"mallory_{EX1}.ipynb", _with_answer(EX1, "window_sum", steal))
+    done = subprocess.run([env / "bin" / "convlib-grade", ".", "--out", "grades.csv", "--by-learner", "learners.csv"],
+                          capture_output=True, text=True, cwd=course, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = {r["Student"]: r for r in _rows(course / "learners.csv")}
+    assert (table["alice"][EX1], table["bob"][EX2], table["mallory"][EX1]) == ("3", "0", "0")
+    assert {r["sandbox"] for r in _rows(course / "grades.csv")} == {KIND}
