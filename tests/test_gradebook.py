@@ -54,7 +54,8 @@ def _write(folder, relative, nb, modified=None):
 
 
 def _class(folder):
-    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), Zoë (metadata)."""
+    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), Zoë (metadata),
+    and mallory, whose notebook claims to be jdoe's."""
     _write(folder, f"jdoe_{EX1}.ipynb", _notebook("solutions", EX1))
     _write(folder, f"jdoe_{EX2}.ipynb", _notebook("exercises", EX2))
     _write(folder, f"doejane_12345_67890_{EX1}.ipynb", _notebook("exercises", EX1), modified=1_700_000_000)
@@ -63,9 +64,12 @@ def _class(folder):
     _write(folder, f"{moodle}/{EX1}.ipynb",
            _with_answer(EX1, "window_sum", "def window_sum(image, kernel, row, col):\n    return 4\n", "solutions"))
     _write(folder, f"{moodle}/{EX3}.ipynb", _notebook("solutions", EX3))
-    slide = _notebook("solutions", EX2)  # a lesson-2 notebook named like lesson 1
+    slide = _notebook("solutions", EX2)  # a lesson-2 notebook named like lesson 1, named only inside
     slide.metadata["convlib"]["learner"] = "Zoë Ng"
-    _write(folder, f"zoe/{EX1}.ipynb", slide)
+    _write(folder, f"{EX1}.ipynb", slide)
+    impostor = _notebook("exercises", EX1)  # claims to be jdoe's newest copy
+    impostor.metadata["convlib"]["learner"] = "jdoe"
+    _write(folder, f"mallory_{EX1}.ipynb", impostor, modified=2_000_000_000)
 
 
 def _rows(path):
@@ -112,7 +116,8 @@ def test_each_file_names_its_learner(graded):
         f"doejane_LATE_12345_67999_{EX1}.ipynb": ("doejane", "12345"),
         f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb": ("Ann Lee", ""),
         f"Ann Lee_812_assignsubmission_file_/{EX3}.ipynb": ("Ann Lee", ""),
-        f"zoe/{EX1}.ipynb": ("Zoë Ng", ""),
+        f"{EX1}.ipynb": ("Zoë Ng", ""),
+        f"mallory_{EX1}.ipynb": ("mallory", ""),
     }
 
 
@@ -124,8 +129,14 @@ def test_the_newest_copy_is_graded_and_the_older_flagged(graded):
     assert "doejane_12345_67890" in newer["review"]
 
 
+def test_a_notebook_that_claims_another_learner_is_filed_under_its_own_name(graded):
+    mallory, jdoe = graded["rows"][f"mallory_{EX1}.ipynb"], graded["rows"][f"jdoe_{EX1}.ipynb"]
+    assert mallory["learner"] == "mallory" and "says it is jdoe's" in mallory["review"]
+    assert (jdoe["status"], jdoe["passed"], jdoe["review"]) == ("graded", "3", "")
+
+
 def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
-    row = graded["rows"][f"zoe/{EX1}.ipynb"]
+    row = graded["rows"][f"{EX1}.ipynb"]
     assert row["exercise"] == EX2 and row["passed"] == "3"
     assert f"the file name says {EX1} but the notebook is {EX2}" in row["review"]
 
@@ -146,7 +157,7 @@ def test_the_table_per_learner(graded):
     rows = _rows(graded["learners"])
     assert list(rows[0]) == LEARNER_COLUMNS
     table = {r["Student"]: r for r in rows}
-    assert set(table) == {"Ann Lee", "doejane", "jdoe", "Zoë Ng"}
+    assert set(table) == {"Ann Lee", "doejane", "jdoe", "mallory", "Zoë Ng"}
     assert (table["jdoe"][EX1], table["jdoe"][EX2], table["jdoe"][EX3], table["jdoe"]["Total"]) == ("3", "0", "", "3")
     assert (table["doejane"]["ID"], table["doejane"][EX1], table["doejane"]["Total"]) == ("12345", "3", "3")
     assert (table["Ann Lee"][EX1], table["Ann Lee"][EX3], table["Ann Lee"]["Total"]) == ("1", "3", "4")
@@ -157,7 +168,7 @@ def test_the_table_per_learner(graded):
 
 def test_one_feedback_page_per_learner_with_each_message(graded):
     pages = sorted(p.name for p in graded["feedback"].iterdir())
-    assert pages == sorted(page_name(n) for n in ("Ann Lee", "doejane", "jdoe", "Zoë Ng"))
+    assert pages == sorted(page_name(n) for n in ("Ann Lee", "doejane", "jdoe", "mallory", "Zoë Ng"))
     ann = (graded["feedback"] / page_name("Ann Lee")).read_text(encoding="utf-8")
     assert "Feedback for Ann Lee" in ann and "4 of 6 points" in ann
     detail = graded["rows"][f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb"]["detail"]

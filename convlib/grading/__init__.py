@@ -4,14 +4,17 @@
 step            module
 ==============  ==========================================================================
 read            :mod:`.read`: a file's bytes to a notebook, or the reason it is not one
-identify        :mod:`.identify`: which exercise a notebook answers, whose it is
+identify        :mod:`.identify`: which exercise a notebook answers, whose it is;
+                :mod:`.roster`: every file's learner, which copy counts, this shard's share
 policy          :mod:`.policy`: calls an answer may not make, code that hides what it calls
 assemble        :mod:`.assemble`: the graded copy (solution cells + the learner's answers)
                 and the inputs the answers are called with (fresh hidden cases per run)
 execute         :mod:`.sandbox` (bubblewrap, limits), :mod:`.zygote` (warm forks),
                 :mod:`.runner` (nbval, inside), :mod:`.record` (the checks, inside)
 judge           :mod:`.judge`: the answers against the references, in the grader's process
-report          :mod:`.report`: the gradebook CSV, written row by row, and the summary
+report          :mod:`.report`: the gradebook CSV, written row by row, the summary, merge;
+                :mod:`.learners` (per learner), :mod:`.feedback` (pages to hand back),
+                :mod:`.gradescope` (results.json), :mod:`.progress` (stderr)
 ==============  ==========================================================================
 
 Only :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` ever run inside a

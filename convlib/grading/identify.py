@@ -1,7 +1,7 @@
 """The *identify* step: which exercise a notebook answers, whose it is, and which cells hold its answers.
 
 Learners are named the way learning platforms deliver their files (the notebook's own
-``convlib.learner`` metadata wins when present)::
+``convlib.learner`` metadata only when its name and folder name no one)::
 
     jdoe_01_image_and_kernel.ipynb                         -> jdoe
     jdoe/01_image_and_kernel.ipynb                         -> jdoe
@@ -54,21 +54,7 @@ def exercise_of(nb, path):
     return named_exercise(path)  # "01_image_and_kernel (1)", "alice_02_the_slide"
 
 
-def learner_of(nb, path, root=None):
-    """The :class:`Learner` who handed in ``path``: metadata, else file name, else folder.
-
-    ``root`` is the folder the grader was pointed at; folders above it name no one.
-
-    >>> learner_of({}, "class/doejane_12345_67890_01_image_and_kernel.ipynb", "class")
-    Learner(name='doejane', lms_id='12345')
-    >>> learner_of({}, "class/Jane Doe_812_assignsubmission_file_/01_image_and_kernel.ipynb", "class").name
-    'Jane Doe'
-    >>> learner_of({}, "class/01_image_and_kernel.ipynb", "class").name
-    ''
-    """
-    meta = nb.get("metadata", {}).get("convlib") if isinstance(nb.get("metadata"), dict) else None
-    if isinstance(meta, dict) and isinstance(meta.get("learner"), str) and _clean(meta["learner"]):
-        return Learner(_clean(meta["learner"]))
+def _named_by_path(path, root):
     path = Path(path)
     stem = path.stem
     exercise = named_exercise(path)
@@ -79,12 +65,35 @@ def learner_of(nb, path, root=None):
     if _clean(prefix):
         return Learner(_clean(prefix))
     folder = path.parent
-    if root is not None and Path(folder).resolve() == Path(root).resolve() or folder == Path("."):
+    if root is not None and folder.resolve() == Path(root).resolve() or folder == Path("."):
         return Learner()
     moodle = MOODLE.match(folder.name)
-    if moodle:
-        return Learner(_clean(moodle["name"]))
-    return Learner(_clean(folder.name))
+    return Learner(_clean(moodle["name"] if moodle else folder.name))
+
+
+def learner_of(nb, path, root=None):
+    """``(learner, note)``: the :class:`Learner` who handed in ``path``, and a note for review.
+
+    The file's name or folder, which the learning platform sets, names the learner; the
+    notebook's own ``convlib.learner`` metadata, which the learner can edit, only when they do
+    not (a notebook that claims to be someone else's is flagged, never filed under their name).
+    ``root`` is the folder the grader was pointed at; folders above it name no one.
+
+    >>> learner_of({}, "class/doejane_12345_67890_01_image_and_kernel.ipynb", "class")[0]
+    Learner(name='doejane', lms_id='12345')
+    >>> learner_of({}, "class/Jane Doe_812_assignsubmission_file_/01_image_and_kernel.ipynb", "class")[0].name
+    'Jane Doe'
+    >>> learner_of({"metadata": {"convlib": {"learner": "jdoe"}}}, "class/mallory_01_image_and_kernel.ipynb", "class")
+    (Learner(name='mallory', lms_id=''), "the notebook says it is jdoe's; filed under mallory, as its file name says")
+    """
+    meta = nb.get("metadata", {}).get("convlib") if isinstance(nb.get("metadata"), dict) else None
+    claimed = _clean(meta["learner"]) if isinstance(meta, dict) and isinstance(meta.get("learner"), str) else ""
+    named = _named_by_path(path, root)
+    if not named.name:
+        return Learner(claimed), ""
+    if claimed and claimed != named.name:
+        return named, f"the notebook says it is {claimed}'s; filed under {named.name}, as its file name says"
+    return named, ""
 
 
 def answer_cells(submission, solution):

@@ -84,7 +84,9 @@ def _entry(file, root):
     relative = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
     entry = Entry(path=file, relative=relative, modified=submission.modified)
     nb = submission.notebook if submission.notebook is not None else {}
-    entry.learner = learner_of(nb, file, root)
+    entry.learner, note = learner_of(nb, file, root)
+    if note:
+        entry.notes.append(note)
     entry.exercise = exercise_of(nb, file) if submission.notebook is not None else named_exercise(file)
     named = named_exercise(file)
     if named and entry.exercise and named != entry.exercise:
