@@ -156,7 +156,7 @@ def summary(results, sandbox_note=""):
     if per_question:
         lines.append("solved by:")
         for (exercise, name), marks in per_question.items():
-            lines.append(f"  {exercise:22s} {name:22s} {sum(marks)}/{len(marks)}")
+            lines.append(f"  {exercise:22s} {name:22s} {sum(marks)}/{len(marks)}  ({100 * sum(marks) / len(marks):.0f}%)")
     if sandbox_note:
         lines.append(sandbox_note)
     return "\n".join(lines)
