@@ -18,7 +18,8 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
 from .conv import conv2d, zero_pad
-from .plot import COLORS, _format, draw_grid, highlight
+from .checks import format_number
+from .plot import COLORS, draw_grid, highlight
 
 __all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "offline_player", "save_gif"]
 
@@ -43,8 +44,8 @@ class Step:
 
     def formula(self):
         """The dot product written out: ``'1×1 + 1×0 + … = 4'``."""
-        terms = [f"{_format(w)}×{_format(k)}" for w, k in zip(self.window.ravel(), self.kernel.ravel())]
-        return " + ".join(terms) + f" = {_format(self.value)}"
+        terms = [f"{format_number(w)}×{format_number(k)}" for w, k in zip(self.window.ravel(), self.kernel.ravel())]
+        return " + ".join(terms) + f" = {format_number(self.value)}"
 
 
 def slide_steps(image, kernel, *, stride=1, padding=0):
@@ -179,7 +180,7 @@ class SlideFigure:
         highlight(image_ax, step.top, step.left, kh, kw)
         for i in range(kh):
             for j in range(kw):
-                image_ax.text(step.left + j + 0.42, step.top + i + 0.42, f"×{_format(self.kernel[i, j])}",
+                image_ax.text(step.left + j + 0.42, step.top + i + 0.42, f"×{format_number(self.kernel[i, j])}",
                               ha="right", va="bottom", fontsize=8, fontweight="bold",
                               color=COLORS["window"], zorder=6)
         title = "image" + (f" with padding {pad_r}" if pad_r == pad_c and pad_r else "")
@@ -189,7 +190,7 @@ class SlideFigure:
 
         draw_grid(product_ax, step.products, role="kernel", vmin=min(0, self.kernel.min()) * self.vmax,
                   vmax=max(1, self.kernel.max()) * self.vmax)
-        product_ax.set_title(f"window × kernel\nsum = {_format(step.value)}", fontsize=11)
+        product_ax.set_title(f"window × kernel\nsum = {format_number(step.value)}", fontsize=11)
 
         mask = np.ones(self.feature.shape, bool)
         for done in self.steps[: index + 1]:

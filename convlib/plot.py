@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib import patches
 from matplotlib import pyplot as plt
 
-from .conv import _as_numbers
+from .checks import as_numbers, format_number
 from .kernels import divisor
 
 __all__ = [
@@ -40,13 +40,6 @@ __all__ = [
 COLORS = {"image": "#1f77b4", "kernel": "#ff7f0e", "feature": "#2ca02c", "window": "#d62728"}
 CMAPS = {"image": "Blues", "kernel": "Oranges", "feature": "Greens", "signed": "PuOr_r", "photo": "gray"}
 _FULL_RANGE = {"photo"}  # roles whose colour map is used whole (text colour adapts instead)
-
-
-def _format(value):
-    """Short text for a number in a cell: integers as integers, others with 2 decimals."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:.0f}"
 
 
 def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None, vmax=None,
@@ -76,7 +69,7 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     -------
     matplotlib.image.AxesImage
     """
-    grid = _as_numbers(values, "values").astype(float)
+    grid = as_numbers(values, "values").astype(float)
     if grid.ndim != 2:
         raise ValueError(f"draw_grid draws a 2-D array (H, W); got shape {grid.shape}")
     lo = np.nanmin(grid) if vmin is None else vmin
@@ -115,7 +108,7 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
                     continue
                 red, green, blue, _ = colormap(artist.norm(grid[r, c]))
                 dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # white text on dark cells
-                ax.text(c, r, _format(grid[r, c]), ha="center", va="center", fontsize=size,
+                ax.text(c, r, format_number(grid[r, c]), ha="center", va="center", fontsize=size,
                         color="white" if dark else "black")
     if title:
         ax.set_title(title, fontsize=11)
@@ -282,7 +275,7 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
     """
     from .conv import conv2d
 
-    photo = _as_numbers(image, "image").astype(float)
+    photo = as_numbers(image, "image").astype(float)
     if photo.ndim != 2:
         raise ValueError(f"effects_table takes a grayscale photo (H, W); got shape {photo.shape}")
     conv = conv or (lambda im, k: conv2d(im, k, padding="same"))

@@ -1,0 +1,107 @@
+"""conv2d at the edges of its numbers: NaN, infinities, huge and tiny values, integer limits.
+
+The fast path must agree with the loop twin output by output, within a tolerance set by the
+numbers in each output's own window, however wild the rest of the image is.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convlib import conv2d, conv2d_loop
+from convlib.fast import fft_is_exact_enough
+
+SPECIAL = [np.nan, np.inf, -np.inf, 1e300, -1e300, 1e-300, 1e150, -3e200]
+
+
+def _agree(fast, loop, image, kernel, **kw):
+    """NaN where the loop has NaN, the same infinities, and the finite rest within tolerance.
+
+    The tolerance of an output is 1e-9 of the sum of |products| in its own window (what the
+    direct sum's rounding can reach) plus 1e-12 of the image's typical magnitude times |kernel|.
+    """
+    assert fast.shape == loop.shape and fast.dtype == loop.dtype
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(loop))
+    infinite = np.isinf(loop)
+    np.testing.assert_array_equal(fast[infinite], loop[infinite])
+    finite = np.isfinite(loop)
+    assert np.isfinite(fast[finite]).all()
+    with np.errstate(over="ignore", invalid="ignore"):
+        local = conv2d_loop(np.abs(np.nan_to_num(image, posinf=0, neginf=0)), np.abs(kernel), **kw)
+    typical = np.median(np.abs(image[np.isfinite(image)])) * np.abs(kernel).sum()
+    tolerance = 1e-9 * local + 1e-12 * typical
+    with np.errstate(invalid="ignore"):  # inf - inf where both are infinite, checked above
+        error = np.abs(fast - loop)
+    worst = np.unravel_index(np.argmax(np.where(finite, error - tolerance, -np.inf)), error.shape)
+    assert (error[finite] <= tolerance[finite]).all(), (worst, error[worst], tolerance[worst])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    size=st.integers(140, 170),
+    taps=st.sampled_from([9, 11]),
+    specials=st.lists(st.tuples(st.sampled_from(SPECIAL), st.floats(0, 1), st.floats(0, 1)), max_size=3),
+    scale=st.sampled_from([1.0, 1e-200, 1e200]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_fast_path_agrees_with_the_loop_on_non_finite_and_wide_ranging_images(size, taps, specials, scale, seed):
+    """Large enough for the FFT path (a 9x9 or 11x11 kernel on 140+ pixels a side)."""
+    rng = np.random.default_rng(seed)
+    image = rng.random((size, size)) * scale
+    for value, fr, fc in specials:
+        image[int(fr * (size - 1)), int(fc * (size - 1))] = value
+    kernel = rng.standard_normal((taps, taps))
+    with np.errstate(all="ignore"):
+        loop = conv2d_loop(image, kernel)
+    with np.errstate(all="raise"):  # no RuntimeWarning from an FFT of NaNs
+        try:
+            fast = conv2d(image, kernel)
+        except FloatingPointError:
+            with np.errstate(all="ignore"):  # the direct path's own inf - inf, as the loop's
+                fast = conv2d(image, kernel)
+    _agree(fast, loop, image, kernel)
+
+
+def test_one_nan_or_huge_pixel_stays_in_its_windows():
+    rng = np.random.default_rng(7)
+    image = rng.random((200, 200))
+    kernel = np.ones((9, 9))
+    assert fft_is_exact_enough(image, kernel)  # a photo-like image takes the FFT path ...
+    image[100, 100] = np.nan
+    out = conv2d(image, kernel)
+    assert np.isnan(out).sum() == 81  # ... one NaN spoils only the 81 windows it is in
+    image[100, 100] = 1e300
+    out = conv2d(image, kernel)
+    far = np.ones(out.shape, bool)
+    far[92:101, 92:101] = False
+    np.testing.assert_allclose(out[far], conv2d_loop(image, kernel)[far], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_integers_are_exact_up_to_the_edge_of_int64(dtype):
+    top = np.iinfo(np.int64).max
+    image = np.array([[top // 4, top // 4], [top // 4, top // 4]], dtype=dtype)
+    out = conv2d(image, np.ones((2, 2), dtype=dtype))
+    assert out.dtype == np.int64 and int(out[0, 0]) == 4 * (top // 4)  # exact, no wrap
+    assert int(conv2d_loop(image, np.ones((2, 2), dtype=dtype))[0, 0]) == 4 * (top // 4)
+
+
+@pytest.mark.parametrize("image, kernel, bound", [
+    (np.full((3, 3), 2**62, np.int64), np.ones((2, 2), np.int64), 2**64),
+    (np.array([[2**63]], np.uint64), np.ones((1, 1), np.uint8), 2**63),
+    (np.array([[np.iinfo(np.int64).min]]), np.array([[1]]), 2**63),
+    (np.array([[2**62, 1]]), np.array([[1, 1]]), 2**62 + 2**62),
+])
+@pytest.mark.parametrize("conv", [conv2d, conv2d_loop], ids=["fast", "loop"])
+def test_integers_that_could_overflow_raise_and_name_the_bound(conv, image, kernel, bound):
+    with pytest.raises(OverflowError, match=f"could reach {bound:,}") as info:
+        conv(image, kernel)
+    assert "int64" in str(info.value) and "dtype=float" in str(info.value)
+
+
+def test_a_bias_counts_towards_the_bound():
+    top = np.iinfo(np.int64).max
+    assert int(conv2d(np.array([[top - 1]]), np.array([[1]]), bias=1)[0, 0]) == top
+    with pytest.raises(OverflowError):
+        conv2d(np.array([[top - 1]]), np.array([[1]]), bias=2)
