@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
-from .conv import conv2d, zero_pad
-from .checks import format_number
+from .conv import conv2d
+from .checks import format_number, padding_amounts, pair
 from .plot import COLORS, draw_grid, highlight
 
 __all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "offline_player", "save_gif"]
@@ -48,6 +49,22 @@ class Step:
         return " + ".join(terms) + f" = {format_number(self.value)}"
 
 
+MAX_FRAMES = 25  # an animation draws at most this many positions (5x5): each frame costs ~0.3 s or more
+
+
+def _prepare(image, kernel, stride, padding):
+    """``(padded image, feature map, ((top, bottom), (left, right)))`` for a 2-D slide."""
+    feature = conv2d(image, kernel, stride=stride, padding=padding)  # checks every argument
+    kernel = np.asarray(kernel)
+    if feature.ndim != 2 or kernel.ndim != 2:
+        raise ValueError(
+            "the slide shows a 2-D image (H, W) with a 2-D kernel (kh, kw); "
+            f"got image shape {np.shape(image)} and kernel shape {kernel.shape}"
+        )
+    pads = padding_amounts(padding, kernel.shape)
+    return np.pad(np.asarray(image), pads), feature, pads
+
+
 def slide_steps(image, kernel, *, stride=1, padding=0):
     """Every position of a 2-D kernel on a 2-D image, in row-major order.
 
@@ -56,8 +73,8 @@ def slide_steps(image, kernel, *, stride=1, padding=0):
     image : array_like, shape (H, W)
     kernel : array_like, shape (kh, kw)
     stride : int or (int, int)
-    padding : int or (int, int)
-        Zeros added on both sides, as in ``conv2d``.
+    padding : int, (int, int), 'valid' or 'same'
+        Zeros added around the image, as in ``conv2d``.
 
     Returns
     -------
@@ -73,15 +90,9 @@ def slide_steps(image, kernel, *, stride=1, padding=0):
     >>> steps[0].formula()
     '1×1 + 1×0 + 1×1 + 0×0 + 1×1 + 1×0 + 0×1 + 0×0 + 1×1 = 4'
     """
-    feature = conv2d(image, kernel, stride=stride, padding=padding)  # checks every argument
+    padded, feature, _ = _prepare(image, kernel, stride, padding)
     kernel = np.asarray(kernel)
-    if feature.ndim != 2 or kernel.ndim != 2:
-        raise ValueError(
-            "the slide shows a 2-D image (H, W) with a 2-D kernel (kh, kw); "
-            f"got image shape {np.shape(image)} and kernel shape {kernel.shape}"
-        )
-    padded = zero_pad(image, padding)
-    rows, cols = (stride, stride) if np.ndim(stride) == 0 else tuple(stride)
+    rows, cols = pair(stride, "stride", minimum=1)
     kh, kw = kernel.shape
     steps = []
     for index in range(feature.size):
@@ -119,10 +130,8 @@ class SlideFigure:
 
     def __init__(self, image, kernel, *, stride=1, padding=0, figsize=(9.6, 3.6)):
         self.steps = slide_steps(image, kernel, stride=stride, padding=padding)
-        self.image = zero_pad(image, padding)
+        self.image, self.feature, self.pads = _prepare(image, kernel, stride, padding)
         self.kernel = np.asarray(kernel)
-        self.padding = padding if np.ndim(padding) else (padding, padding)
-        self.feature = conv2d(image, kernel, stride=stride, padding=padding)
         self.figure = Figure(figsize=figsize, layout="constrained")
         widths = [self.image.shape[1], self.kernel.shape[1], self.feature.shape[1]]
         self.axes = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": widths})
@@ -165,13 +174,13 @@ class SlideFigure:
         for ax in self.axes:
             ax.clear()
 
-        pad_r, pad_c = self.padding
-        draw_grid(image_ax, self.image, role="image", vmin=0, vmax=self.vmax, offset=(-pad_r, -pad_c))
-        if pad_r or pad_c:  # padding cells hatched lightly
+        (top, bottom), (left, right) = self.pads
+        draw_grid(image_ax, self.image, role="image", vmin=0, vmax=self.vmax, offset=(-top, -left))
+        if top or bottom or left or right:  # padding cells hatched lightly
             h, w = self.image.shape
             for r in range(h):
                 for c in range(w):
-                    if r < pad_r or r >= h - pad_r or c < pad_c or c >= w - pad_c:
+                    if r < top or r >= h - bottom or c < left or c >= w - right:
                         image_ax.add_patch(_pad_patch(r, c))
         for r, c in zip(*np.nonzero(self.uncovered)):
             image_ax.add_patch(_never_patch(r, c))
@@ -183,9 +192,9 @@ class SlideFigure:
                 image_ax.text(step.left + j + 0.42, step.top + i + 0.42, f"×{format_number(self.kernel[i, j])}",
                               ha="right", va="bottom", fontsize=8, fontweight="bold",
                               color=COLORS["window"], zorder=6)
-        title = "image" + (f" with padding {pad_r}" if pad_r == pad_c and pad_r else "")
-        if pad_r != pad_c:
-            title += f" with padding ({pad_r}, {pad_c})"
+        sides = {top, bottom, left, right}
+        title = "image" + ("" if sides == {0} else f" with padding {top}" if len(sides) == 1 else
+                           f" with padding: top {top}, bottom {bottom}, left {left}, right {right}")
         image_ax.set_title(title, fontsize=11)
 
         draw_grid(product_ax, step.products, role="kernel", vmin=min(0, self.kernel.min()) * self.vmax,
@@ -232,6 +241,8 @@ def _never_patch(r, c):
 def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6), dpi=100):
     """The slide as a matplotlib ``FuncAnimation``: one frame per output position.
 
+    At most ``MAX_FRAMES`` frames: a larger slide shows its first positions, with a warning.
+
     Returns
     -------
     matplotlib.animation.FuncAnimation
@@ -239,7 +250,14 @@ def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize
     """
     slide = SlideFigure(image, kernel, stride=stride, padding=padding, figsize=figsize)
     slide.figure.set_dpi(dpi)
-    animation = FuncAnimation(slide.figure, lambda i: slide.draw(i) and [], frames=len(slide),
+    frames = len(slide)
+    if frames > MAX_FRAMES:
+        warnings.warn(f"the slide has {frames} positions; the animation shows the first {MAX_FRAMES} "
+                      "(each frame takes a moment to draw and adds to the notebook's size). For all of them, "
+                      "step through SlideFigure or SlideExplorer, or use a larger stride or a smaller image.",
+                      stacklevel=3)
+        frames = MAX_FRAMES
+    animation = FuncAnimation(slide.figure, lambda i: slide.draw(i) and [], frames=frames,
                               interval=interval, repeat=True)
     animation.slide = slide
     return animation
@@ -287,7 +305,14 @@ def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=80):
 
     Frames are drawn at ``dpi`` dots per inch (80 keeps the 5x5 example near 120 kB).
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file name like 'slide.gif'; got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir() or path.suffix.lower() != ".gif":
+        raise ValueError(f"save_gif writes one .gif file; got {str(path)!r}: give a file name ending in .gif, "
+                         f"like {str(path / 'slide.gif') if path.is_dir() else str(path.with_suffix('.gif'))!r}")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
+        raise ValueError(f"fps must be a positive number of frames per second; got {fps!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     animation = slide_animation(image, kernel, stride=stride, padding=padding)
     animation.save(path, writer=PillowWriter(fps=fps), dpi=dpi)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import as_numbers, padding_amounts, pair, shape_text
+from .checks import as_numbers, channels_first_hint, padding_amounts, pair, shape_text, whole
 from .fast import conv_layer, conv_plane
 
 __all__ = [
@@ -134,16 +134,22 @@ def _plan(image, kernel, bias, stride, padding, dilation):
 
     if depth != channels:
         image_kind = "a grayscale (H, W) image" if x.ndim == 2 else f"shape {shape_text(x.shape)}"
-        message = (
-            f"kernel has depth {depth} but the image has {channels} channel"
-            f"{'s' if channels != 1 else ''} ({image_kind}). A filter extends through the full "
-            f"depth of its input: give the kernel shape ({w4.shape[1]}, {w4.shape[2]}, {channels})"
-        )
-        if w.ndim == 3 and channels == 1:
-            message += (
-                f", or, if you meant {w.shape[0]} filters of {w.shape[1]}x{w.shape[2]}, "
-                f"shape ({w.shape[0]}, {w.shape[1]}, {w.shape[2]}, 1)"
-            )
+        message = (f"kernel has depth {depth} but the image has {channels} channel"
+                   f"{'s' if channels != 1 else ''} ({image_kind}).")
+        hint = channels_first_hint(x.shape, depth)
+        if hint:  # (3, 32, 32) with a (5, 5, 3) kernel: the channels come first, most likely
+            message += hint
+        elif w.ndim == 4 and w.shape[1] == channels and w.shape[2] == w.shape[3]:  # square kh x kw
+            message += (f" The kernel looks like (K, C, kh, kw) = {shape_text(w.shape)}, as PyTorch stores "
+                        "weights; convlib wants (K, kh, kw, C): kernel.transpose(0, 2, 3, 1).")
+        else:
+            message += (" A filter extends through the full depth of its input: give the kernel shape "
+                        f"({w4.shape[1]}, {w4.shape[2]}, {channels})")
+            if w.ndim == 3 and channels == 1:
+                message += (
+                    f", or, if you meant {w.shape[0]} filters of {w.shape[1]}x{w.shape[2]}, "
+                    f"shape ({w.shape[0]}, {w.shape[1]}, {w.shape[2]}, 1)"
+                )
         raise ValueError(message)
 
     stride = pair(stride, "stride", minimum=1)
@@ -322,18 +328,18 @@ def leftover(n, f, *, stride=1, padding=0, dilation=1):
 
 def _axis_arguments(n, f, stride, padding, dilation):
     """Check the one-axis arguments; return n, f, stride, total padding, dilation."""
-    for name, value, minimum in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("dilation", dilation, 1)):
-        pair(value, name, minimum=minimum)  # raises the learner-facing error
+    for name, value in (("n", n), ("f", f), ("stride", stride), ("dilation", dilation)):
         if isinstance(value, (tuple, list)):
             raise TypeError(f"{name} must be one whole number for one axis; got {value!r}")
+        whole(value, name)
+    if isinstance(padding, (tuple, list)):
+        raise TypeError(f"padding must be one whole number for one axis; got {padding!r}")
     span = dilation * (f - 1) + 1
     if isinstance(padding, str):
         (before, after), _ = padding_amounts(padding, (span, span))
         total = before + after
     else:
-        if isinstance(padding, (tuple, list)):
-            raise TypeError(f"padding must be one whole number for one axis; got {padding!r}")
-        total = 2 * pair(padding, "padding", minimum=0)[0]
+        total = 2 * whole(padding, "padding", minimum=0)
     if span > n + total:
         raise ValueError(
             f"the kernel spans {span} but the padded input is only {n + total} long; "

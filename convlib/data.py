@@ -90,6 +90,8 @@ def photo(gray=True, size=None):
     """
     from PIL import Image
 
+    if not isinstance(gray, (bool, np.bool_)):
+        raise TypeError(f"gray must be True (one channel of brightness) or False (colour); got {gray!r}")
     picture = _load_photo()
     if size is not None:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:

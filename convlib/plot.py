@@ -21,7 +21,8 @@ import numpy as np
 from matplotlib import patches
 from matplotlib import pyplot as plt
 
-from .checks import as_numbers, format_number
+from .checks import as_numbers, format_number, pair, shape_triple, whole
+from .checks import grid as as_grid
 from .kernels import divisor
 
 __all__ = [
@@ -40,6 +41,18 @@ __all__ = [
 COLORS = {"image": "#1f77b4", "kernel": "#ff7f0e", "feature": "#2ca02c", "window": "#d62728"}
 CMAPS = {"image": "Blues", "kernel": "Oranges", "feature": "Greens", "signed": "PuOr_r", "photo": "gray"}
 _FULL_RANGE = {"photo"}  # roles whose colour map is used whole (text colour adapts instead)
+# Above this many cells the numbers are left out (a note says so): they could not be read, and
+# writing each one costs about a millisecond.
+MAX_ANNOTATED = 32 * 32
+
+
+def _panel(panel, index, where):
+    """``(values, title, extra)`` from a panel tuple, or a TypeError saying what a panel is."""
+    if not isinstance(panel, (tuple, list)) or len(panel) not in (2, 3) or not isinstance(panel[1], str):
+        got = f"an array of shape {np.shape(panel)}" if isinstance(panel, np.ndarray) else repr(panel)[:60]
+        raise TypeError(f"{where}: each panel is (values, title) or (values, title, {'role' if where == 'show_grids' else '(vmin, vmax)'}); "
+                        f"panel {index + 1} is {got}. For example {where}((image, \"image\"), (kernel, \"kernel\"))")
+    return panel[0], panel[1], panel[2] if len(panel) == 3 else None
 
 
 def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None, vmax=None,
@@ -55,7 +68,8 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
         centred on zero.
     title : str, optional
     annotate : bool
-        Write each cell's number (leave off for large grids).
+        Write each cell's number; grids of more than ``MAX_ANNOTATED`` cells are drawn without
+        them, with a note under the grid.
     vmin, vmax : float, optional
         Colour limits; by default those of the values (0 to 1 at least).
     mask : array_like of bool, shape (H, W), optional
@@ -69,9 +83,15 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     -------
     matplotlib.image.AxesImage
     """
-    grid = as_numbers(values, "values").astype(float)
-    if grid.ndim != 2:
-        raise ValueError(f"draw_grid draws a 2-D array (H, W); got shape {grid.shape}")
+    grid = as_grid(values, "values", "draw_grid")
+    if role not in CMAPS and role not in plt.colormaps():
+        raise ValueError(f"role must be one of {', '.join(CMAPS)} (or a matplotlib colour map); got {role!r}")
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != grid.shape:
+            raise ValueError(f"mask must have the grid's shape {grid.shape}; got {mask.shape}")
+    if not isinstance(offset, (tuple, list)) or len(offset) != 2:
+        raise TypeError(f"offset must be a (rows, cols) pair of whole numbers, like (-1, -1); got {offset!r}")
     lo = np.nanmin(grid) if vmin is None else vmin
     hi = np.nanmax(grid) if vmax is None else vmax
     cmap = CMAPS.get(role, role)
@@ -100,7 +120,9 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_color("#888888")
-    if annotate:
+    if annotate and grid.size > MAX_ANNOTATED:
+        ax.set_xlabel(f"numbers not written: {rows}×{cols} cells are too many to read", fontsize=8)
+    elif annotate:
         size = fontsize or max(6, 16 - max(rows, cols))
         for r in range(rows):
             for c in range(cols):
@@ -117,6 +139,8 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
 
 def highlight(ax, top, left, height, width, *, color=None, linewidth=3, label=None):
     """Frame the cells ``[top:top+height, left:left+width]`` of a grid drawn by ``draw_grid``."""
+    top, left = pair((top, left), "(top, left)", minimum=-(2**31))
+    height, width = whole(height, "height"), whole(width, "width")
     frame = patches.Rectangle(
         (left - 0.5, top - 0.5), width, height, fill=False,
         edgecolor=color or COLORS["window"], linewidth=linewidth, zorder=5, label=label,
@@ -136,15 +160,15 @@ def show_grids(*panels, figsize=None, suptitle=None):
     """
     if not panels:
         raise ValueError("show_grids needs at least one (values, title) panel")
-    widths = [np.shape(p[0])[1] for p in panels]
+    panels = [_panel(p, i, "show_grids") for i, p in enumerate(panels)]
+    grids = [as_grid(values, f"panel {i + 1}", "show_grids") for i, (values, _, _) in enumerate(panels)]
+    widths = [g.shape[1] for g in grids]
     fig, axes = plt.subplots(
         1, len(panels), figsize=figsize or (min(10, 1.2 + 0.62 * sum(widths) + 0.5 * len(panels)), 3.2),
         gridspec_kw={"width_ratios": widths}, squeeze=False, layout="constrained",
     )
-    for ax, panel in zip(axes[0], panels):
-        values, title = panel[0], panel[1]
-        role = panel[2] if len(panel) > 2 else "image"
-        draw_grid(ax, values, role=role, title=title)
+    for ax, values, (_, title, role) in zip(axes[0], grids, panels):
+        draw_grid(ax, values, role=role or "image", title=title)
     if suptitle:
         fig.suptitle(suptitle, fontsize=12)
     return fig
@@ -156,7 +180,14 @@ def show_images(*panels, figsize=None, suptitle=None, cols=None):
     Grayscale panels are drawn in gray, from their own minimum to maximum unless the panel
     gives ``(values, title, (vmin, vmax))``.
     """
-    cols = cols or len(panels)
+    if not panels:
+        raise ValueError("show_images needs at least one (values, title) panel")
+    panels = [_panel(p, i, "show_images") for i, p in enumerate(panels)]
+    for i, (values, _, _) in enumerate(panels):
+        shape = np.shape(as_numbers(values, f"panel {i + 1}"))
+        if not (len(shape) == 2 or len(shape) == 3 and shape[2] in (3, 4)) or 0 in shape:
+            raise ValueError(f"show_images shows photos (H, W) or (H, W, 3); panel {i + 1} has shape {shape}")
+    cols = whole(cols, "cols") if cols is not None else len(panels)
     rows = -(-len(panels) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=figsize or (3.0 * cols, 3.2 * rows),
                              squeeze=False, layout="constrained")
@@ -164,7 +195,7 @@ def show_images(*panels, figsize=None, suptitle=None, cols=None):
         ax.set_axis_off()
     for ax, panel in zip(axes.flat, panels):
         values = np.asarray(panel[0])
-        limits = panel[2] if len(panel) > 2 else (None, None)
+        limits = panel[2] or (None, None)
         if values.ndim == 2:
             ax.imshow(values, cmap="gray", vmin=limits[0], vmax=limits[1])
         else:
@@ -208,9 +239,16 @@ def draw_volume(ax, input_shape, kernel_shape, n_filters, output_shape, *, scale
     n_filters : int
     output_shape : (H', W', K)
     """
-    height, width, channels = input_shape
-    kh, kw, kc = kernel_shape
-    out_h, out_w, out_k = output_shape
+    height, width, channels = shape_triple(input_shape, "input_shape")
+    kh, kw, kc = shape_triple(kernel_shape, "kernel_shape", "(kh, kw, C)")
+    out_h, out_w, out_k = shape_triple(output_shape, "output_shape", "(H', W', K)")
+    n_filters = whole(n_filters, "n_filters")
+    if kc != channels:
+        raise ValueError(f"a filter goes through the full depth of its input: kernel_shape {kernel_shape} has depth "
+                         f"{kc} but input_shape {input_shape} has {channels} channels")
+    if out_k != n_filters:
+        raise ValueError(f"each filter gives one activation map: {n_filters} filters make an output of depth "
+                         f"{n_filters}, but output_shape {output_shape} has depth {out_k}")
     unit = scale or 4.0 / max(height, width, out_h, out_w)
     depth_unit = 0.6  # one channel or one map, drawn this deep
     # the input volume
@@ -279,6 +317,10 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
     if photo.ndim != 2:
         raise ValueError(f"effects_table takes a grayscale photo (H, W); got shape {photo.shape}")
     conv = conv or (lambda im, k: conv2d(im, k, padding="same"))
+    if not isinstance(kernels, dict) or not kernels:
+        raise TypeError(f"kernels must be a dict of name -> 2-D kernel, like {{'sharpen': kernel('sharpen')}}; "
+                        f"got {type(kernels).__name__}")
+    kernels = {str(name): as_grid(k, f"kernel {name!r}", "effects_table") for name, k in kernels.items()}
     n = len(kernels)
     fig = plt.figure(figsize=(7.2, 2.25 * n + 0.5), dpi=72, layout="constrained")  # photos weigh: 72 dpi
     grid = fig.add_gridspec(n + 1, 3, width_ratios=[1.3, 1.1, 1.6], height_ratios=[0.18] + [1] * n)

@@ -86,6 +86,7 @@ class SlideExplorer(widgets.VBox):
         with self.position.hold_trait_notifications():
             self.position.value = 0
             self.position.max = len(self.slide) - 1
+            self.position.disabled = len(self.slide) == 1  # one position: nothing to slide
         self._redraw()
 
     def _redraw(self, _change=None):
@@ -93,7 +94,8 @@ class SlideExplorer(widgets.VBox):
         step = self.slide.steps[self.position.value]
         self.formula.value = (
             f"<code>feature[{step.row}, {step.col}] = {step.formula()}</code>"
-            f" &nbsp; ({len(self.slide)} positions, output {self.slide.feature.shape[0]}×"
+            f" &nbsp; ({len(self.slide)} position{'s' if len(self.slide) != 1 else ''}, output "
+            f"{self.slide.feature.shape[0]}×"
             f"{self.slide.feature.shape[1]})"
         )
         self.picture.value = _png(self.slide.figure)
