@@ -105,3 +105,76 @@ def test_a_bias_counts_towards_the_bound():
     assert int(conv2d(np.array([[top - 1]]), np.array([[1]]), bias=1)[0, 0]) == top
     with pytest.raises(OverflowError):
         conv2d(np.array([[top - 1]]), np.array([[1]]), bias=2)
+
+
+SEPARABLE = {
+    "box": np.ones((7, 7)) / 49,
+    "Gaussian": np.outer(*[np.array([1.0, 6, 15, 20, 15, 6, 1])] * 2) / 4096,
+    "Sobel": np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
+}
+
+
+@pytest.mark.parametrize("name", SEPARABLE)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("special", [None, np.nan, np.inf, 1e300])
+def test_separable_kernels_two_passes_agree_with_the_loop(name, dtype, special, monkeypatch):
+    """Box, Gaussian and Sobel kernels take two 1-D passes, on rows split over the cores."""
+    from convlib import fast
+
+    monkeypatch.setattr(fast, "_THREAD_MIN_OUTPUTS", 1000)  # split this small image in bands too
+    rng = np.random.default_rng(3)
+    image = rng.random((90, 97)).astype(dtype)
+    if special is not None:
+        image[40, 50] = special if dtype == np.float64 or special != 1e300 else 1e30
+    kernel = SEPARABLE[name].astype(dtype)
+    assert fast._rank_one(kernel, np.dtype(dtype)) is not None
+    for kw in ({}, {"stride": 2, "padding": "same"}, {"dilation": 2, "padding": 3}):
+        with np.errstate(all="ignore"):
+            fast_out, loop = conv2d(image, kernel, **kw), conv2d_loop(image, kernel, **kw)
+        if dtype == np.float32:  # float32 rounding: compare in float64 terms
+            np.testing.assert_array_equal(np.isnan(fast_out), np.isnan(loop))
+            finite = np.isfinite(loop)
+            np.testing.assert_allclose(fast_out[finite], loop[finite], rtol=1e-5, atol=1e-5)
+        else:
+            _agree(fast_out, loop, image, kernel, **kw)
+
+
+def test_a_general_kernel_is_not_taken_for_a_separable_one():
+    from convlib import fast
+
+    assert fast._rank_one(np.random.default_rng(0).standard_normal((7, 7)), np.dtype(np.float64)) is None
+    assert fast._rank_one(np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]]), np.dtype(np.float32)) is None
+
+
+def test_the_callers_numpy_error_state_holds_in_every_band(monkeypatch):
+    from convlib import fast
+
+    monkeypatch.setattr(fast, "_THREAD_MIN_OUTPUTS", 100)
+    image = np.ones((60, 60))
+    image[30, 30] = np.inf
+    kernel = np.array([[1.0, 0, 1], [0, 1, 0], [1, 0, 1]])  # zeros: inf * 0 is invalid
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        conv2d(image, kernel)
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("error")
+        assert np.isnan(conv2d(image, kernel)).sum() == 4
+
+
+@pytest.mark.parametrize("batch, size, filters, k, padding", [(64, 32, 16, 5, 2), (2, 96, 32, 3, 1)])
+def test_a_layer_needs_little_memory_beyond_its_output(batch, size, filters, k, padding):
+    """Peak allocation (NumPy reports to tracemalloc) under 1.5x the output, float32 and float64."""
+    import tracemalloc
+
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64):
+        images = rng.standard_normal((batch, size, size, 3)).astype(dtype)
+        kernels = rng.standard_normal((filters, k, k, 3)).astype(dtype)
+        tracemalloc.start()
+        try:
+            out = conv2d(images, kernels, np.zeros(filters, dtype), padding=padding)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert out.dtype == dtype and peak < 1.5 * out.nbytes, (dtype, peak / out.nbytes)
