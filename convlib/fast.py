@@ -130,16 +130,18 @@ def _rank_one(k, dtype):
     """``(column, row)`` with ``k == column[:, None] * row[None, :]`` to ``dtype``'s precision, or None.
 
     Box, Gaussian and Sobel kernels are such outer products: two 1-D passes of ``kh`` and ``kw``
-    taps then do the work of ``kh * kw``.
+    taps then do the work of ``kh * kw``. The row is one of the kernel's own rows and the column
+    that row's multiples, so that simple kernels stay exact (the identity stays 0s and a 1).
     """
     if k.shape[0] < 2 or k.shape[1] < 2 or k.size < 9 or not np.isfinite(k).all():
         return None
-    u, s, vt = np.linalg.svd(k.astype(np.float64))
-    if s[0] == 0 or s[1] > np.finfo(dtype).eps * s[0]:
+    k64 = k.astype(np.float64)
+    i, j = np.unravel_index(np.argmax(np.abs(k64)), k64.shape)
+    if k64[i, j] == 0:
         return None
-    column, row = u[:, 0] * np.sqrt(s[0]), vt[0] * np.sqrt(s[0])
+    column, row = k64[:, j] / k64[i, j], k64[i]
     eps = np.finfo(dtype).eps
-    if not np.allclose(np.outer(column, row), k, rtol=16 * eps, atol=16 * eps * float(np.abs(k).max())):
+    if not np.allclose(np.outer(column, row), k64, rtol=16 * eps, atol=16 * eps * abs(k64[i, j])):
         return None
     return column.astype(dtype), row.astype(dtype)
 

@@ -178,3 +178,16 @@ def test_a_layer_needs_little_memory_beyond_its_output(batch, size, filters, k, 
         finally:
             tracemalloc.stop()
         assert out.dtype == dtype and peak < 1.5 * out.nbytes, (dtype, peak / out.nbytes)
+
+
+def test_simple_separable_kernels_stay_exact():
+    """The identity and a one-pixel shift are rank one: their two passes must not round."""
+    from convlib.data import photo
+
+    image = photo().astype(float)  # 600x512, large enough for the bands
+    identity = np.zeros((3, 3))
+    identity[1, 1] = 2.0
+    np.testing.assert_array_equal(conv2d(image, identity, padding="same"), 2 * image)
+    shift = np.zeros((3, 3))
+    shift[1, 2] = 1.0  # the output at (r, c) is the pixel at (r + 1, c + 2)
+    np.testing.assert_array_equal(conv2d(image, shift), image[1:-1, 2:])
