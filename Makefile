@@ -11,13 +11,14 @@ FIRST_LESSON := notebooks/01_image_and_kernel.ipynb
 LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup setup-test lab test bench bench-grading exercises figures notebooks clean help
+.PHONY: setup setup-test lab test bench bench-grading bench-drag exercises figures notebooks clean help
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test"
 	@echo "make bench      speed of conv2d against its peers"
 	@echo "make bench-grading  speed and memory of grading a class"
+	@echo "make bench-drag  the slide widget's drag step in JupyterLab in Chromium, beside the older widgets"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute lessons and solutions in place (refresh stored outputs)"
 	@echo "make figures    regenerate the README's pictures in docs/img/"
@@ -50,6 +51,9 @@ bench: setup
 
 bench-grading: setup
 	$(BIN)/python benchmarks/bench_grading.py
+
+bench-drag: setup-test
+	$(BIN)/python benchmarks/bench_drag.py
 
 exercises: setup
 	$(BIN)/python -m convlib.assign solutions exercises

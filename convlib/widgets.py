@@ -8,19 +8,126 @@ can check that moving a slider changes the picture without a browser.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 from matplotlib.figure import Figure
 
 from .animate import SlideFigure
+from .checks import grid, whole
 from .conv import conv2d
 from .data import binary_image, photo, x_kernel
 from .kernels import KERNELS, canonical_name, divisor, name_of
 
-__all__ = ["SlideExplorer", "KernelEditor"]
+__all__ = ["SlideWidget", "SlideExplorer", "KernelEditor"]
 
 OWN = "(your own)"  # the editor's preset when the numbers match no named kernel
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _grid_list(value, name):
+    """A 2-D array of numbers as nested lists of Python numbers (what the browser receives)."""
+    arr = grid(value, name, "SlideWidget")
+    return [[int(v) if float(v).is_integer() else float(v) for v in row] for row in arr]
+
+
+class SlideWidget(anywidget.AnyWidget):
+    """The slide you can touch: drag the kernel's window over the image, in the browser.
+
+    Drawn and computed in the browser (no round trip to the kernel at each step): the image with
+    the window on it, the kernel, the window's products and their sum, and the feature map.
+    Drag the window (it snaps to the positions the stride allows) or move it with the arrow
+    keys; hover a cell of the map to light its window; click a pixel to flip it between 0 and 1
+    and a weight to change it (0 -> 1 -> -1); pick stride, padding and dilation. What the
+    learner builds comes back to Python.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), optional
+        By default the 5x5 binary image of the first lesson.
+    kernel : array_like, shape (kh, kw), optional
+        By default the 3x3 "x" kernel.
+    stride, padding, dilation : int
+        As in ``conv2d`` (padding: zeros on every side).
+
+    Attributes
+    ----------
+    image, kernel : list of lists
+        Synced with the browser; ``image_array`` and ``kernel_array`` give them as arrays.
+    position : [row, col]
+        The window's position, in feature-map coordinates.
+    feature : list of lists
+        The map the browser draws; it always equals :meth:`feature_map`.
+
+    Examples
+    --------
+    >>> slide = SlideWidget()
+    >>> slide.feature_map().tolist()
+    [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    >>> slide.image = np.eye(5, dtype=int)
+    >>> int(slide.feature_map()[0, 0])
+    3
+    >>> SlideWidget(kernel=np.ones((7, 7)))
+    Traceback (most recent call last):
+    ValueError: kernel is 7x7 but the image is only 5x5: the kernel must fit inside the image; use a smaller kernel or more padding
+    """
+
+    _esm = STATIC / "slide.js"
+    _css = STATIC / "slide.css"
+    image = traitlets.Any().tag(sync=True)  # given as arrays or lists, kept as lists of numbers
+    kernel = traitlets.Any().tag(sync=True)
+    stride = traitlets.Int(1).tag(sync=True)
+    padding = traitlets.Int(0).tag(sync=True)
+    dilation = traitlets.Int(1).tag(sync=True)
+    position = traitlets.List(traitlets.Int(), default_value=[0, 0], minlen=2, maxlen=2).tag(sync=True)
+    feature = traitlets.List().tag(sync=True)
+
+    def __init__(self, image=None, kernel=None, *, stride=1, padding=0, dilation=1):
+        image = binary_image() if image is None else image
+        kernel = x_kernel() if kernel is None else kernel
+        feature = conv2d(image, kernel, stride=stride, padding=padding, dilation=dilation)  # checks them all
+        if feature.ndim != 2 or np.ndim(kernel) != 2:
+            raise ValueError("the slide widget shows a 2-D image (H, W) and a 2-D kernel (kh, kw); got shapes "
+                             f"{np.shape(image)} and {np.shape(kernel)}")
+        super().__init__(image=_grid_list(image, "image"), kernel=_grid_list(kernel, "kernel"), stride=stride,
+                         padding=padding, dilation=dilation, feature=feature.tolist())
+
+    @traitlets.validate("image", "kernel")
+    def _valid_grid(self, proposal):
+        return _grid_list(proposal["value"], proposal["trait"].name)
+
+    @traitlets.validate("stride", "dilation")
+    def _valid_step(self, proposal):
+        return whole(proposal["value"], proposal["trait"].name)
+
+    @traitlets.validate("padding")
+    def _valid_padding(self, proposal):
+        return whole(proposal["value"], "padding", minimum=0)
+
+    @property
+    def image_array(self):
+        return np.array(self.image)
+
+    @property
+    def kernel_array(self):
+        return np.array(self.kernel)
+
+    def feature_map(self):
+        """``conv2d`` of the widget's image and kernel, with its stride, padding and dilation."""
+        return conv2d(self.image_array, self.kernel_array, stride=self.stride, padding=self.padding,
+                      dilation=self.dilation)
+
+
+def _photo_png(values):
+    """A grayscale array (0-255, clipped) as PNG bytes, straight from the numbers (no figure)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(np.round(values), 0, 255).astype(np.uint8)).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 def _png(figure, dpi=80):
@@ -118,7 +225,8 @@ class KernelEditor(widgets.VBox):
     preset : ipywidgets.Dropdown
     scale : ipywidgets.FloatText
         The kernel is divided by this (9 for a box blur of ones, 16 for the Gaussian).
-    picture : ipywidgets.Image
+    original, picture : ipywidgets.Image
+        The photo, and the filtered photo (PNGs made straight from the numbers, a few ms).
 
     Examples
     --------
@@ -141,17 +249,21 @@ class KernelEditor(widgets.VBox):
                                        style={"description_width": "20px"})
         self.preset = widgets.Dropdown(options=names + [OWN], description="kernel",
                                        layout=widgets.Layout(width="320px"))
-        self.picture = widgets.Image(format="png")
+        side = widgets.Layout(width="300px", height="auto")
+        self.original = widgets.Image(value=_photo_png(self.image), format="png", layout=side)
+        self.picture = widgets.Image(format="png", layout=side)
+        self.picture.add_class("convlib-result")
+        self.caption = widgets.HTML()
         self.status = widgets.HTML()
-        self.figure = Figure(figsize=(7.2, 3.6), layout="constrained")
-        self.axes = self.figure.subplots(1, 2)
         self._loading, self._ready = False, False
         self.set_kernel(kernel)
         for cell in self.cells + [self.scale]:
             cell.observe(self._edited, names="value")
         self.preset.observe(self._picked, names="value")
         grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 70px)"))
-        super().__init__([self.preset, widgets.HBox([grid, self.scale]), self.status, self.picture])
+        photos = widgets.HBox([widgets.VBox([widgets.HTML("<b>photo</b>"), self.original]),
+                               widgets.VBox([self.caption, self.picture])])
+        super().__init__([self.preset, widgets.HBox([grid, self.scale]), self.status, photos])
         self._ready = True
         self._redraw()
 
@@ -200,21 +312,14 @@ class KernelEditor(widgets.VBox):
 
     def _redraw(self):
         kernel, result = self.kernel(), self.result()
-        original_ax, result_ax = self.axes
-        for ax in self.axes:
-            ax.clear()
-            ax.set_axis_off()
-        original_ax.imshow(self.image, cmap="gray", vmin=0, vmax=255)
-        original_ax.set_title("photo", fontsize=11)
         if kernel.sum() > 0.5:  # keeps brightness: show as an image viewer would
-            result_ax.imshow(np.clip(result, 0, 255), cmap="gray", vmin=0, vmax=255)
-            result_ax.set_title("filtered (clipped to 0–255)", fontsize=11)
+            self.picture.value = _photo_png(result)
+            self.caption.value = "<b>filtered</b> (clipped to 0–255)"
         else:  # sums to about zero: an edge detector; show how strongly it responds
             top = np.percentile(np.abs(result), 99.5) or 1.0
-            result_ax.imshow(np.abs(result), cmap="gray", vmin=0, vmax=top)
-            result_ax.set_title("|filtered|: the kernel's response", fontsize=11)
+            self.picture.value = _photo_png(np.abs(result) * (255.0 / top))
+            self.caption.value = "<b>|filtered|</b>: the kernel's response"
         self.status.value = (
             f"sum of the kernel: <b>{kernel.sum():.3g}</b> "
             "(1 keeps the brightness, 0 keeps only changes)"
         )
-        self.picture.value = _png(self.figure)

@@ -1,9 +1,10 @@
 """The course as a learner meets it: JupyterLab in a real Chromium, driven by Playwright.
 
 Every lesson is opened, run top to bottom, and checked for error outputs and broken widgets;
-sliders, the kernel editor and the animation are moved and must change what is shown; an exercise
-is answered and its check must praise the answer. On a failure a screenshot is kept in
-``test-artifacts/browser/``.
+the slide widget is dragged with the mouse, its pixels clicked and its values read back in
+Python; the kernel editor and the animation are moved and must change what is shown; an
+exercise is answered and its check must praise the answer. On a failure a screenshot is kept in
+``test-artifacts/browser/``. The server and browser come from ``tests/labharness.py``.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` package (the
 test extra); ``playwright install`` is not used. Without Chromium the browser tests are skipped
@@ -16,80 +17,23 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
+from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, open_and_run_all,
+                        scratch_home, stop, wait_for_server)
+
+from convlib import conv2d, data
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# JupyterLab settings for a quiet, predictable page: no news pop-up, every cell in the DOM,
-# no autosave (the lessons are copies, but still).
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-}
-
 # A hung browser or server must fail the run, not stall it.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-# Every wait below is for a thing the test needs (a kernel that is idle, an element that is
-# there) with a time limit that holds on a slow, busy 2-core machine.
-WAIT_MS = 120_000
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _scratch_home(base):
-    """A scratch HOME with the lab settings above; returns the environment to run in."""
-    home = base / "home"
-    settings = home / ".jupyter" / "lab" / "user-settings"
-    for relative, value in LAB_SETTINGS.items():
-        path = settings / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(value))
-    (base / "tmp").mkdir(exist_ok=True)
-    return dict(os.environ, HOME=str(home), TMPDIR=str(base / "tmp"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-                JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
-
-
-def _wait_for_server(base_url, token, process, seconds=180):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the JupyterLab server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"JupyterLab did not answer within {seconds} s")
-
-
-def _stop(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def _lab_flags(port, token):
-    return ["--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}"]
 
 
 # ------------------------------------------------------------------------------ make lab
@@ -99,15 +43,15 @@ def test_make_lab_serves_the_first_lesson(tmp_path):
     """`make lab` itself (set-up already done): the server starts and serves lesson 1."""
     if shutil.which("make") is None:
         pytest.fail("make is needed for `make lab`")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = _scratch_home(tmp_path)
+    port, token = free_port(), secrets.token_hex(16)
+    env = scratch_home(tmp_path)
     stamp = Path(sys.prefix) / ".installed"
-    command = ["make", "-o", str(stamp), "lab", f"VENV={sys.prefix}", "LAB_FLAGS=" + " ".join(_lab_flags(port, token))]
+    command = ["make", "-o", str(stamp), "lab", f"VENV={sys.prefix}", "LAB_FLAGS=" + " ".join(lab_flags(port, token))]
     log = (tmp_path / "lab.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_for_server(base, token, process)
+        wait_for_server(base, token, process)
         with urllib.request.urlopen(f"{base}/api/contents/notebooks/01_image_and_kernel.ipynb?token={token}") as r:
             lesson = json.load(r)
         assert lesson["type"] == "notebook" and "Lesson 1" in lesson["content"]["cells"][0]["source"]
@@ -116,7 +60,7 @@ def test_make_lab_serves_the_first_lesson(tmp_path):
         text = (tmp_path / "lab.log").read_text()
         assert "lab/tree/notebooks/01_image_and_kernel.ipynb" in text  # opens on the first lesson
     finally:
-        _stop(process)
+        stop(process)
 
 
 # ------------------------------------------------------------------------------ the browser
@@ -139,39 +83,8 @@ def lab(tmp_path_factory):
     course = base_dir / "course"
     for folder in ("notebooks", "exercises"):
         shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
-    env = _scratch_home(base_dir)
-    port, token = _free_port(), secrets.token_hex(16)
-    root_flag = ["--allow-root"] if os.geteuid() == 0 else []
-    command = [sys.executable, "-m", "jupyter", "lab", *root_flag, *_lab_flags(port, token),
-               "--expose-app-in-browser", f"--ServerApp.root_dir={course}"]
-    log = (base_dir / "server.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for_server(base, token, server)
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield {"base": base, "token": token, "browser": browser}
-            browser.close()
-    finally:
-        _stop(server)
-
-
-IDLE = "() => /\\| Idle/.test((document.querySelector('#jp-main-statusbar') || {}).innerText || '')"
-KERNEL_READY = """() => {
-  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
-}"""
-# Started, not awaited: the command's promise may outlive the run; the prompts tell when it is done.
-RUN_ALL = "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
-ALL_RUN = """() => {
-  const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
-    .map(e => e.innerText);
-  return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
-}"""
+    with lab_and_browser(course, base_dir) as lab:
+        yield lab
 
 
 def _src_changes(page, locator, action, timeout=WAIT_MS):
@@ -193,28 +106,10 @@ def _exercise_widgets(page, lesson):
                                timeout=WAIT_MS)
         _src_changes(page, frame, lambda: page.locator("button[title='Play']").first.click(), timeout=WAIT_MS)
         page.locator("button[title='Pause']").first.click()
-        # the slider over the positions: End jumps to the last position
-        explorer = page.locator(".widget-vbox").filter(has=page.locator("img.widget-image")).first
-        picture = explorer.locator("img.widget-image").first
-        handle = explorer.locator(".widget-slider").filter(has_text="position").locator(".noUi-handle").first
-
-        def to_end():
-            handle.focus()
-            page.keyboard.press("End")
-
-        _src_changes(page, picture, to_end)
-        assert "feature[2, 2]" in explorer.inner_text()
-        # stride and padding rebuild the positions
-        stride = explorer.locator(".widget-slider").filter(has_text="stride").locator(".noUi-handle").first
-
-        def stride_end():
-            stride.focus()
-            page.keyboard.press("End")
-
-        _src_changes(page, picture, stride_end)
+        _drag_the_slide(page)
     if lesson.startswith("04_"):
         editor = page.locator(".widget-vbox").filter(has=page.locator("select")).first
-        picture = editor.locator("img.widget-image").first
+        picture = editor.locator("img.convlib-result").first
         _src_changes(page, picture, lambda: editor.locator("select").first.select_option("box blur"))
         cell = editor.locator("input[type='number']").first
 
@@ -226,16 +121,56 @@ def _exercise_widgets(page, lesson):
         assert "(your own)" in editor.locator("select").first.input_value()
 
 
-def _open_and_run_all(page, lab, path, before_run=None):
-    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}", timeout=WAIT_MS)
-    page.wait_for_function(IDLE, timeout=WAIT_MS)
-    page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
-    if before_run:
-        before_run()
-    page.evaluate(RUN_ALL)
-    page.wait_for_function(ALL_RUN, timeout=2 * WAIT_MS)
-    page.wait_for_function(IDLE, timeout=WAIT_MS)
-    page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
+SLIDE_STATE = """(root) => ({
+  row: Number(root.querySelector('.cs-feature .cs-current').dataset.row),
+  col: Number(root.querySelector('.cs-feature .cs-current').dataset.col),
+  shown: Number(root.querySelector('.cs-feature .cs-current').textContent),
+  sum: Number(root.querySelector('.cs-products .cs-title').dataset.sum),
+  map: [...root.querySelectorAll('.cs-feature .cs-cell')].map(c => Number(c.textContent)),
+  image: [...root.querySelectorAll('.cs-image .cs-cell')].map(c => Number(c.textContent)),
+})"""
+
+
+def _drag_the_slide(page):
+    """Drag the window across the image; click a pixel; read the widget back in Python."""
+    root = page.locator(".convlib-slide").first
+    root.wait_for(state="visible", timeout=WAIT_MS)
+    root.scroll_into_view_if_needed()
+    image, kernel = data.binary_image(), data.x_kernel()
+    expected = conv2d(image, kernel)
+    box = root.locator(".cs-image .cs-grid").bounding_box()
+    cell = box["width"] / image.shape[1]
+
+    def centre(r, c):
+        return box["x"] + (c + 0.5) * cell, box["y"] + (r + 0.5) * cell
+
+    page.mouse.move(*centre(1, 1))
+    page.mouse.down()
+    path = [(1, 2), (1, 3), (2, 3), (3, 3), (3, 2), (3, 1), (2, 1), (2, 2)]  # centres of windows
+    for r, c in path:
+        page.mouse.move(*centre(r, c), steps=3)
+        want = (r - 1, c - 1)
+        page.wait_for_function(f"(root) => {{ const e = root.querySelector('.cs-feature .cs-current');"
+                               f" return e && e.dataset.row == {want[0]} && e.dataset.col == {want[1]}; }}",
+                               arg=root.element_handle(), timeout=WAIT_MS)
+        state = root.evaluate(SLIDE_STATE)
+        assert (state["row"], state["col"]) == want
+        assert state["shown"] == state["sum"] == expected[want], (want, state, expected[want])
+    page.mouse.up()
+    # one click flips one pixel: the map follows, equal to conv2d of the new image
+    flipped = image.copy()
+    flipped[0, 4] = 1 - flipped[0, 4]
+    page.mouse.click(*centre(0, 4))
+    want_map = conv2d(flipped, kernel)
+    page.wait_for_function("([root, n]) => Number(root.querySelectorAll('.cs-image .cs-cell')[4].textContent) === n",
+                           arg=[root.element_handle(), int(flipped[0, 4])], timeout=WAIT_MS)
+    state = root.evaluate(SLIDE_STATE)
+    assert state["image"] == flipped.ravel().tolist() and state["map"] == want_map.ravel().tolist()
+    # and Python has it all: the image, the position, the map, equal to conv2d
+    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps({'image': slide.image, "
+                                    "'position': slide.position, 'feature': slide.feature, "
+                                    "'same': bool((np.array(slide.feature) == slide.feature_map()).all())}))"))
+    assert back == {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True}
 
 
 def _screenshot_on_failure(page, name):
@@ -250,7 +185,7 @@ def test_lesson_runs_in_jupyterlab(lab, lesson):
     page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(WAIT_MS)  # every wait below ends; pytest-timeout is the last resort
     try:
-        _open_and_run_all(page, lab, f"notebooks/{lesson}")
+        open_and_run_all(page, lab, f"notebooks/{lesson}")
         errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
         assert errors.count() == 0, f"error output in {lesson}: {errors.first.inner_text()[:500]}"
         assert page.get_by_text("Error displaying widget").count() == 0, f"a widget failed to display in {lesson}"
@@ -280,7 +215,7 @@ def test_exercise_gives_feedback_in_jupyterlab(lab):
         "    return np.sum(image[row:row + kh, col:col + kw] * kernel)"
     )
     try:
-        _open_and_run_all(page, lab, "exercises/01_image_and_kernel.ipynb",
+        open_and_run_all(page, lab, "exercises/01_image_and_kernel.ipynb",
                           before_run=lambda: page.evaluate(SET_FIRST_ANSWER, answer))
         outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
         assert any("✅ Correct: window_sum passes all" in text for text in outputs), outputs

@@ -1,0 +1,144 @@
+"""A JupyterLab server and a headless Chromium for the browser tests and the drag benchmark.
+
+Debian's ``chromium`` with the ``playwright`` package (``playwright install`` is not used); the
+server runs on 127.0.0.1 with a random token, in a scratch HOME with quiet lab settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# JupyterLab settings for a quiet, predictable page: no news pop-up, every cell in the DOM,
+# no autosave (the lessons are copies, but still).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+}
+
+# Every wait is for a thing that is needed (a kernel that is idle, an element that is there)
+# with a time limit that holds on a slow, busy 2-core machine.
+WAIT_MS = 120_000
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scratch_home(base):
+    """A scratch HOME with the lab settings above; returns the environment to run in."""
+    home = base / "home"
+    settings = home / ".jupyter" / "lab" / "user-settings"
+    for relative, value in LAB_SETTINGS.items():
+        path = settings / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+    (base / "tmp").mkdir(exist_ok=True)
+    return dict(os.environ, HOME=str(home), TMPDIR=str(base / "tmp"), JUPYTERLAB_SETTINGS_DIR=str(settings),
+                JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
+
+
+def wait_for_server(base_url, token, process, seconds=180):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the JupyterLab server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"JupyterLab did not answer within {seconds} s")
+
+
+def stop(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def lab_flags(port, token):
+    return ["--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}"]
+
+
+IDLE = "() => /\\| Idle/.test((document.querySelector('#jp-main-statusbar') || {}).innerText || '')"
+KERNEL_READY = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+# Started, not awaited: the command's promise may outlive the run; the prompts tell when it is done.
+RUN_ALL = "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
+ALL_RUN = """() => {
+  const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+    .map(e => e.innerText);
+  return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
+}"""
+
+
+def open_and_run_all(page, lab, path, before_run=None):
+    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}", timeout=WAIT_MS)
+    page.wait_for_function(IDLE, timeout=WAIT_MS)
+    page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
+    if before_run:
+        before_run()
+    page.evaluate(RUN_ALL)
+    page.wait_for_function(ALL_RUN, timeout=2 * WAIT_MS)
+    page.wait_for_function(IDLE, timeout=WAIT_MS)
+    page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
+
+
+
+@contextmanager
+def lab_and_browser(folder, base_dir):
+    """JupyterLab serving ``folder`` and a launched Chromium: yields ``{"base", "token", "browser"}``."""
+    from playwright.sync_api import sync_playwright
+
+    env = scratch_home(base_dir)
+    port, token = free_port(), secrets.token_hex(16)
+    root_flag = ["--allow-root"] if os.geteuid() == 0 else []
+    command = [sys.executable, "-m", "jupyter", "lab", *root_flag, *lab_flags(port, token),
+               "--expose-app-in-browser", f"--ServerApp.root_dir={folder}"]
+    log = (base_dir / "server.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_server(base, token, server)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield {"base": base, "token": token, "browser": browser}
+            finally:
+                browser.close()
+    finally:
+        stop(server)
+
+
+# Runs Python in the notebook's kernel and returns what it printed.
+RUN_IN_KERNEL = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, store_history: false });
+  let out = "";
+  future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };
+  await future.done;
+  return out;
+}"""
