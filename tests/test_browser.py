@@ -171,6 +171,21 @@ def _drag_the_slide(page):
                                     "'position': slide.position, 'feature': slide.feature, "
                                     "'same': bool((np.array(slide.feature) == slide.feature_map()).all())}))"))
     assert back == {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True}
+    # stride, padding and dilation: the map is conv2d's, and an uneven stride shows what it never reaches
+    for settings in ({"stride": 2}, {"stride": 3}, {"stride": 1, "padding": 1, "dilation": 2}):
+        for name, value in settings.items():
+            root.locator(f"select[name={name}]").select_option(str(value))
+        full = {"stride": 1, "padding": 0, "dilation": 1, **settings}
+        want_map = conv2d(flipped, kernel, **full)
+        page.wait_for_function("([root, n]) => root.querySelectorAll('.cs-feature .cs-cell').length === n",
+                               arg=[root.element_handle(), want_map.size], timeout=WAIT_MS)
+        state = root.evaluate(SLIDE_STATE)
+        assert state["map"] == want_map.ravel().tolist(), (full, state["map"])
+        never = root.locator(".cs-image .cs-never").count()
+        assert never == (16 if full["stride"] == 3 else 0), (full, never)
+    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps([slide.stride, slide.padding, "
+                                    "slide.dilation, bool((np.array(slide.feature) == slide.feature_map()).all())]))"))
+    assert back == [1, 1, 2, True]
 
 
 def _screenshot_on_failure(page, name):

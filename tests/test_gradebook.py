@@ -273,6 +273,7 @@ def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
     where = subprocess.run([env / "bin" / "python", "-c", "import convlib.grade as g; print(g.__file__); "
                             "print(g.DEFAULT_SOLUTIONS)"], capture_output=True, text=True, cwd=tmp_path, check=True)
     module, solutions = where.stdout.split()
+    assert Path(module).with_name("static").joinpath("slide.js").is_file()  # the slide widget's JavaScript
     assert module.startswith(str(env)) and solutions.startswith(str(env)) and Path(solutions, f"{EX1}.ipynb").is_file()
 
     course = tmp_path / "course"
