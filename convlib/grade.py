@@ -139,6 +139,13 @@ def _grade_into(result, path, executor, solutions_dir):
         if not verdict.solved:
             result.messages[q.name] = verdict.message
             notes.append(verdict.message if q.name in verdict.message else f"{q.name}: {verdict.message}")
+    for q in asked:  # a later answer that calls an earlier one that is wrong: say so
+        broken = [name for name in q.depends_on if not result.questions.get(name, True)
+                  and re.search(rf"\b{name}\s*\(", answers.get(q.name, ""))]
+        if not result.questions[q.name] and broken:
+            note = q.dependency_note(broken).strip()
+            result.messages[q.name] = result.messages.get(q.name, "") + "\n" + note
+            notes.append(f"{q.name}: {note}")
     raised = _cells_that_raised(execution.junit, notebook)
     if raised:
         notes.append("cells that raised: " + ", ".join(raised))

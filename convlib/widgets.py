@@ -60,15 +60,15 @@ class SlideWidget(anywidget.AnyWidget):
     position : [row, col]
         The window's position, in feature-map coordinates.
     feature : list of lists
-        The map the browser draws; it always equals :meth:`feature_map`.
+        The map the browser draws; it always equals :meth:`conv2d_map`.
 
     Examples
     --------
     >>> slide = SlideWidget()
-    >>> slide.feature_map().tolist()
+    >>> slide.conv2d_map().tolist()
     [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
     >>> slide.image = np.eye(5, dtype=int)
-    >>> int(slide.feature_map()[0, 0])
+    >>> int(slide.conv2d_map()[0, 0])
     3
     >>> SlideWidget(kernel=np.ones((7, 7)))
     Traceback (most recent call last):
@@ -115,7 +115,7 @@ class SlideWidget(anywidget.AnyWidget):
     def kernel_array(self):
         return np.array(self.kernel)
 
-    def feature_map(self):
+    def conv2d_map(self):
         """``conv2d`` of the widget's image and kernel, with its stride, padding and dilation."""
         return conv2d(self.image_array, self.kernel_array, stride=self.stride, padding=self.padding,
                       dilation=self.dilation)

@@ -169,7 +169,7 @@ def _drag_the_slide(page):
     # and Python has it all: the image, the position, the map, equal to conv2d
     back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps({'image': slide.image, "
                                     "'position': slide.position, 'feature': slide.feature, "
-                                    "'same': bool((np.array(slide.feature) == slide.feature_map()).all())}))"))
+                                    "'same': bool((np.array(slide.feature) == slide.conv2d_map()).all())}))"))
     assert back == {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True}
     # stride, padding and dilation: the map is conv2d's, and an uneven stride shows what it never reaches
     for settings in ({"stride": 2}, {"stride": 3}, {"stride": 1, "padding": 1, "dilation": 2}):
@@ -184,7 +184,7 @@ def _drag_the_slide(page):
         never = root.locator(".cs-image .cs-never").count()
         assert never == (16 if full["stride"] == 3 else 0), (full, never)
     back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps([slide.stride, slide.padding, "
-                                    "slide.dilation, bool((np.array(slide.feature) == slide.feature_map()).all())]))"))
+                                    "slide.dilation, bool((np.array(slide.feature) == slide.conv2d_map()).all())]))"))
     assert back == [1, 1, 2, True]
 
 

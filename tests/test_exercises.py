@@ -143,3 +143,134 @@ def test_gradient_reference_matches_finite_differences():
     np.testing.assert_allclose(learning.loss_gradient(kernel, image, target), numeric, rtol=1e-5, atol=1e-8)
     new = learning.gradient_step(kernel, image, target, 0.01)
     assert learning.mse_loss(new, image, target) < learning.mse_loss(kernel, image, target)
+
+
+def test_every_hidden_case_can_be_rebuilt_from_its_message():
+    import re
+
+    from convlib.exercises import MODULES, hidden_case, questions
+
+    rebuilt = 0
+    for exercise in MODULES:
+        for q in questions(exercise):
+            for case in q.cases:
+                if case.shown or not q.hidden:
+                    continue
+                name, seed, index = re.fullmatch(r"hidden_case\('(\w+)', (\d+), (\d+)\)", case.rebuild).groups()
+                again = hidden_case(name, seed, index)
+                assert name == q.name and len(again) == len(case.args)
+                for a, b in zip(again, case.args):
+                    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+                rebuilt += 1
+    assert rebuilt > 20
+
+
+def test_a_failed_hidden_check_on_a_large_input_says_how_to_rebuild_it():
+    from convlib.exercises import depth
+    from convlib.exercises.question import SMALL
+
+    big = next(c for c in depth.q1.cases if not c.shown and any(np.size(a) > SMALL for a in c.args))
+    text = big.describe()
+    assert "from convlib.exercises import hidden_case; args = hidden_case('depth_conv'," in text
+
+
+def _module_from(tmp_path, name, source):
+    """Answers written to a file, as a notebook's cells are: their source can be read back."""
+    import importlib.util
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_more_mistakes_are_recognised(tmp_path):
+    from convlib.exercises import depth, filter_effects, image_and_kernel
+
+    answers = _module_from(tmp_path, "answers_more", '''
+import numpy as np
+
+def window_sum(image, kernel, row, col):
+    kh, kw = kernel.shape
+    return np.sum(image[row:row + kh, col:col + kw] * kernel[::-1, ::-1])
+
+def feature_map(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[r:r + kh, c:c + kw] * kernel[:, ::-1])
+    return out
+
+def feature_map_convolve(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        out[r] = sum(np.convolve(image[r + i], kernel[i], "valid") for i in range(kh))
+    return out
+
+def depth_conv(image, kernel, bias):
+    C, H, W = image.shape
+    kc, kh, kw = kernel.shape
+    out = np.zeros((H - kh + 1, W - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[:, r:r + kh, c:c + kw] * kernel) + bias
+    return out
+
+def vertical_edge_kernel():
+    return [[1, 0, -1], [2, 0], [1, 0, -1]]
+''')
+    _, text = image_and_kernel.q1.evaluate(answers.window_sum)
+    assert "flipped* kernel" in text and "np.array(" in text
+    _, text = image_and_kernel.q2.evaluate(answers.feature_map)
+    assert "mirrored left to right" in text
+    _, text = image_and_kernel.q2.evaluate(answers.feature_map_convolve)
+    assert "uses `convolve`" in text
+    _, text = depth.q1.evaluate(answers.depth_conv)
+    assert "channels-first (C, H, W)" in text and "Traceback" not in text
+    outcome, text = filter_effects.q1.evaluate(answers.vertical_edge_kernel)
+    assert outcome == "wrong" and "every row needs three numbers" in text
+
+
+def test_a_later_answer_that_calls_a_wrong_earlier_one_says_so(tmp_path):
+    from convlib.exercises import image_and_kernel, learning
+
+    answers = _module_from(tmp_path, "answers_chain", '''
+import numpy as np
+
+def window_sum(image, kernel, row, col):
+    return 4
+
+def feature_map(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = window_sum(image, kernel, r, c)
+    return out
+
+def loss_gradient(kernel, image, target):
+    return np.zeros_like(kernel, dtype=float)
+
+def gradient_step(kernel, image, target, learning_rate):
+    return kernel - learning_rate * loss_gradient(kernel, image, target)
+''')
+    _, text = image_and_kernel.q2.evaluate(answers.feature_map)
+    assert "feature_map calls your window_sum, which does not pass its own check yet" in text
+    _, text = learning.q3.evaluate(answers.gradient_step)
+    assert "gradient_step calls your loss_gradient" in text
+    honest = _module_from(tmp_path, "answers_honest_chain", '''
+import numpy as np
+
+def window_sum(image, kernel, row, col):
+    kh, kw = kernel.shape
+    return np.sum(image[row:row + kh, col:col + kw] * kernel)
+
+def feature_map(image, kernel):
+    return np.zeros((1, 1)) + window_sum(image, kernel, 0, 0)
+''')
+    _, text = image_and_kernel.q2.evaluate(honest.feature_map)
+    assert "Note:" not in text  # its window_sum is right: the mistake is feature_map's own

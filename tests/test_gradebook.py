@@ -151,6 +151,7 @@ def test_every_lost_point_says_why(graded):
         assert bool(lost) == bool(row["detail"]), name
     ann = graded["rows"][f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb"]
     assert "np.array(" in ann["detail"]  # the failing input, small enough to retype
+    assert "feature_map calls your window_sum" in ann["detail"]  # a later answer failing because of an earlier
 
 
 def test_the_table_per_learner(graded):

@@ -16,14 +16,14 @@ from convlib.widgets import STATIC, SlideWidget
 def test_it_starts_on_the_first_lesson_and_its_map_is_conv2d():
     slide = SlideWidget()
     assert slide.image == data.binary_image().tolist() and slide.kernel == data.x_kernel().tolist()
-    assert slide.feature == conv2d(data.binary_image(), data.x_kernel()).tolist() == slide.feature_map().tolist()
+    assert slide.feature == conv2d(data.binary_image(), data.x_kernel()).tolist() == slide.conv2d_map().tolist()
     assert slide.position == [0, 0]
 
 
 def test_arrays_become_lists_and_settings_follow_conv2d():
     slide = SlideWidget(np.eye(6, dtype=np.uint8), np.ones((2, 2)), stride=2, padding=1, dilation=2)
     assert slide.image[0][:2] == [1, 0] and all(isinstance(v, int) for v in slide.image[0])
-    assert slide.feature_map().tolist() == conv2d(np.eye(6), np.ones((2, 2)), stride=2, padding=1, dilation=2).tolist()
+    assert slide.conv2d_map().tolist() == conv2d(np.eye(6), np.ones((2, 2)), stride=2, padding=1, dilation=2).tolist()
     slide.kernel = np.array([[0.5, 0.25]])
     assert slide.kernel == [[0.5, 0.25]]
 

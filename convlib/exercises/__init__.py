@@ -42,4 +42,18 @@ def questions(exercise):
     return [getattr(module, f"q{i}") for i in range(1, 100) if hasattr(module, f"q{i}")]
 
 
-__all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED", "MODULES", "questions"]
+def hidden_case(name, seed, index):
+    """The arguments of a hidden check that failed, as its message names them.
+
+    >>> image, kernel, row, col = hidden_case("window_sum", 7, 3)
+    >>> image.shape
+    (6, 7)
+    """
+    for exercise in MODULES:
+        for question in questions(exercise):
+            if question.name == name:
+                return question.hidden_case(int(seed), int(index))
+    raise KeyError(f"no question named {name!r}")
+
+
+__all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED", "MODULES", "questions", "hidden_case"]

@@ -38,6 +38,8 @@ q1 = Question(
     hidden=lambda rng: [Case((rng.integers(0, 4, (6, 5, 3)), rng.integers(-2, 3, (3, 2, 3)), int(rng.integers(1, 4)))),
                         Case((rng.integers(0, 4, (5, 5, 2)), rng.integers(-2, 3, (2, 2, 2)), -int(rng.integers(1, 4)))),
                         Case((rng.integers(0, 4, (4, 6, 4)), rng.integers(-2, 3, (3, 3, 4)), 0))],
+    error_hints=[(r"broadcast", "Channels come last here: the image is (H, W, C) and the kernel (kh, kw, C), "
+                                "so image[:, :, c] is channel c. Did your code read them as channels-first (C, H, W)?")],
     forbidden=CONVOLUTION,
     mistakes=[
         Mistake(lambda im, k, b: depth_conv(im, k, 0), "the bias is missing: add it once to every output."),

@@ -36,7 +36,11 @@ def _edge_images(seed):
 
 def _judge_edge_kernel(got, expected, seed=0):
     """None if ``got`` behaves as a vertical-edge detector on images with random edges."""
-    k = np.asarray(got, dtype=float) if got is not None else None
+    try:
+        k = np.asarray(got, dtype=float) if got is not None else None
+    except (TypeError, ValueError):
+        return (f"return a 3x3 kernel of numbers (a nested list or an array); got {type(got).__name__} "
+                f"{str(got)[:40]!r}: every row needs three numbers.")
     if k is None or k.shape != (3, 3):
         shape = None if k is None else k.shape
         return f"return a 3x3 kernel (a nested list or an array); got {'None' if shape is None else f'shape {shape}'}."

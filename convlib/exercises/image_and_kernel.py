@@ -43,6 +43,9 @@ q1 = Question(
                 "you swapped row and column: row counts down the image, column across it."),
         Mistake(lambda im, k, r, c: np.sum(im[r : r + k.shape[0], c : c + k.shape[1]]),
                 "you summed the window but did not multiply it by the kernel first."),
+        Mistake(lambda im, k, r, c: window_sum(im, k[::-1, ::-1], r, c),
+                "your sum is what a *flipped* kernel gives (the textbook convolution); lay the kernel on the "
+                "window as it is: window[i, j] * kernel[i, j]."),
     ],
     hints=[
         "Cut out the window: image[row : row + kh, col : col + kw], with kh, kw = kernel.shape.",
@@ -65,7 +68,13 @@ q2 = Question(
         Mistake(lambda im, k: feature_map(im, k)[:-1, :-1],
                 "your map is one row and one column short: with H rows there are H - kh + 1 positions, "
                 "so loop with range(H - kh + 1)."),
+        Mistake(lambda im, k: feature_map(im, k[:, ::-1]),
+                "your map is what a kernel mirrored left to right gives (as np.convolve, a convolution, would "
+                "compute it row by row). Multiply window and kernel as they are: window[i, j] * kernel[i, j]."),
+        Mistake(lambda im, k: feature_map(im, k[::-1, :]),
+                "your map is what a kernel turned upside down gives: take the kernel's rows in their order."),
     ],
+    depends_on=("window_sum",),
     hints=[
         "The map has image.shape[0] - kh + 1 rows and image.shape[1] - kw + 1 columns; start with np.zeros of that shape.",
         "Two nested loops, over row and col; at each position the value is your window_sum.",

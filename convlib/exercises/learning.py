@@ -75,6 +75,7 @@ q2 = Question(
 q3 = Question(
     "gradient_step",
     reference=gradient_step,
+    depends_on=("loss_gradient",),
     cases=[Case(_shown + (0.1,), shown=True)],
     hidden=lambda rng: _hidden(rng, rates=(0.05, 0.2, 0.01)),
     mistakes=[

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Callable
@@ -29,7 +30,7 @@ __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
 # The hidden cases a learner's notebook checks with; grading draws fresh ones every run.
 LEARNING_SEED = 20240601
-SMALL = 30  # arrays of at most this many numbers are written out in feedback
+SMALL = 64  # arrays of at most this many numbers are written out in feedback; larger ones get a recipe
 
 
 @dataclass
@@ -39,12 +40,19 @@ class Case:
     args: tuple
     shown: bool = False
     label: str = ""
+    rebuild: str = ""  # how to get these arguments back: "hidden_case('window_sum', 123, 0)"
 
     def describe(self):
-        """The call's arguments as a learner can retype them: values when small, else shapes."""
+        """The call's arguments as a learner can retype them: values when small, else shapes
+        and how to rebuild them."""
         if self.label:
             return self.label
-        return "(" + ", ".join(_describe_value(arg) for arg in self.args) + ")"
+        text = "(" + ", ".join(_describe_value(arg) for arg in self.args) + ")"
+        large = any(isinstance(a, np.ndarray) and a.size > SMALL for a in self.args)
+        if large and self.rebuild:
+            text += (f" [to rebuild it: from convlib.exercises import hidden_case; "
+                     f"args = {self.rebuild}]")
+        return text
 
 
 def _describe_value(value):
@@ -91,6 +99,12 @@ class Question:
     hidden : callable, optional
         ``hidden(rng) -> list of Case``: the unseen cases, drawn from ``rng``. The notebook
         checks with those of a fixed seed; grading draws new ones for every submission.
+    error_hints : list of (str, str)
+        ``(pattern, message)``: when the answer raises an error matching the regex
+        ``pattern``, the message says what probably went wrong.
+    depends_on : tuple of str
+        Earlier questions' functions this answer may call: when it fails and calls one of them
+        that does not pass its own check, the message says to fix that one first.
     """
 
     name: str
@@ -102,6 +116,8 @@ class Question:
     solution_text: str | None = None
     forbidden: tuple = ()
     hidden: Callable | None = None
+    error_hints: list = field(default_factory=list)
+    depends_on: tuple = ()
     _hints_given: int = field(default=0, repr=False)
 
     def __post_init__(self):
@@ -109,8 +125,22 @@ class Question:
         self.cases = self.cases_for(np.random.default_rng(LEARNING_SEED))
 
     def cases_for(self, rng):
-        """The cases to check with: the shown ones, then hidden ones drawn from ``rng``."""
-        return self.shown_cases + (list(self.hidden(rng)) if self.hidden else [])
+        """The cases to check with: the shown ones, then hidden ones drawn from ``rng``.
+
+        The hidden ones come from one seed drawn from ``rng``, so that each can be rebuilt from
+        its message: ``hidden_case(name, seed, index)``.
+        """
+        if not self.hidden:
+            return list(self.shown_cases)
+        seed = int(rng.integers(2**31))
+        hidden = list(self.hidden(np.random.default_rng(seed)))
+        for index, case in enumerate(hidden):
+            case.rebuild = f"hidden_case({self.name!r}, {seed}, {index})"
+        return self.shown_cases + hidden
+
+    def hidden_case(self, seed, index):
+        """The arguments of hidden case ``index`` drawn with ``seed`` (as a failed check names them)."""
+        return self.hidden(np.random.default_rng(seed))[index].args
 
     # ------------------------------------------------------------------ for the learner
 
@@ -156,10 +186,26 @@ class Question:
             return NOT_ATTEMPTED, self._not_attempted()
         if not callable(answer):
             return self.judge(self.cases[:1], [{"kind": "not a function", "type": type(answer).__name__}])
-        used = scan(_source_of(answer), self.forbidden).forbidden
+        source = _source_of(answer)
+        used = scan(source, self.forbidden).forbidden
         if used:
             return WRONG, self.forbidden_message(used)
-        return self.judge(self.cases, (call(answer, _copies(case.args)) for case in self.cases))
+        outcome, message = self.judge(self.cases, (call(answer, _copies(case.args)) for case in self.cases))
+        if outcome == WRONG:
+            namespace = getattr(answer, "__globals__", {})
+            broken = [name for name in self.depends_on
+                      if re.search(rf"\b{name}\s*\(", source) and callable(namespace.get(name))
+                      and _question_named(name).evaluate(namespace[name])[0] != CORRECT]
+            message += self.dependency_note(broken)
+        return outcome, message
+
+    def dependency_note(self, broken):
+        """The sentence added when this answer calls earlier answers that are not right yet."""
+        if not broken:
+            return ""
+        names = " and ".join(broken)
+        return (f"\n   Note: {self.name} calls your {names}, which does not pass its own check yet: "
+                f"fix {'that' if len(broken) == 1 else 'those'} first, then check {self.name} again.")
 
     def forbidden_message(self, used):
         names = ", ".join(f"`{n}`" for n in used)
@@ -175,7 +221,8 @@ class Question:
         ``"not plain data"``. Judging stops at the first case that is not right.
         """
         compare = self.compare or compare_values
-        for case, record in zip(cases, records):
+        records = iter(records)
+        for index, (case, record) in enumerate(zip(cases, records)):
             kind = record.get("kind")
             if kind == "not attempted":
                 return NOT_ATTEMPTED, self._not_attempted()
@@ -186,8 +233,11 @@ class Question:
                 return WRONG, (f"❌ {self.name}{case.describe()} ran for more than {record.get('seconds', 10):g} s "
                                "and was stopped. Is there a loop that never ends?")
             if kind == "error":
-                return WRONG, (f"❌ {self.name}{case.describe()} raised {record.get('error', 'an error')}\n"
-                               f"   Try it on the example above and read the error. {self._hint_pointer()}")
+                error = str(record.get("error", "an error"))
+                likely = next((message for pattern, message in self.error_hints if re.search(pattern, error)), "")
+                return WRONG, (f"❌ {self.name}{case.describe()} raised {error}\n"
+                               + (f"   {likely}\n" if likely else "")
+                               + f"   Try it on the example above and read the error. {self._hint_pointer()}")
             if kind != "value":
                 return WRONG, (f"❌ {self.name}{case.describe()} returned {record.get('error', 'something')}, "
                                f"not numbers or arrays. {self._hint_pointer()}")
@@ -200,16 +250,26 @@ class Question:
             if difference is None:
                 continue
             which = "the example above" if case.shown else "an input you have not seen"
-            for mistake in self.mistakes:
-                try:
-                    if compare(got, mistake.fn(*_copies(case.args))) is None:
-                        return WRONG, (f"❌ Not yet, on {which} {case.describe()}: {mistake.message} "
-                                       f"{self._hint_pointer()}").strip()
-                except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
-                    continue
+            candidates = [m for m in self.mistakes if self._made(m, case, got, compare)]
+            # several known mistakes give this result: the later cases tell which one it is
+            for later, later_record in zip(cases[index + 1:], records):
+                if len(candidates) < 2 or later_record.get("kind") != "value":
+                    break
+                candidates = [m for m in candidates if self._made(m, later, later_record.get("value"), compare)] \
+                    or candidates
+            if candidates:
+                return WRONG, (f"❌ Not yet, on {which} {case.describe()}: {candidates[0].message} "
+                               f"{self._hint_pointer()}").strip()
             return WRONG, f"❌ Not yet, on {which} {case.describe()}: {difference} {self._hint_pointer()}".strip()
         checks = "the check" if len(cases) == 1 else f"all {len(cases)} checks"
         return CORRECT, f"✅ Correct: {self.name} passes {checks}."
+
+    def _made(self, mistake, case, got, compare):
+        """Whether ``got`` is what ``mistake`` gives on ``case``."""
+        try:
+            return compare(got, mistake.fn(*_copies(case.args))) is None
+        except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
+            return False
 
     def _not_attempted(self):
         return (
@@ -220,6 +280,12 @@ class Question:
 
     def _hint_pointer(self):
         return "Stuck? Call .hint()." if self.hints else ""
+
+
+def _question_named(name):
+    from . import MODULES, questions
+
+    return next(q for exercise in MODULES for q in questions(exercise) if q.name == name)
 
 
 def _source_of(fn):
