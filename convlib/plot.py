@@ -35,6 +35,7 @@ __all__ = [
     "show_volume",
     "effects_table",
     "show_images",
+    "show_receptive_field",
     "flat_axes",
 ]
 
@@ -203,6 +204,43 @@ def show_images(*panels, figsize=None, suptitle=None, cols=None):
         ax.set_title(panel[1], fontsize=10)
     if suptitle:
         fig.suptitle(suptitle, fontsize=12)
+    return fig
+
+
+def show_receptive_field(n_layers=3, f=3, *, dilation=1):
+    """Trace one output back through ``n_layers`` stacked ``f`` x ``f`` layers to the input.
+
+    Panels from the output (one pixel) back to the input: each cell holds how many paths lead
+    from it to that output, computed by sliding a kernel of ones (``conv2d``, 'same' padding)
+    over the panel before it; the cells that are not zero are the receptive field, whose side
+    grows by ``(f - 1) * dilation`` per layer.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from .conv import conv2d
+
+    n_layers, f, dilation = whole(n_layers, "n_layers"), whole(f, "f"), whole(dilation, "dilation")
+    side = 1 + n_layers * (f - 1) * dilation
+    if side > 15:
+        raise ValueError(f"the receptive field would be {side}x{side}: too large to draw; use fewer or smaller layers")
+    size = side + 2
+    counts = np.zeros((size, size), dtype=int)
+    counts[size // 2, size // 2] = 1
+    panels = [counts]
+    for _ in range(n_layers):
+        panels.append(conv2d(panels[-1], np.ones((f, f), dtype=int), padding="same", dilation=dilation))
+    fig, axes = plt.subplots(1, n_layers + 1, figsize=(3.1 * (n_layers + 1), 3.6), layout="constrained")
+    for i, (ax, grid) in enumerate(zip(axes, panels)):
+        width = 1 + i * (f - 1) * dilation
+        where = "the output" if i == 0 else ("the input" if i == n_layers else f"layer {n_layers - i}'s output")
+        draw_grid(ax, grid, role="feature" if i == 0 else "image", mask=grid == 0, fontsize=8 if size > 9 else 10)
+        ax.set_title(f"{where}\nspans {width}×{width}", fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    title = f"one output of {n_layers} stacked {f}×{f} layers" + (f", dilation {dilation}" if dilation > 1 else "")
+    fig.suptitle(title + ": numbers = paths from that pixel to the output", fontsize=11)
     return fig
 
 

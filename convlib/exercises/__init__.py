@@ -13,6 +13,8 @@ module                 questions                                       notebook
                        ``to_convolution``
 ``learning``           ``mse_loss``, ``loss_gradient``,                ``05_learning_a_filter``
                        ``gradient_step``
+``network``            ``parameter_counts``, ``receptive_field``,      ``06_a_network``
+                       ``to_channels_first``
 =====================  ==============================================  =========================
 
 In a notebook::
@@ -33,6 +35,7 @@ MODULES = {
     "03_depth": "depth",
     "04_filter_effects": "filter_effects",
     "05_learning_a_filter": "learning",
+    "06_a_network": "network",
 }
 
 

@@ -1,0 +1,98 @@
+"""Exercise 6: from one layer to a network: parameters, receptive fields, the frameworks' layout."""
+
+import numpy as np
+
+from .question import Case, Mistake, Question
+
+
+def parameter_counts(input_shape, n_filters, f):
+    """(conv, dense): learnable numbers of a conv layer (n_filters f x f filters, 'same' padding,
+    stride 1) and of a dense layer with the same input and output sizes. Biases included."""
+    height, width, channels = input_shape
+    conv = (f * f * channels + 1) * n_filters
+    inputs, outputs = height * width * channels, height * width * n_filters
+    dense = (inputs + 1) * outputs
+    return conv, dense
+
+
+def receptive_field(n_layers, f, dilation=1):
+    """Side of the input square that one output sees through n_layers stacked f x f layers
+    (stride 1, every layer with the same dilation)."""
+    return 1 + n_layers * (f - 1) * dilation
+
+
+def to_channels_first(images, kernels):
+    """convlib's (N, H, W, C) images and (K, kh, kw, C) kernels in the frameworks' layout:
+    (N, C, H, W) and (K, C, kh, kw)."""
+    return images.transpose(0, 3, 1, 2), kernels.transpose(0, 3, 1, 2)
+
+
+q1 = Question(
+    "parameter_counts",
+    reference=parameter_counts,
+    cases=[Case(((32, 32, 3), 16, 3), shown=True)],
+    hidden=lambda rng: [Case(((int(h), int(h), int(c)), int(k), int(f)))
+                        for h, c, k, f in zip(rng.integers(4, 64, 3), rng.integers(1, 8, 3), rng.integers(2, 64, 3),
+                                              rng.choice([1, 3, 5, 7], 3))],
+    mistakes=[
+        Mistake(lambda s, k, f: (f * f * s[2] * k, parameter_counts(s, k, f)[1]),
+                "your conv count forgets the biases: each filter has one, n_filters in all."),
+        Mistake(lambda s, k, f: (parameter_counts(s, k, f)[0], s[0] * s[1] * s[2] * s[0] * s[1] * k),
+                "your dense count forgets the biases: one per output, H * W * n_filters of them."),
+        Mistake(lambda s, k, f: ((f * f + 1) * k, parameter_counts(s, k, f)[1]),
+                "a filter goes through the full depth of its input: f * f * channels weights, not f * f."),
+        Mistake(lambda s, k, f: (parameter_counts(s, k, f)[0], (s[0] * s[1] * s[2] + 1) * k),
+                "a dense layer connects every input to every *output number*: H * W * n_filters outputs, "
+                "not n_filters."),
+    ],
+    hints=[
+        "A conv layer: each of the n_filters filters has f * f * channels weights and one bias.",
+        "A dense layer: every one of the H * W * C inputs connects to every one of the H * W * n_filters "
+        "outputs, and each output has one bias: (inputs + 1) * outputs.",
+    ],
+)
+
+q2 = Question(
+    "receptive_field",
+    reference=receptive_field,
+    cases=[Case((3, 3), shown=True)],
+    hidden=lambda rng: [Case((2, 3))] + [Case((int(n), int(f), int(d))) for n, f, d in
+                        zip(rng.integers(1, 9, 4), rng.choice([3, 5, 7], 4), rng.integers(1, 4, 4))],
+    mistakes=[
+        Mistake(lambda n, f, d=1: n * (f - 1) * d, "you are one short: the output's own pixel counts too (1 + ...)."),
+        Mistake(lambda n, f, d=1: n * f, "stacked windows overlap: each layer adds f - 1, not f."),
+        Mistake(lambda n, f, d=1: f ** n, "the field grows by adding, not by multiplying: each layer adds (f - 1) * dilation."),
+        Mistake(lambda n, f, d=1: 1 + n * (f - 1), "the dilation spreads the taps: each layer adds (f - 1) * dilation."),
+    ],
+    hints=[
+        "One 3x3 layer sees 3x3. A second 3x3 layer on top sees 3x3 positions of the first: 5x5 of the input.",
+        "Each layer adds (f - 1) * dilation to the side of the field, starting from the single output pixel.",
+    ],
+)
+
+q3 = Question(
+    "to_channels_first",
+    reference=to_channels_first,
+    cases=[Case((np.arange(2 * 4 * 5 * 3).reshape(2, 4, 5, 3), np.arange(6 * 3 * 2 * 3).reshape(6, 3, 2, 3)),
+                shown=True)],
+    hidden=lambda rng: [Case((rng.integers(0, 9, (int(n), int(h), int(w), int(c))),
+                              rng.integers(-3, 4, (int(k), int(f), int(f) + 1, int(c)))))
+                        for n, h, w, c, k, f in zip(rng.integers(1, 3, 2), rng.integers(3, 6, 2), rng.integers(6, 9, 2),
+                                                    rng.integers(2, 5, 2), rng.integers(2, 5, 2), rng.integers(2, 4, 2))],
+    mistakes=[
+        Mistake(lambda x, w: (x.transpose(0, 3, 2, 1), w.transpose(0, 3, 1, 2)),
+                "your images have width before height: (N, C, H, W) keeps H before W, so transpose(0, 3, 1, 2)."),
+        Mistake(lambda x, w: (x.transpose(0, 3, 1, 2), w.transpose(3, 0, 1, 2)),
+                "your kernels start with the channels: the frameworks want (K, C, kh, kw), filters first."),
+        Mistake(lambda x, w: (x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2]),
+                              w.reshape(w.shape[0], w.shape[3], w.shape[1], w.shape[2])),
+                "reshape keeps the numbers in their order and only relabels the axes: the shape is right but "
+                "the pixels are scrambled. Move axes with transpose (or np.moveaxis)."),
+        Mistake(lambda x, w: (x.transpose(0, 3, 1, 2), w.transpose(0, 3, 2, 1)),
+                "your kernels have kw before kh: (K, C, kh, kw), so transpose(0, 3, 1, 2)."),
+    ],
+    hints=[
+        "Moving axes is a transpose: images (N, H, W, C) -> (N, C, H, W) is images.transpose(0, 3, 1, 2).",
+        "The kernels need the same move: (K, kh, kw, C) -> (K, C, kh, kw). Return both, as a tuple.",
+    ],
+)
