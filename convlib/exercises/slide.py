@@ -71,7 +71,8 @@ q2 = Question(
     forbidden=SIZES,
     mistakes=[
         Mistake(lambda f: f - 1, "f - 1 zeros is the total; they are split between the two sides."),
-        Mistake(lambda f: f, "that pads too much: the output would be larger than the input."),
+        Mistake(lambda f: f, "that pads too much: with p = f the output is n + f + 1 long, larger than the "
+                             "input (a 1x1 kernel, f = 1, needs no padding at all: p = 0)."),
     ],
     hints=[
         "The output length at stride 1 is n + 2p - f + 1. For which p is that n?",
@@ -95,6 +96,10 @@ q3 = Question(
                 "the padding is missing: put the image inside a larger array of zeros first."),
         Mistake(lambda im, k, s, p: strided_feature_map(im, k[::-1, ::-1], s, p),
                 "your kernel is flipped: lay it on the image as it is."),
+        Mistake(lambda im, k, s, p: strided_feature_map(np.pad(im, ((0, 2 * p), (0, 2 * p))), k, s, 0)
+                if p else None,
+                "all your zeros are at the bottom and right: the image goes in the middle of the padded array, "
+                "padded[p : p + H, p : p + W] = image, with p zeros on every side."),
     ],
     hints=[
         "First make the padded image: np.zeros of shape (H + 2p, W + 2p), then copy the image into its middle.",
