@@ -128,13 +128,17 @@ class SlideFigure:
     [[4, 3, 4], [2, 4, None], [None, None, None]]
     """
 
-    def __init__(self, image, kernel, *, stride=1, padding=0, figsize=(9.6, 3.6)):
+    def __init__(self, image, kernel, *, stride=1, padding=0, figsize=None):
         self.steps = slide_steps(image, kernel, stride=stride, padding=padding)
         self.image, self.feature, self.pads = _prepare(image, kernel, stride, padding)
         self.kernel = np.asarray(kernel)
+        # four panels, every cell the same size: input, kernel, products, output
+        widths = [self.image.shape[1], self.kernel.shape[1], self.kernel.shape[1], self.feature.shape[1]]
+        if figsize is None:
+            cell = min(0.5, 9.6 / (sum(widths) + 4.5))
+            figsize = (cell * (sum(widths) + 4.5), cell * self.image.shape[0] + 1.45)
         self.figure = Figure(figsize=figsize, layout="constrained")
-        widths = [self.image.shape[1], self.kernel.shape[1], self.feature.shape[1]]
-        self.axes = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": widths})
+        self.axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": widths})
         self.current = None
         self.vmax = max(1.0, float(np.abs(self.image).max()))
         # cells of the (padded) image that no position of the kernel reaches: an uneven stride
@@ -170,7 +174,7 @@ class SlideFigure:
         step = self.steps[index]
         self.current = index
         kh, kw = self.kernel.shape
-        image_ax, product_ax, feature_ax = self.axes
+        image_ax, kernel_ax, product_ax, feature_ax = self.axes
         for ax in self.axes:
             ax.clear()
 
@@ -193,10 +197,12 @@ class SlideFigure:
                               ha="right", va="bottom", fontsize=8, fontweight="bold",
                               color=COLORS["window"], zorder=6)
         sides = {top, bottom, left, right}
-        title = "image" + ("" if sides == {0} else f" with padding {top}" if len(sides) == 1 else
-                           f" with padding: top {top}, bottom {bottom}, left {left}, right {right}")
+        title = "input image" + ("" if sides == {0} else f", padding {top}" if len(sides) == 1 else
+                                 f", padding: top {top}, bottom {bottom}, left {left}, right {right}")
         image_ax.set_title(title, fontsize=11)
 
+        draw_grid(kernel_ax, self.kernel, role="kernel")
+        kernel_ax.set_title("kernel", fontsize=11)
         draw_grid(product_ax, step.products, role="kernel", vmin=min(0, self.kernel.min()) * self.vmax,
                   vmax=max(1, self.kernel.max()) * self.vmax)
         product_ax.set_title(f"window × kernel\nsum = {format_number(step.value)}", fontsize=11)
@@ -207,7 +213,7 @@ class SlideFigure:
         lo, hi = float(min(0, self.feature.min())), float(max(1, self.feature.max()))
         draw_grid(feature_ax, self.feature, role="feature", mask=mask, vmin=lo, vmax=hi)
         highlight(feature_ax, step.row, step.col, 1, 1, color=COLORS["feature"])
-        feature_ax.set_title("feature map", fontsize=11)
+        feature_ax.set_title("output:\nfeature map", fontsize=11)
 
         self.figure.suptitle(f"step {index + 1} of {len(self.steps)}:  row {step.row}, column {step.col}",
                              fontsize=11)
@@ -238,7 +244,7 @@ def _never_patch(r, c):
                      alpha=0.5, zorder=1.6, hatch="xx")
 
 
-def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=(9.6, 3.6), dpi=100):
+def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=None, dpi=100):
     """The slide as a matplotlib ``FuncAnimation``: one frame per output position.
 
     At most ``MAX_FRAMES`` frames: a larger slide shows its first positions, with a warning.

@@ -91,8 +91,13 @@ def test_slide_figure_fills_the_feature_map_step_by_step():
     first, last = slide.png(0), slide.png(8)
     assert first != last
     assert slide.filled().tolist() == conv2d(IMAGE, KERNEL).tolist()
-    image_ax, product_ax, feature_ax = slide.axes
+    image_ax, kernel_ax, product_ax, feature_ax = slide.axes
     assert "sum = 4" in product_ax.get_title()
+    assert image_ax.get_title().startswith("input") and feature_ax.get_title().startswith("output")
+    assert [t.get_text() for t in kernel_ax.texts] == [str(v) for v in np.asarray(KERNEL).ravel()]
+    slide.figure.canvas.draw()
+    cell = [ax.get_window_extent().width / len(ax.get_xticks()) for ax in (image_ax, kernel_ax, feature_ax)]
+    assert max(cell) - min(cell) < 0.05 * max(cell)  # one cell size in every panel
     assert slide.figure.texts[0].get_text().startswith("step 9 of 9")
     slide.draw(1)
     assert feature_ax.texts[-1].get_text() == "3" and len(feature_ax.texts) == 2
