@@ -175,11 +175,12 @@ def show_grids(*panels, figsize=None, suptitle=None):
     return fig
 
 
-def show_images(*panels, figsize=None, suptitle=None, cols=None):
+def show_images(*panels, figsize=None, suptitle=None, cols=None, colorbar=False):
     """Photos side by side, without axes: ``show_images((photo, "original"), (edges, "edges"))``.
 
     Grayscale panels are drawn in gray, from their own minimum to maximum unless the panel
-    gives ``(values, title, (vmin, vmax))``.
+    gives ``(values, title, (vmin, vmax))``. ``colorbar=True`` adds one grey scale with its
+    numbers, for panels that share their limits (to be added up or compared).
     """
     if not panels:
         raise ValueError("show_images needs at least one (values, title) panel")
@@ -202,6 +203,10 @@ def show_images(*panels, figsize=None, suptitle=None, cols=None):
         else:
             ax.imshow(values)
         ax.set_title(panel[1], fontsize=10)
+    if colorbar:
+        shown = [ax.images[0] for ax in axes.flat if ax.images and ax.images[0].get_array().ndim == 2]
+        if shown:
+            fig.colorbar(shown[-1], ax=list(axes.flat), shrink=0.8, pad=0.02)
     if suptitle:
         fig.suptitle(suptitle, fontsize=12)
     return fig
@@ -331,7 +336,7 @@ def show_volume(input_shape, kernel_shape, n_filters, output_shape, *, title=Non
 # --------------------------------------------------------------------------------------------
 
 
-def effects_table(image, kernels, *, conv=None, title=None, clip=True):
+def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None):
     """A table figure: one row per kernel, its name, its numbers, and the filtered image.
 
     Parameters
@@ -344,6 +349,9 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
     clip : bool
         Show results clipped to 0-255, as an image viewer would; edge detectors show their
         absolute response instead.
+    zoom : (top, left, size), optional
+        Add a column with that square of each result, enlarged (pixels drawn as blocks): a blur
+        and the original look alike small and differ close up.
 
     Returns
     -------
@@ -359,10 +367,20 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
         raise TypeError(f"kernels must be a dict of name -> 2-D kernel, like {{'sharpen': kernel('sharpen')}}; "
                         f"got {type(kernels).__name__}")
     kernels = {str(name): as_grid(k, f"kernel {name!r}", "effects_table") for name, k in kernels.items()}
+    if zoom is not None:
+        if not isinstance(zoom, (tuple, list)) or len(zoom) != 3:
+            raise TypeError(f"zoom must be (top, left, size) in pixels; got {zoom!r}")
+        top, left = pair((zoom[0], zoom[1]), "zoom's (top, left)", minimum=0)
+        size = whole(zoom[2], "zoom's size")
+        if top + size > photo.shape[0] or left + size > photo.shape[1]:
+            raise ValueError(f"zoom {zoom} reaches outside the {photo.shape[0]}x{photo.shape[1]} photo")
     n = len(kernels)
-    fig = plt.figure(figsize=(7.2, 2.25 * n + 0.5), dpi=72, layout="constrained")  # photos weigh: 72 dpi
-    grid = fig.add_gridspec(n + 1, 3, width_ratios=[1.3, 1.1, 1.6], height_ratios=[0.18] + [1] * n)
-    for col, head in enumerate(["operation", "kernel", "image result"]):
+    heads = ["operation", "kernel", "image result"] + (["close-up"] if zoom is not None else [])
+    widths = [1.3, 1.1, 1.6] + ([1.6] if zoom is not None else [])
+    fig = plt.figure(figsize=(7.2 + (2.4 if zoom is not None else 0), 2.25 * n + 0.5), dpi=72,
+                     layout="constrained")  # photos weigh: 72 dpi
+    grid = fig.add_gridspec(n + 1, len(heads), width_ratios=widths, height_ratios=[0.18] + [1] * n)
+    for col, head in enumerate(heads):
         ax = fig.add_subplot(grid[0, col])
         ax.set_axis_off()
         ax.text(0.5, 0.5, head, ha="center", va="center", fontsize=12, fontweight="bold")
@@ -383,9 +401,17 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True):
         image_ax = fig.add_subplot(grid[row, 2])
         image_ax.set_axis_off()
         if clip and k.sum() > 0.5:
-            image_ax.imshow(np.clip(result, 0, 255), cmap="gray", vmin=0, vmax=255)
+            shown, limits = np.clip(result, 0, 255), (0, 255)
         else:  # edge detectors sum to zero: show how strongly they respond
-            image_ax.imshow(np.abs(result), cmap="gray", vmin=0, vmax=np.percentile(np.abs(result), 99.5))
+            shown, limits = np.abs(result), (0, np.percentile(np.abs(result), 99.5))
+        image_ax.imshow(shown, cmap="gray", vmin=limits[0], vmax=limits[1])
+        if zoom is not None:
+            image_ax.add_patch(patches.Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
+                                                 edgecolor=COLORS["window"], linewidth=1.5))
+            zoom_ax = fig.add_subplot(grid[row, 3])
+            zoom_ax.set_axis_off()
+            zoom_ax.imshow(shown[top:top + size, left:left + size], cmap="gray", vmin=limits[0], vmax=limits[1],
+                           interpolation="nearest")
     if title:
         fig.suptitle(title, fontsize=13)
     return fig

@@ -104,3 +104,17 @@ def test_play_of_a_large_slide_stays_small():
         warnings.simplefilter("ignore")
         html = play(np.ones((12, 12)), KERNEL).data
     assert html.count("data:image/png") <= MAX_FRAMES
+
+
+def test_the_effects_table_can_zoom_and_says_when_the_zoom_is_outside():
+    table = effects_table(photo(size=64), {"identity": kernel("identity"), "box blur": kernel("box blur")},
+                          zoom=(10, 10, 20))
+    close_ups = [ax for ax in table.axes if ax.images and ax.images[0].get_array().shape == (20, 20)]
+    assert len(close_ups) == 2
+    with pytest.raises(ValueError, match="reaches outside the 64x64 photo"):
+        effects_table(photo(size=64), {"identity": kernel("identity")}, zoom=(50, 50, 20))
+
+
+def test_shared_scales_get_a_colour_bar():
+    figure = show_images((np.zeros((4, 4)), "a", (0, 2)), (np.ones((4, 4)), "b", (0, 2)), colorbar=True)
+    assert len(figure.axes) == 3 and figure.axes[-1].get_ylim() == (0.0, 2.0)
