@@ -312,11 +312,21 @@ def draw_volume(ax, input_shape, kernel_shape, n_filters, output_shape, *, scale
              COLORS["feature"], alpha=0.25, zorder=2 + k)
     ax.text(ox + out_w * unit / 2, -0.35, f"output {out_h}×{out_w}×{out_k}\n({n_filters} activation maps)",
             ha="center", va="top", fontsize=10)
+    # one position of the filter gives one number: the cell of the first map under it
+    cell = max(unit, 0.22)
+    row = col = int(round(0.6 / unit))
+    cx, cy = ox + col * unit, (out_h - 1 - row) * unit
+    ax.add_patch(patches.Rectangle((cx, cy), cell, cell, facecolor=COLORS["kernel"], edgecolor="black",
+                                   linewidth=1, zorder=40))
+    ax.annotate(f"one position → one number:\n{kh}·{kw}·{kc} products + bias", xy=(cx + cell / 2, cy + cell / 2),
+                xytext=(ox + out_w * unit + out_k * depth_unit * 0.5 + 0.3, -0.9), fontsize=8.5, ha="left",
+                va="center", zorder=41,
+                arrowprops=dict(arrowstyle="->", color=COLORS["kernel"]))
     ax.annotate("", xy=(ox - 0.2, height * unit / 2), xytext=(width * unit + channels * depth_unit * 0.75 + 0.3, height * unit / 2),
                 arrowprops=dict(arrowstyle="-|>", color="black", linewidth=1.5))
     ax.text((width * unit + ox) / 2 + 0.3, height * unit / 2 + 0.25, "conv", ha="center", fontsize=10)
-    ax.set_xlim(-0.5, ox + out_w * unit + out_k * depth_unit * 0.5 + 0.8)
-    ax.set_ylim(-1.6, max(height, out_h) * unit + 2.6)
+    ax.set_xlim(-0.5, ox + out_w * unit + out_k * depth_unit * 0.5 + 3.4)
+    ax.set_ylim(-1.9, max(height, out_h) * unit + 2.6)
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax
@@ -375,11 +385,11 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None
         if top + size > photo.shape[0] or left + size > photo.shape[1]:
             raise ValueError(f"zoom {zoom} reaches outside the {photo.shape[0]}x{photo.shape[1]} photo")
     n = len(kernels)
-    heads = ["operation", "kernel", "image result"] + (["close-up"] if zoom is not None else [])
+    heads = ["operation", "kernel\n(purple < 0 < orange)", "image result"] + (["close-up"] if zoom is not None else [])
     widths = [1.3, 1.1, 1.6] + ([1.6] if zoom is not None else [])
     fig = plt.figure(figsize=(7.2 + (2.4 if zoom is not None else 0), 2.25 * n + 0.5), dpi=72,
                      layout="constrained")  # photos weigh: 72 dpi
-    grid = fig.add_gridspec(n + 1, len(heads), width_ratios=widths, height_ratios=[0.18] + [1] * n)
+    grid = fig.add_gridspec(n + 1, len(heads), width_ratios=widths, height_ratios=[0.26] + [1] * n)
     for col, head in enumerate(heads):
         ax = fig.add_subplot(grid[0, col])
         ax.set_axis_off()
