@@ -5,7 +5,7 @@ the peak memory (proportional set size, summed over every process of the grading
 grader, zygotes, sandboxes, runners, kernels), for
 
 - the grader as it runs: a fresh bubblewrap sandbox per submission, runners forked from a
-  warm zygote (the target: 100 submissions of exercise 1 in at most 60 s, 300 across the five
+  warm zygote (the target: 100 submissions of exercise 1 in at most 60 s, 300 across all the
   exercises in at most 5 min, on a 2-core machine);
 - its peers on a smaller class: the same sandbox with a fresh Python per submission (what an
   unprivileged user gets), and a fresh Python with no sandbox at all.
@@ -127,7 +127,7 @@ def main(argv=None):
         print("|---|---:|---:|---:|---:|---:|")
         if kind == BWRAP:
             run("bubblewrap + warm zygote, exercise 1", ex1, BWRAP)
-            run("bubblewrap + warm zygote, five exercises", all5, BWRAP)
+            run(f"bubblewrap + warm zygote, all {len(MODULES)} exercises", all5, BWRAP)
             run("bubblewrap + warm zygote, exercise 1 (peer class)", small, BWRAP)
         if kind in (BWRAP, BWRAP_USERNS):
             run("bubblewrap, fresh Python each (peer)", small, BWRAP_USERNS)
