@@ -57,8 +57,8 @@ def conv_plane(x, k, plan, out):
     if r_hi > r_lo and c_hi > c_lo:
         inner = x[r_lo * sr - top :, c_lo * sc - left :]
         interior = out[r_lo:r_hi, c_lo:c_hi]
-        factors = _rank_one(k, plan.dtype) if plan.dtype.kind == "f" and _finite_energy(inner) else None
-        if factors is not None:
+        factors = _rank_one(k, plan.dtype) if plan.dtype.kind == "f" else None
+        if factors is not None and _finite_energy(inner):
             _in_bands(_plane_separable, inner, factors, plan, interior)
         elif (plan.dtype.kind == "f" and k.size * plan.dtype.itemsize > _FFT_TAP_BYTES
               and interior.size >= _FFT_MIN_PIXELS and fft_is_exact_enough(inner, k)):

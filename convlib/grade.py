@@ -140,8 +140,7 @@ def _grade_into(result, path, executor, solutions_dir):
             result.messages[q.name] = verdict.message
             notes.append(verdict.message if q.name in verdict.message else f"{q.name}: {verdict.message}")
     for q in asked:  # a later answer that calls an earlier one that is wrong: say so
-        broken = [name for name in q.depends_on if not result.questions.get(name, True)
-                  and re.search(rf"\b{name}\s*\(", answers.get(q.name, ""))]
+        broken = [name for name in q.calls(answers.get(q.name, "")) if not result.questions.get(name, True)]
         if not result.questions[q.name] and broken:
             note = q.dependency_note(broken).strip()
             result.messages[q.name] = result.messages.get(q.name, "") + "\n" + note

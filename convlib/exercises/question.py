@@ -193,11 +193,14 @@ class Question:
         outcome, message = self.judge(self.cases, (call(answer, _copies(case.args)) for case in self.cases))
         if outcome == WRONG:
             namespace = getattr(answer, "__globals__", {})
-            broken = [name for name in self.depends_on
-                      if re.search(rf"\b{name}\s*\(", source) and callable(namespace.get(name))
-                      and _question_named(name).evaluate(namespace[name])[0] != CORRECT]
+            broken = [name for name in self.calls(source)
+                      if callable(namespace.get(name)) and _question_named(name).evaluate(namespace[name])[0] != CORRECT]
             message += self.dependency_note(broken)
         return outcome, message
+
+    def calls(self, source):
+        """The earlier questions' functions (``depends_on``) that the answer's ``source`` calls."""
+        return [name for name in self.depends_on if re.search(rf"\b{name}\s*\(", source)]
 
     def dependency_note(self, broken):
         """The sentence added when this answer calls earlier answers that are not right yet."""

@@ -87,7 +87,7 @@ def _entry(file, root):
     entry.learner, note = learner_of(nb, file, root)
     if note:
         entry.notes.append(note)
-    entry.exercise = exercise_of(nb, file) if submission.notebook is not None else named_exercise(file)
+    entry.exercise = exercise_of(nb, file)  # metadata, else the file name
     named = named_exercise(file)
     if named and entry.exercise and named != entry.exercise:
         entry.notes.append(f"the file name says {named} but the notebook is {entry.exercise}; graded as "
