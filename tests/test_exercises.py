@@ -329,3 +329,13 @@ def test_every_answer_that_calls_a_wrong_earlier_one_says_so(exercise):
             outcome, text = q.evaluate(namespace[q.name])
             assert outcome == WRONG and q.calls(cell) == [earlier.name]
             assert q.dependency_note([earlier.name]).strip() in text
+
+
+def test_a_wrong_layout_names_the_array_its_shape_and_the_expected_one():
+    from convlib.exercises import network
+
+    outcome, text = network.q3.evaluate(lambda images, kernels: (images.transpose(0, 3, 1, 2), kernels))
+    assert outcome == WRONG and len(text.splitlines()) <= 2
+    assert "your kernels have shape (6, 3, 2, 3); expected (6, 3, 3, 2), that is (K, C, kh, kw)" in text
+    outcome, text = network.q3.evaluate(lambda images, kernels: (images.reshape(2, 3, 4, 5), kernels.transpose(0, 3, 1, 2)))
+    assert outcome == WRONG and "your images have the right shape (2, 3, 4, 5)" in text and "numbers are not where" in text
