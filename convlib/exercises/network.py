@@ -35,6 +35,17 @@ def compare_layouts(got, expected):
     """None when ``got`` is the pair ``expected`` (images, kernels); else which array differs, in
     a sentence: its shape and the expected one, or how many of its numbers are misplaced.
 
+    Parameters
+    ----------
+    got : object
+        What the learner's ``to_channels_first`` returned; should be ``(images, kernels)``.
+    expected : tuple of ndarray
+        ``(images (N, C, H, W), kernels (K, C, kh, kw))``, the reference's result.
+
+    Returns
+    -------
+    str or None
+
     Examples
     --------
     >>> x, w = np.zeros((2, 3, 4, 5)), np.zeros((6, 3, 2, 2))
