@@ -339,3 +339,13 @@ def test_a_wrong_layout_names_the_array_its_shape_and_the_expected_one():
     assert "your kernels have shape (6, 3, 2, 3); expected (6, 3, 3, 2), that is (K, C, kh, kw)" in text
     outcome, text = network.q3.evaluate(lambda images, kernels: (images.reshape(2, 3, 4, 5), kernels.transpose(0, 3, 1, 2)))
     assert outcome == WRONG and "your images have the right shape (2, 3, 4, 5)" in text and "numbers are not where" in text
+
+
+def test_a_cell_the_policy_cannot_read_is_refused_in_words(monkeypatch):
+    """Whatever the policy refuses to read (too large, too deep), check() says so, with no traceback."""
+    def refuse(source, forbidden=()):
+        raise RecursionError("too deeply nested to read")
+
+    monkeypatch.setattr(question, "scan", refuse)
+    outcome, text = image_and_kernel.q1.evaluate(image_and_kernel.q1.reference)
+    assert outcome == WRONG and "could not be read (too deeply nested to read)" in text

@@ -189,7 +189,11 @@ class Question:
         if not callable(answer):
             return self.judge(self.cases[:1], [{"kind": "not a function", "type": type(answer).__name__}])
         source = _cell_of(answer)
-        used = scan(source, self.forbidden).forbidden
+        try:
+            used = scan(source, self.forbidden).forbidden
+        except Exception as err:  # noqa: BLE001 - a cell the policy refuses to read scores nothing when graded
+            return WRONG, (f"❌ {self.name}: the cell it is defined in could not be read ({err}); "
+                           f"the grader would not score it either. Keep the answer cell to the function.")
         if used:
             return WRONG, self.forbidden_message(used)
         outcome, message = self.judge(self.cases, (call(answer, _copies(case.args)) for case in self.cases))
