@@ -84,3 +84,22 @@ def test_untouched_exercise_runs_top_to_bottom_and_says_not_attempted(path, tmp_
         if cell_role(cell)[0] == "check":
             text = "".join(o.get("text", "") for o in cell.outputs)
             assert "not attempted yet" in text and "YOUR CODE HERE" in text
+
+
+STUCK = "Stuck? Uncomment `hint()` under a check"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_every_exercise_opens_alike_and_tags_its_cells(path):
+    """The same opening (how to answer, where the hints are) and the same cell tags in every
+    exercise: answers tagged ``answer``, checks ``check`` and compared by nbval."""
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].source.startswith(f"# Exercise {int(path.name[:2])} ")
+    assert STUCK in nb.cells[0].source and "YOUR CODE HERE" in nb.cells[0].source
+    for cell in nb.cells:
+        role, name = cell_role(cell)
+        tags = cell.metadata.get("tags", [])
+        if role == "answer":
+            assert tags == ["answer"] and f"def {name}(" in cell.source
+        elif role == "check":
+            assert tags == ["check", "nbval-check-output"] and f".check({name})" in cell.source

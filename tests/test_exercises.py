@@ -274,3 +274,78 @@ def feature_map(image, kernel):
 ''')
     _, text = image_and_kernel.q2.evaluate(honest.feature_map)
     assert "Note:" not in text  # its window_sum is right: the mistake is feature_map's own
+
+
+def _run_cell(source):
+    """The names a notebook cell defines, run as IPython runs it (its text kept in linecache)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    result = shell.run_cell(source)
+    assert result.success, result.error_in_exec
+    return shell.user_ns
+
+
+@pytest.mark.parametrize("name, cell", [
+    ("feature_map", "from convlib import conv2d as _c\n\ndef feature_map(image, kernel):\n    return _c(image, kernel)\n"),
+    ("feature_map", "import convlib as cl\nslide = cl.conv2d\n\ndef feature_map(image, kernel):\n    return slide(image, kernel)\n"),
+    ("depth_conv", "from scipy.signal import correlate as corr\n\ndef depth_conv(image, kernel, bias):\n"
+                   "    return corr(image, kernel, 'valid')[:, :, 0] + bias\n"),
+])
+def test_check_refuses_a_forbidden_function_under_any_name_as_the_grader_does(name, cell):
+    """check() reads the whole cell the answer was defined in, as the grader's policy reads the
+    answer cell: an import or alias above the def is seen by both, with the same message."""
+    from convlib.grading.judge import judge
+    from convlib.grading.policy import scan
+
+    q = next(q for q in ALL if q.name == name)
+    answer = _run_cell(cell)[name]
+    outcome, text = q.evaluate(answer)
+    graded = judge(q, q.cases, None, scan(cell, q.forbidden).forbidden)
+    assert outcome == WRONG and not graded.solved
+    assert text == graded.message and "which would do this question's work for you" in text
+
+
+def test_check_does_not_refuse_what_another_cell_imported():
+    """Only the answer's own cell is read: the exercise's import cell does not count against it."""
+    _run_cell("from convlib import conv2d\n")
+    answer = _run_cell("def feature_map_shape(image_shape, kernel_shape):\n"
+                       "    return (image_shape[0] - kernel_shape[0] + 1, image_shape[1] - kernel_shape[1] + 1)\n")
+    assert image_and_kernel.q3.evaluate(answer["feature_map_shape"])[0] == CORRECT
+
+
+@pytest.mark.parametrize("exercise", list(MODULES))
+def test_every_answer_that_calls_a_wrong_earlier_one_says_so(exercise):
+    """In every exercise, a later answer may call any earlier one: when both are wrong, check()
+    names the earlier one, and the grader finds the call in the answer cell (``calls``)."""
+    asked = questions(exercise)
+    for index, q in enumerate(asked):
+        assert set(q.depends_on) == {earlier.name for earlier in asked[:index]}
+        for earlier in asked[:index]:
+            cell = (f"def {earlier.name}(*args):\n    return -12345\n\n"
+                    f"def {q.name}(*args):\n    {earlier.name}(*args)\n    return -12345\n")
+            namespace = _run_cell(cell)
+            assert earlier.evaluate(namespace[earlier.name])[0] == WRONG
+            outcome, text = q.evaluate(namespace[q.name])
+            assert outcome == WRONG and q.calls(cell) == [earlier.name]
+            assert q.dependency_note([earlier.name]).strip() in text
+
+
+def test_a_wrong_layout_names_the_array_its_shape_and_the_expected_one():
+    from convlib.exercises import network
+
+    outcome, text = network.q3.evaluate(lambda images, kernels: (images.transpose(0, 3, 1, 2), kernels))
+    assert outcome == WRONG and len(text.splitlines()) <= 2
+    assert "your kernels have shape (6, 3, 2, 3); expected (6, 3, 3, 2), that is (K, C, kh, kw)" in text
+    outcome, text = network.q3.evaluate(lambda images, kernels: (images.reshape(2, 3, 4, 5), kernels.transpose(0, 3, 1, 2)))
+    assert outcome == WRONG and "your images have the right shape (2, 3, 4, 5)" in text and "numbers are not where" in text
+
+
+def test_a_cell_the_policy_cannot_read_is_refused_in_words(monkeypatch):
+    """Whatever the policy refuses to read (too large, too deep), check() says so, with no traceback."""
+    def refuse(source, forbidden=()):
+        raise RecursionError("too deeply nested to read")
+
+    monkeypatch.setattr(question, "scan", refuse)
+    outcome, text = image_and_kernel.q1.evaluate(image_and_kernel.q1.reference)
+    assert outcome == WRONG and "could not be read (too deeply nested to read)" in text

@@ -53,13 +53,15 @@ q1 = Question(
     hints=[
         "Same loops as in lesson 1; the window is now image[row : row + kh, col : col + kw, :], a small volume.",
         "window * kernel multiplies all kh*kw*C numbers; np.sum adds them all, across channels too. Then + bias.",
-        "You can compare with convlib.conv2d(image, kernel, bias).",
+        "To compare, call convlib.conv2d(image, kernel, bias) in a cell of its own: the check refuses an answer "
+        "cell that uses it.",
     ],
 )
 
 q2 = Question(
     "layer_output_shape",
     reference=layer_output_shape,
+    depends_on=("depth_conv",),
     cases=[Case(((32, 32, 3), 6, 5, 1, 0), shown=True)],
     hidden=lambda rng: [Case(((32, 32, 3), int(rng.integers(2, 20)), 5, 1, 2)), Case(((227, 227, 3), 96, 11, 4, 0)),
                         Case(((int(rng.integers(20, 40)), int(rng.integers(12, 30)), 16), 8, 3, 2, 1)),
@@ -82,6 +84,7 @@ q2 = Question(
 q3 = Question(
     "layer_parameters",
     reference=layer_parameters,
+    depends_on=("depth_conv", "layer_output_shape"),
     cases=[Case((5, 3, 6), shown=True)],
     hidden=lambda rng: [Case((3, 3, int(rng.integers(8, 128)))), Case((11, 3, 96)),
                         Case((1, int(rng.integers(2, 64)), int(rng.integers(2, 32)))), Case((3, 64, 128))],

@@ -70,6 +70,7 @@ q1 = Question(
 
 q2 = Question(
     "box_blur",
+    depends_on=("vertical_edge_kernel",),
     reference=box_blur,
     cases=[Case((3,), shown=True)],
     hidden=lambda rng: [Case((int(rng.integers(4, 8)),)), Case((1,)), Case((int(rng.integers(2, 4)),))],
@@ -82,6 +83,7 @@ q2 = Question(
 
 q3 = Question(
     "to_convolution",
+    depends_on=("vertical_edge_kernel", "box_blur"),
     reference=to_convolution,
     cases=[Case((np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]),), shown=True)],
     hidden=lambda rng: [Case((rng.integers(-5, 6, (3, 3)),)), Case((rng.integers(-5, 6, (2, 4)),)),

@@ -44,8 +44,8 @@ q1 = Question(
         Mistake(lambda im, k, r, c: np.sum(im[r : r + k.shape[0], c : c + k.shape[1]]),
                 "you summed the window but did not multiply it by the kernel first."),
         Mistake(lambda im, k, r, c: window_sum(im, k[::-1, ::-1], r, c),
-                "your sum is what a *flipped* kernel gives (the textbook convolution); lay the kernel on the "
-                "window as it is: window[i, j] * kernel[i, j]."),
+                "your sum is what a *flipped* kernel gives (turned by half a turn, upside down and mirrored); "
+                "lay the kernel on the window as it is: window[i, j] * kernel[i, j]."),
     ],
     hints=[
         "Cut out the window: image[row : row + kh, col : col + kw], with kh, kw = kernel.shape.",
@@ -63,14 +63,14 @@ q2 = Question(
     forbidden=CONVOLUTION,
     mistakes=[
         Mistake(lambda im, k: feature_map(im, k[::-1, ::-1]),
-                "your map is what a *flipped* kernel gives: that is the textbook convolution. "
+                "your map is what a *flipped* kernel gives (turned by half a turn, upside down and mirrored). "
                 "A CNN layer lays the kernel on the image as it is."),
         Mistake(lambda im, k: feature_map(im, k)[:-1, :-1],
                 "your map is one row and one column short: with H rows there are H - kh + 1 positions, "
                 "so loop with range(H - kh + 1)."),
         Mistake(lambda im, k: feature_map(im, k[:, ::-1]),
-                "your map is what a kernel mirrored left to right gives (as np.convolve, a convolution, would "
-                "compute it row by row). Multiply window and kernel as they are: window[i, j] * kernel[i, j]."),
+                "your map is what a kernel mirrored left to right gives (as np.convolve would compute it row by "
+                "row). Multiply window and kernel as they are: window[i, j] * kernel[i, j]."),
         Mistake(lambda im, k: feature_map(im, k[::-1, :]),
                 "your map is what a kernel turned upside down gives: take the kernel's rows in their order."),
     ],
@@ -85,6 +85,7 @@ q2 = Question(
 q3 = Question(
     "feature_map_shape",
     reference=feature_map_shape,
+    depends_on=("window_sum", "feature_map"),
     cases=[Case(((5, 5), (3, 3)), shown=True)],
     hidden=lambda rng: [Case(((int(h), int(w)), (int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1)))))
                         for h, w in rng.integers(2, 40, (3, 2))],

@@ -56,6 +56,7 @@ q1 = Question(
 q2 = Question(
     "loss_gradient",
     reference=loss_gradient,
+    depends_on=("mse_loss",),
     cases=[Case(_shown, shown=True)],
     hidden=_hidden,
     mistakes=[
@@ -75,7 +76,7 @@ q2 = Question(
 q3 = Question(
     "gradient_step",
     reference=gradient_step,
-    depends_on=("loss_gradient",),
+    depends_on=("mse_loss", "loss_gradient"),
     cases=[Case(_shown + (0.1,), shown=True)],
     hidden=lambda rng: _hidden(rng, rates=(0.05, 0.2, 0.01)),
     mistakes=[

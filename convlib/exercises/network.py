@@ -16,15 +16,57 @@ def parameter_counts(input_shape, n_filters, f):
 
 
 def receptive_field(n_layers, f, dilation=1):
-    """Side of the input square that one output sees through n_layers stacked f x f layers
-    (stride 1, every layer with the same dilation)."""
+    """Side of the square of input pixels that one output spans through n_layers stacked f x f
+    layers (stride 1, every layer with the same dilation); with dilation > 1 the square has
+    holes: it spans the pixels that can reach the output, not every one of them."""
     return 1 + n_layers * (f - 1) * dilation
 
 
 def to_channels_first(images, kernels):
-    """convlib's (N, H, W, C) images and (K, kh, kw, C) kernels in the frameworks' layout:
+    """convlib's (N, H, W, C) images and (K, kh, kw, C) kernels in PyTorch's layout:
     (N, C, H, W) and (K, C, kh, kw)."""
     return images.transpose(0, 3, 1, 2), kernels.transpose(0, 3, 1, 2)
+
+
+LAYOUTS = (("images", "(N, C, H, W)"), ("kernels", "(K, C, kh, kw)"))  # what to_channels_first returns
+
+
+def compare_layouts(got, expected):
+    """None when ``got`` is the pair ``expected`` (images, kernels); else which array differs, in
+    a sentence: its shape and the expected one, or how many of its numbers are misplaced.
+
+    Parameters
+    ----------
+    got : object
+        What the learner's ``to_channels_first`` returned; should be ``(images, kernels)``.
+    expected : tuple of ndarray
+        ``(images (N, C, H, W), kernels (K, C, kh, kw))``, the reference's result.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> x, w = np.zeros((2, 3, 4, 5)), np.zeros((6, 3, 2, 2))
+    >>> compare_layouts((x, w.transpose(0, 2, 3, 1)), (x, w))
+    'your kernels have shape (6, 2, 2, 3); expected (6, 3, 2, 2), that is (K, C, kh, kw).'
+    """
+    if not isinstance(got, (tuple, list)) or len(got) != len(LAYOUTS):
+        what = f"one array of shape {got.shape}" if isinstance(got, np.ndarray) else f"{type(got).__name__} {got!r:.60}"
+        return f"return two arrays, (images, kernels); you returned {what}."
+    for (name, layout), mine, theirs in zip(LAYOUTS, got, expected):
+        try:
+            mine = np.asarray(mine, dtype=float)
+        except (TypeError, ValueError):
+            return f"your {name} are not an array of numbers."
+        if mine.shape != theirs.shape:
+            return f"your {name} have shape {mine.shape}; expected {theirs.shape}, that is {layout}."
+        misplaced = int(np.sum(mine != theirs))
+        if misplaced:
+            return (f"your {name} have the right shape {mine.shape}, {layout}, but {misplaced} of their "
+                    f"{mine.size} numbers are not where they belong.")
+    return None
 
 
 q1 = Question(
@@ -55,6 +97,7 @@ q1 = Question(
 q2 = Question(
     "receptive_field",
     reference=receptive_field,
+    depends_on=("parameter_counts",),
     cases=[Case((3, 3), shown=True)],
     hidden=lambda rng: [Case((2, 3))] + [Case((int(n), int(f), int(d))) for n, f, d in
                         zip(rng.integers(1, 9, 4), rng.choice([3, 5, 7], 4), rng.integers(1, 4, 4))],
@@ -73,6 +116,8 @@ q2 = Question(
 q3 = Question(
     "to_channels_first",
     reference=to_channels_first,
+    depends_on=("parameter_counts", "receptive_field"),
+    compare=compare_layouts,
     cases=[Case((np.arange(2 * 4 * 5 * 3).reshape(2, 4, 5, 3), np.arange(6 * 3 * 2 * 3).reshape(6, 3, 2, 3)),
                 shown=True)],
     hidden=lambda rng: [Case((rng.integers(0, 9, (int(n), int(h), int(w), int(c))),
@@ -83,7 +128,7 @@ q3 = Question(
         Mistake(lambda x, w: (x.transpose(0, 3, 2, 1), w.transpose(0, 3, 1, 2)),
                 "your images have width before height: (N, C, H, W) keeps H before W, so transpose(0, 3, 1, 2)."),
         Mistake(lambda x, w: (x.transpose(0, 3, 1, 2), w.transpose(3, 0, 1, 2)),
-                "your kernels start with the channels: the frameworks want (K, C, kh, kw), filters first."),
+                "your kernels start with the channels: PyTorch wants (K, C, kh, kw), filters first."),
         Mistake(lambda x, w: (x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2]),
                               w.reshape(w.shape[0], w.shape[3], w.shape[1], w.shape[2])),
                 "reshape keeps the numbers in their order and only relabels the axes: the shape is right but "

@@ -14,6 +14,7 @@ it judges, in the grader's own process, what the function returned inside its sa
 from __future__ import annotations
 
 import inspect
+import linecache
 import os
 import re
 import textwrap
@@ -103,8 +104,9 @@ class Question:
         ``(pattern, message)``: when the answer raises an error matching the regex
         ``pattern``, the message says what probably went wrong.
     depends_on : tuple of str
-        Earlier questions' functions this answer may call: when it fails and calls one of them
-        that does not pass its own check, the message says to fix that one first.
+        Earlier questions' functions this answer may call (every earlier question of its
+        exercise): when it fails and calls one of them that does not pass its own check, the
+        message says to fix that one first, in ``check()`` as in grading.
     """
 
     name: str
@@ -186,8 +188,12 @@ class Question:
             return NOT_ATTEMPTED, self._not_attempted()
         if not callable(answer):
             return self.judge(self.cases[:1], [{"kind": "not a function", "type": type(answer).__name__}])
-        source = _source_of(answer)
-        used = scan(source, self.forbidden).forbidden
+        source = _cell_of(answer)
+        try:
+            used = scan(source, self.forbidden).forbidden
+        except Exception as err:  # noqa: BLE001 - a cell the policy refuses to read scores nothing when graded
+            return WRONG, (f"❌ {self.name}: the cell it is defined in could not be read ({err}); "
+                           f"the grader would not score it either. Keep the answer cell to the function.")
         if used:
             return WRONG, self.forbidden_message(used)
         outcome, message = self.judge(self.cases, (call(answer, _copies(case.args)) for case in self.cases))
@@ -291,7 +297,16 @@ def _question_named(name):
     return next(q for exercise in MODULES for q in questions(exercise) if q.name == name)
 
 
-def _source_of(fn):
+def _cell_of(fn):
+    """The whole notebook cell ``fn`` was defined in, as the grader reads an answer cell.
+
+    IPython keeps each cell's text in :mod:`linecache` under the file name its code objects
+    carry, marked as no file on disk (no modification time); an import above the ``def`` is
+    then read too. A function from a file on disk gives its own source only.
+    """
+    entry = linecache.cache.get(getattr(getattr(fn, "__code__", None), "co_filename", None))
+    if isinstance(entry, tuple) and len(entry) == 4 and entry[1] is None and isinstance(entry[2], list):
+        return "".join(entry[2])
     try:
         return textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):

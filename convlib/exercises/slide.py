@@ -66,6 +66,7 @@ q1 = Question(
 q2 = Question(
     "same_padding",
     reference=same_padding,
+    depends_on=("output_length",),
     cases=[Case((3,), shown=True)],
     hidden=lambda rng: [Case((1,))] + [Case((int(f),)) for f in 2 * rng.integers(2, 8, 4) + 1],
     forbidden=SIZES,
@@ -83,6 +84,7 @@ q2 = Question(
 q3 = Question(
     "strided_feature_map",
     reference=strided_feature_map,
+    depends_on=("output_length", "same_padding"),
     cases=[Case((binary_image(), x_kernel(), 2, 1), shown=True)],
     hidden=lambda rng: [Case((binary_image(), x_kernel(), 1, 0)),
                         Case((rng.integers(0, 2, (7, 9)), rng.integers(-2, 3, (3, 3)), 2, 0)),
