@@ -194,3 +194,101 @@ def test_numerical_gradient_measures_a_known_slope_and_puts_the_numbers_back():
     np.testing.assert_array_equal(a, kept)
     assert cnn.relative_error(np.ones(3), np.ones(3)) == 0.0
     assert cnn.relative_error([1.0, 0.0], [0.0, 0.0]) == 1.0
+
+
+# ------------------------------------------------------------------- exercise 7's feedback
+
+
+def _answers(tmp_path, source):
+    """Answers written to a file, as a notebook's cells are: their source can be read back."""
+    import importlib.util
+
+    path = tmp_path / "answers_small_cnn.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("answers_small_cnn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_exercise_7_recognises_the_mistakes_learners_write(tmp_path):
+    from convlib.exercises import small_cnn
+
+    answers = _answers(tmp_path, '''
+import numpy as np
+from convlib import cnn as layers
+
+def relu_wrong_side(x):
+    return np.where(x < 0, x, 0)
+
+def relu_library(x):
+    return layers.relu(x)
+
+def pool_size_no_stride(n, size, stride):
+    return n - size + 1
+
+def pool_channels_first(x, size, stride):
+    channels, height, width = x.shape
+    out = np.zeros((channels, (height - size) // stride + 1, (width - size) // stride + 1), dtype=x.dtype)
+    for r in range(out.shape[1]):
+        for c in range(out.shape[2]):
+            out[:, r, c] = x[:, r * stride:r * stride + size, c * stride:c * stride + size].max(axis=(1, 2))
+    return out
+
+def pool_stride_forgotten(x, size, stride):
+    height, width, channels = x.shape
+    out = np.zeros((height - size + 1, width - size + 1, channels), dtype=x.dtype)
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = x[r:r + size, c:c + size].max(axis=(0, 1))
+    return out
+
+def pool_one_max(x, size, stride):
+    height, width, channels = x.shape
+    out = np.zeros(((height - size) // stride + 1, (width - size) // stride + 1, channels), dtype=x.dtype)
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.max(x[r * stride:r * stride + size, c * stride:c * stride + size])
+    return out
+
+def pool_library(x, size, stride):
+    from convlib.cnn import max_pool as pool
+    return pool(x, size, stride)
+
+def gradient_mean(images, d_maps):
+    from convlib import conv2d
+    grads = [sum(conv2d(im, d[:, :, k]) for im, d in zip(images, d_maps)) for k in range(d_maps.shape[3])]
+    return np.array(grads) / len(images)
+
+def gradient_swapped(images, d_maps):
+    from convlib import conv2d
+    return np.array([sum(conv2d(d[:, :, k], im) for im, d in zip(images, d_maps)) for k in range(d_maps.shape[3])])
+''')
+    cases = [
+        (small_cnn.q1, answers.relu_wrong_side, "wrong side of 0"),
+        (small_cnn.q1, answers.relu_library, "uses `relu`"),
+        (small_cnn.q2, answers.pool_size_no_stride, "the stride was forgotten"),
+        (small_cnn.q3, answers.pool_channels_first, "you pooled over the wrong axes"),
+        (small_cnn.q3, answers.pool_stride_forgotten, "the stride was forgotten"),
+        (small_cnn.q3, answers.pool_one_max, "every channel got the same number"),
+        (small_cnn.q3, answers.pool_library, "uses `max_pool`"),
+        (small_cnn.q4, answers.gradient_mean, "you divided by the number of images"),
+        (small_cnn.q4, answers.gradient_swapped, "the image goes first"),
+    ]
+    for question, answer, words in cases:
+        outcome, message = question.evaluate(answer)
+        assert outcome == "wrong" and words in message, (answer.__name__, message)
+
+
+def test_exercise_7_references_agree_with_the_lessons_network():
+    from convlib.exercises import small_cnn
+
+    x = RNG.normal(size=(7, 9, 3))
+    np.testing.assert_array_equal(small_cnn.relu(x), cnn.relu(x))
+    for size, stride in [(2, 2), (3, 2), (2, 1)]:
+        np.testing.assert_array_equal(small_cnn.max_pool(x, size, stride), pool_loop(x, size, stride))
+        assert small_cnn.max_pool(x, size, stride).shape[:2] == tuple(
+            small_cnn.pool_output_size(n, size, stride) for n in x.shape[:2])
+    images, d_maps = RNG.normal(size=(3, 6, 7)), RNG.normal(size=(3, 4, 4, 2))
+    _, dw, _ = cnn.conv_backward(images[..., None], np.zeros((2, 3, 4, 1)), d_maps)
+    np.testing.assert_allclose(small_cnn.filter_gradient(images, d_maps), dw[..., 0])
