@@ -44,7 +44,7 @@ _pool = max_pool
 
 
 def _pooled_per_channel(x, size, stride):
-    """max_pool with the channels axis moved first, as a channels-first reading pools (W, C)."""
+    """(H, W, C) read as channels-first (C, H, W): the windows move over W and C, H is kept."""
     return np.moveaxis(_pool(np.moveaxis(x, 0, -1), size, stride), -1, 0)
 
 
