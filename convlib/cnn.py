@@ -114,10 +114,14 @@ def _pool_arguments(maps, size, stride, name):
     return size, stride, output_size(height, size, stride=stride), output_size(width, size, stride=stride)
 
 
-def _windows(maps, size, stride):
-    """(N, H, W, C) -> (N, H', W', C, size * size): the numbers under each pooling window."""
-    view = np.lib.stride_tricks.sliding_window_view(maps, (size, size), axis=(1, 2))[:, ::stride, ::stride]
-    return view.reshape(view.shape[:4] + (size * size,))
+def _offsets(size, stride, out_h, out_w):
+    """For each place (i, j) of a window, row by row: the slices that pick it out of every window.
+
+    ``maps[:, rows, cols, :]`` is then (N, H', W', C): the number at place (i, j) of each window.
+    """
+    for i in range(size):
+        for j in range(size):
+            yield slice(i, i + stride * (out_h - 1) + 1, stride), slice(j, j + stride * (out_w - 1) + 1, stride)
 
 
 def max_pool(x, size=2, stride=None):
@@ -164,8 +168,12 @@ def max_pool(x, size=2, stride=None):
     (2, 3, 3, 8)
     """
     maps, back = _maps(x, "x")
-    size, stride, _, _ = _pool_arguments(maps, size, stride, "x")
-    return back(_windows(maps, size, stride).max(axis=-1))
+    size, stride, out_h, out_w = _pool_arguments(maps, size, stride, "x")
+    places = _offsets(size, stride, out_h, out_w)
+    out = maps[(slice(None),) + next(places)].copy()
+    for rows, cols in places:
+        np.maximum(out, maps[:, rows, cols, :], out=out)
+    return back(out)
 
 
 def max_pool_backward(x, d_out, size=2, stride=None):
@@ -200,13 +208,13 @@ def max_pool_backward(x, d_out, size=2, stride=None):
     expected = back(np.empty((maps.shape[0], out_h, out_w, maps.shape[3]))).shape  # in x's own layout
     _same_shape(as_numbers(d_out, "d_out"), expected, "d_out", "max_pool's output")
     grad, _ = _maps(d_out, "d_out")
-    first = _windows(maps, size, stride).argmax(axis=-1)  # (N, H', W', C): which number of each window
+    pooled = _maps(max_pool(x, size, stride), "x")[0]
     dx = np.zeros_like(maps)
-    for i in range(size):
-        for j in range(size):
-            rows = slice(i, i + stride * (out_h - 1) + 1, stride)
-            cols = slice(j, j + stride * (out_w - 1) + 1, stride)
-            dx[:, rows, cols, :] += np.where(first == i * size + j, grad, 0.0)
+    given = np.zeros(pooled.shape, dtype=bool)  # windows whose gradient has gone to their max already
+    for rows, cols in _offsets(size, stride, out_h, out_w):
+        first = (maps[:, rows, cols, :] == pooled) & ~given
+        dx[:, rows, cols, :] += np.where(first, grad, 0.0)
+        given |= first
     return back(dx)
 
 
