@@ -15,6 +15,8 @@ module                 questions                                       notebook
                        ``gradient_step``
 ``network``            ``parameter_counts``, ``receptive_field``,      ``06_a_network``
                        ``to_channels_first``
+``small_cnn``          ``relu``, ``pool_output_size``,                 ``07_a_small_cnn``
+                       ``max_pool``, ``filter_gradient``
 =====================  ==============================================  =========================
 
 In a notebook::
@@ -36,6 +38,7 @@ MODULES = {
     "04_filter_effects": "filter_effects",
     "05_learning_a_filter": "learning",
     "06_a_network": "network",
+    "07_a_small_cnn": "small_cnn",
 }
 
 
