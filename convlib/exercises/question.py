@@ -82,7 +82,10 @@ class Question:
     name : str
         The name the learner's function has in the notebook (also the gradebook column).
     reference : callable
-        A correct answer; its results are the expected ones and its source is the solution.
+        A correct answer, the function of the answer cell in ``solutions/``: its results are the
+        expected ones (see :mod:`convlib.exercises.answer_key`).
+    solution_text : str
+        What ``solution()`` shows: that answer cell, as the key reads it.
     cases : list of Case
         Inputs to check with; those with ``shown=True`` are the ones the notebook shows.
     mistakes : list of Mistake
@@ -92,8 +95,6 @@ class Question:
     compare : callable, optional
         ``compare(got, expected) -> str | None``: a message when they differ; by default
         :func:`compare_values`.
-    solution_text : str, optional
-        What ``solution()`` shows; by default the reference's source.
     forbidden : tuple of str
         Names the answer may not call (the function that would do the question's work for the
         learner, e.g. ``conv2d`` where the loop is the point).
@@ -111,11 +112,11 @@ class Question:
 
     name: str
     reference: Callable
+    solution_text: str
     cases: list
     mistakes: list = field(default_factory=list)
     hints: list = field(default_factory=list)
     compare: Callable | None = None
-    solution_text: str | None = None
     forbidden: tuple = ()
     hidden: Callable | None = None
     error_hints: list = field(default_factory=list)
@@ -177,8 +178,7 @@ class Question:
         if os.environ.get("CONVLIB_HIDE_SOLUTIONS"):
             print("Solutions are hidden for this course run; ask your instructor.")
             return
-        text = self.solution_text or textwrap.dedent(inspect.getsource(self.reference))
-        print(f"One solution for {self.name}:\n\n{text.strip()}")
+        print(f"One solution for {self.name}:\n\n{self.solution_text.strip()}")
 
     # ------------------------------------------------------------------ the checking itself
 
