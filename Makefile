@@ -1,4 +1,4 @@
-# The course's commands. On a fresh machine with Python 3.10+:
+# The course's commands. On a fresh machine with Python 3.11+:
 #   make lab    set up a local virtual environment, install the course, open the first lesson
 #   make test   the same set-up, then every test (unit, doctests, nbval over every notebook,
 #               grading, the browser test)
