@@ -1,6 +1,7 @@
 """The project's own files: dependencies in step, the Python we claim, the commands, CI calling the test command."""
 
 import re
+import shlex
 import sys
 import tomllib
 from pathlib import Path
@@ -102,3 +103,22 @@ def test_readme_environment_and_images_state_the_python_we_claim():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert f"python={major}.{minor}" in env["dependencies"]
     assert re.search(rf"^FROM python:{major}\.{minor}\b", (ROOT / "Dockerfile").read_text(), re.M)
+
+
+def test_make_check_runs_no_browser_no_sandbox_and_no_notebook():
+    """The fast subset collects only Python files (no nbval), never the browser or grading runs."""
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    target = re.search(r"^check: (.*)\n\t(.*)\n", makefile, re.M)
+    assert target and "setup-test" in target.group(1)
+    variables = dict(re.findall(r"^(\w+) := (.*)$", makefile, re.M))
+    recipe = re.sub(r"\$\((\w+):%=--ignore=%\)",
+                    lambda m: " ".join(f"--ignore={p}" for p in variables[m.group(1)].split()), target.group(2))
+    args = shlex.split(recipe)
+    args = args[args.index("pytest") + 1:]
+    paths = [a for i, a in enumerate(args) if not a.startswith("-") and args[i - 1] != "-k"]
+    assert paths == ["tests", "convlib"]
+    for ignored in ("tests/test_browser.py", "tests/test_grade.py", "tests/test_gradebook.py"):
+        assert f"--ignore={ignored}" in args
+    readme = (ROOT / "README.md").read_text()
+    assert "make check" in readme.split("## Start", 1)[1].split("\n## ", 1)[0]
+    assert "make check" in readme.split("## Tests", 1)[1].split("\n## ", 1)[0]
