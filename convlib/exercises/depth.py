@@ -3,8 +3,8 @@
 import numpy as np
 
 from ..data import small_photo
-from ..grading.policy import CONVOLUTION
 from .answer_key import answer_key
+from .forbidden import CONVOLUTION, CONVOLUTION_OR_SIZE
 from .question import Case, Mistake
 
 
@@ -45,7 +45,7 @@ q2 = key.question(
     hidden=lambda rng: [Case(((32, 32, 3), int(rng.integers(2, 20)), 5, 1, 2)), Case(((227, 227, 3), 96, 11, 4, 0)),
                         Case(((int(rng.integers(20, 40)), int(rng.integers(12, 30)), 16), 8, 3, 2, 1)),
                         Case(((9, 9, 1), 4, 3, 3, 0))],
-    forbidden=CONVOLUTION + ("output_size",),
+    forbidden=CONVOLUTION_OR_SIZE,
     mistakes=[
         Mistake(lambda s, k, f, st, p: layer_output_shape(s, s[2], f, st, p),
                 "the depth of the output is the number of filters, not the input's channels."),

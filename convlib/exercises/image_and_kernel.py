@@ -3,8 +3,8 @@
 import numpy as np
 
 from ..data import binary_image, x_kernel
-from ..grading.policy import CONVOLUTION
 from .answer_key import answer_key
+from .forbidden import CONVOLUTION, CONVOLUTION_OR_SIZE
 from .question import Case, Mistake
 
 
@@ -67,7 +67,7 @@ q3 = key.question(
     cases=[Case(((5, 5), (3, 3)), shown=True)],
     hidden=lambda rng: [Case(((int(h), int(w)), (int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1)))))
                         for h, w in rng.integers(2, 40, (3, 2))],
-    forbidden=CONVOLUTION + ("output_size",),
+    forbidden=CONVOLUTION_OR_SIZE,
     mistakes=[
         Mistake(lambda i, k: (i[0] - k[0], i[1] - k[1]),
                 "you are one short: count the positions, first and last included (H - kh + 1)."),

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..conv import conv2d
 from .answer_key import answer_key
-from .question import Case, Mistake
+from .question import SEEDS, Case, Mistake
 
 
 key = answer_key(__name__)  # solutions/05_learning_a_filter.ipynb
@@ -23,7 +23,7 @@ _shown = _problem((6, 6), 3, 50)
 
 
 def _hidden(rng, rates=()):
-    seeds = [int(s) for s in rng.integers(0, 2**31, 3)]
+    seeds = [int(s) for s in rng.integers(0, SEEDS, 3)]
     problems = [_problem((9, 7), 3, seeds[0]), _problem((8, 8), 2, seeds[1]), _problem((10, 9), 4, seeds[2])]
     return [Case(p + ((rate,) if rates else ())) for p, rate in zip(problems, rates or (None,) * 3)]
 

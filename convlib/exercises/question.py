@@ -31,6 +31,7 @@ __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
 # The hidden cases a learner's notebook checks with; grading draws fresh ones every run.
 LEARNING_SEED = 20240601
+SEEDS = 2**31  # each question's hidden cases come from one seed below this, named in its messages
 SMALL = 64  # arrays of at most this many numbers are written out in feedback; larger ones get a recipe
 
 
@@ -135,7 +136,7 @@ class Question:
         """
         if not self.hidden:
             return list(self.shown_cases)
-        seed = int(rng.integers(2**31))
+        seed = int(rng.integers(SEEDS))
         hidden = list(self.hidden(np.random.default_rng(seed)))
         for index, case in enumerate(hidden):
             case.rebuild = f"hidden_case({self.name!r}, {seed}, {index})"

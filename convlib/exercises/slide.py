@@ -3,11 +3,9 @@
 import numpy as np
 
 from ..data import binary_image, x_kernel
-from ..grading.policy import CONVOLUTION
 from .answer_key import answer_key
+from .forbidden import CONVOLUTION_OR_SLIDE
 from .question import Case, Mistake
-
-SIZES = CONVOLUTION + ("output_size", "leftover", "zero_pad")
 
 
 def _lengths(rng):
@@ -27,7 +25,7 @@ q1 = key.question(
     "output_length",
     cases=[Case((5, 3, 1, 0), shown=True), Case((7, 3, 2, 0), shown=True)],
     hidden=_lengths,
-    forbidden=SIZES,
+    forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
         Mistake(lambda n, f, s, p: (n + 2 * p - f) // s, "you are one short: the first position counts too (+ 1)."),
         Mistake(lambda n, f, s, p: (n + p - f) // s + 1, "padding adds zeros on *both* sides: n + 2p."),
@@ -47,7 +45,7 @@ q2 = key.question(
     depends_on=("output_length",),
     cases=[Case((3,), shown=True)],
     hidden=lambda rng: [Case((1,))] + [Case((int(f),)) for f in 2 * rng.integers(2, 8, 4) + 1],
-    forbidden=SIZES,
+    forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
         Mistake(lambda f: f - 1, "f - 1 zeros is the total; they are split between the two sides."),
         Mistake(lambda f: f, "that pads too much: with p = f the output is n + f + 1 long, larger than the "
@@ -67,7 +65,7 @@ q3 = key.question(
                         Case((rng.integers(0, 2, (7, 9)), rng.integers(-2, 3, (3, 3)), 2, 0)),
                         Case((rng.integers(0, 2, (6, 6)), rng.integers(-2, 3, (3, 2)), 3, 2)),
                         Case((rng.integers(0, 5, (8, 5)), rng.integers(-2, 3, (2, 2)), 1, 1))],
-    forbidden=SIZES,
+    forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
         Mistake(lambda im, k, s, p: strided_feature_map(im, k, 1, p),
                 "the kernel should move `stride` pixels at a time: top, left = row * stride, col * stride."),
