@@ -1,7 +1,9 @@
-# The course's commands. On a fresh machine with Python 3.10+:
+# The course's commands. On a fresh machine with Python 3.11+:
 #   make lab    set up a local virtual environment, install the course, open the first lesson
 #   make test   the same set-up, then every test (unit, doctests, nbval over every notebook,
 #               grading, the browser test)
+#   make check  the fast subset, for the edit-test loop: unit tests, doctests, the exercises'
+#               checks; no browser, no sandbox, no notebook run (under a minute on 2 cores)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -11,11 +13,12 @@ FIRST_LESSON := notebooks/01_image_and_kernel.ipynb
 LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup setup-test lab test bench bench-grading bench-drag exercises figures notebooks clean help
+.PHONY: setup setup-test lab test check bench bench-grading bench-drag exercises figures notebooks clean help
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test"
+	@echo "make check      the fast subset of the tests: no browser, no sandbox, no notebook run"
 	@echo "make bench      speed of conv2d against its peers"
 	@echo "make bench-grading  speed and memory of grading a class"
 	@echo "make bench-drag  the slide widget's drag step in JupyterLab in Chromium, beside the older widgets"
@@ -44,6 +47,15 @@ lab: setup
 
 test: setup-test
 	$(BIN)/python -m pytest
+
+# left out of `make check`: the files that drive a browser or grade in sandboxes, and the tests
+# that run notebooks or render an animation frame by frame (all of them run in `make test`)
+CHECK_IGNORE := tests/test_browser.py tests/test_grade.py tests/test_gradebook.py
+CHECK_SLOW := untouched_exercise_runs_top_to_bottom or play_of_a_large_slide or inline_player_needs_no_network \
+	or gif_is_small or animation_has_one_frame or slide_explorer_redraws
+
+check: setup-test
+	$(BIN)/python -m pytest -q tests convlib $(CHECK_IGNORE:%=--ignore=%) -k "not ($(CHECK_SLOW))"
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -16,8 +16,6 @@ import copy
 import sys
 from pathlib import Path
 
-import nbformat
-
 __all__ = ["BEGIN", "END", "strip_solutions", "make_exercise", "assign", "main"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -72,6 +70,8 @@ def assign(source_dir, target_dir, check=False):
     Returns the list of exercise files that are missing or differ (all of them written unless
     ``check``).
     """
+    import nbformat  # here: the question modules import BEGIN and END, and nbformat takes a second to import
+
     source_dir, target_dir = Path(source_dir), Path(target_dir)
     stale = []
     for path in sorted(source_dir.glob("*.ipynb")):

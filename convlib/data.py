@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["binary_image", "x_kernel", "photo", "small_photo", "PHOTO_CREDIT"]
-
-PHOTO_CREDIT = "Grace Hopper, a sample photo shipped with matplotlib (public domain)"
+__all__ = ["binary_image", "x_kernel", "photo", "small_photo"]
 
 
 def binary_image():

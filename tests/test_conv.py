@@ -264,24 +264,32 @@ def test_2d_matches_scipy_ndimage(height, width, kh, kw, seed):
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-9), (np.float32, 2e-3)])
 @pytest.mark.parametrize("stride, dilation, padding", [(1, 1, 0), (2, 1, "same"), (1, 2, 3)])
 def test_large_kernels_fft_path(size, dtype, tol, stride, dilation, padding):
-    # Large float kernels on large images take the FFT path; it must agree with scipy.
+    # Large float kernels take the FFT path (on images of any size here, from 128x128 otherwise,
+    # to keep the loop cheap); it must agree with the loop.
+    from test_conv_edges import fft_at_any_size
+
+    from convlib import fast
+
     rng = np.random.default_rng(size)
-    image = rng.standard_normal((150, 170)).astype(dtype)
+    image = rng.standard_normal((40, 46)).astype(dtype)
     kernel = rng.standard_normal((size, size)).astype(dtype)
-    out = conv2d(image, kernel, stride=stride, dilation=dilation, padding=padding)
+    with fft_at_any_size() as taken:
+        out = conv2d(image, kernel, stride=stride, dilation=dilation, padding=padding)
+    assert bool(taken) == (kernel.nbytes > fast._FFT_TAP_BYTES)  # 9x9 float64 and 15x15 do
     assert out.dtype == dtype
     expected = conv2d_loop(image.astype(float), kernel.astype(float), stride=stride, dilation=dilation, padding=padding)
     np.testing.assert_allclose(out, expected, atol=tol * np.abs(expected).max())
 
 
 def test_layer_larger_than_one_chunk():
-    # The layer path fills the output chunk by chunk; make it take several chunks per image.
+    # The layer path fills the output chunk by chunk (at least 64 KiB of patches each); make it
+    # take several chunks per image: each image's patch matrix is 40 x 20 x 72 numbers, 450 KiB.
     rng = np.random.default_rng(3)
-    image = rng.standard_normal((2, 90, 80, 3))
-    kernel = rng.standard_normal((64, 3, 3, 3))
-    bias = rng.standard_normal(64)
+    image = rng.standard_normal((2, 40, 40, 8))
+    kernel = rng.standard_normal((4, 3, 3, 8))
+    bias = rng.standard_normal(4)
     out = conv2d(image, kernel, bias, padding=1, stride=(1, 2))
-    assert out.nbytes > 2 * 1024 * 1024
+    assert out.shape[1] * out.shape[2] * kernel[0].size * 8 > 6 * 64 * 1024
     expected = conv2d_loop(image, kernel, bias, padding=1, stride=(1, 2))
     np.testing.assert_allclose(out, expected, atol=1e-9)
 

@@ -1,14 +1,20 @@
 """Exercise questions: correct answers pass, common mistakes get their own feedback, hard-coding fails."""
 
+import ast
+import json
+import tomllib
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import signal
 
 from convlib import conv2d, output_size
-from convlib.exercises import CORRECT, MODULES, NOT_ATTEMPTED, WRONG, question, questions
+from convlib.exercises import CORRECT, MODULES, NOT_ATTEMPTED, WRONG, answer_key, question, questions
 from convlib.exercises import depth, filter_effects, image_and_kernel, learning, slide
 from convlib.grading import record
 
+ROOT = Path(__file__).resolve().parent.parent
 ALL = [q for exercise in MODULES for q in questions(exercise)]
 IDS = [q.name for q in ALL]
 
@@ -57,12 +63,100 @@ def test_at_least_three_questions_per_exercise():
         assert len(questions(exercise)) >= 3
 
 
-def test_solution_prints_code_and_can_be_hidden(capsys, monkeypatch):
-    image_and_kernel.q2.solution()
-    assert "def feature_map(image, kernel):" in capsys.readouterr().out
+# ------------------------------------------------------ one text per answer: solutions/
+
+
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def _answer_cells(exercise):
+    """{name: cell text} of the answer cells of solutions/<exercise>.ipynb, read from its JSON."""
+    nb = json.loads((ROOT / "solutions" / f"{exercise}.ipynb").read_text(encoding="utf-8"))
+    cells = {}
+    for cell in nb["cells"]:
+        name = cell["metadata"].get("convlib", {}).get("answer")
+        if name:
+            assert name not in cells, f"two answer cells for {name}"
+            cells[name] = "".join(cell["source"])
+    return cells
+
+
+@pytest.mark.parametrize("exercise", list(MODULES))
+def test_every_question_is_one_answer_cell_of_its_solution_notebook(exercise):
+    assert [q.name for q in questions(exercise)] == list(_answer_cells(exercise))
+
+
+@pytest.mark.parametrize("q", ALL, ids=IDS)
+def test_solution_prints_the_answer_cell_of_solutions(q, capsys):
+    """What a learner sees is the answer cell of solutions/, less the two marker lines."""
+    cell = _answer_cells(next(e for e in MODULES if q in questions(e)))[q.name]
+    shown = "\n".join(line for line in cell.splitlines() if line.strip() not in MARKERS)
+    assert len(shown.splitlines()) == len(cell.splitlines()) - 2
+    q.solution()
+    assert capsys.readouterr().out == f"One solution for {q.name}:\n\n{shown.strip()}\n"
+
+
+@pytest.mark.parametrize("q", ALL, ids=IDS)
+def test_the_reference_is_the_function_of_the_answer_cell(q):
+    """The function that judges is compiled from the answer cell itself, not from a copy."""
+    cell = _answer_cells(next(e for e in MODULES if q in questions(e)))[q.name]
+    code = next(c for c in compile(cell, "cell", "exec").co_consts if getattr(c, "co_name", None) == q.name)
+    mine = q.reference.__code__
+    assert "solutions/" in mine.co_filename
+    assert (mine.co_code, mine.co_names, mine.co_varnames) == (code.co_code, code.co_names, code.co_varnames)
+    assert [c for c in mine.co_consts if not hasattr(c, "co_code")] == [c for c in code.co_consts if not hasattr(c, "co_code")]
+
+
+def test_no_answer_is_retyped_in_the_question_modules():
+    """No function of a question's name, and no reference or worked text given by hand."""
+    names = set(IDS)
+    for path in (ROOT / "convlib" / "exercises").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        assert not defined & names, f"{path.name} defines {defined & names}"
+        if path.name != "answer_key.py":
+            given = {k.arg for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords}
+            assert not {"reference", "solution_text"} & given, path.name
+
+
+def test_the_key_is_read_from_the_solutions_the_wheel_ships(tmp_path):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert project["package-dir"]["convlib.solutions"] == "solutions"
+    assert "*.ipynb" in project["package-data"]["convlib.solutions"]
+    assert answer_key.SOLUTIONS.resolve() == (ROOT / "solutions").resolve()
+    # an edited answer cell changes the key: nothing is read from anywhere else
+    nb = json.loads((ROOT / "solutions" / "02_the_slide.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["metadata"].get("convlib", {}).get("answer") == "same_padding")
+    cell["source"] = "".join(cell["source"]).replace("return (f - 1) // 2", "return f // 2  # also right for odd f")
+    (tmp_path / "02_the_slide.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    key = answer_key.answer_key("convlib.exercises.slide", tmp_path)
+    assert "return f // 2  # also right for odd f" in key["same_padding"].text and key["same_padding"].function(4) == 2
+    assert key["strided_feature_map"].function(np.eye(3), np.ones((1, 1)), 1, 0).tolist() == np.eye(3).tolist()
+    with pytest.raises(FileNotFoundError, match="answer key .*03_depth.ipynb is missing"):
+        answer_key.answer_key("convlib.exercises.depth", tmp_path)
+    with pytest.raises(KeyError, match="not an exercise module"):
+        answer_key.answer_key("convlib.exercises.question")
+
+
+def test_solutions_can_be_hidden(capsys, monkeypatch):
     monkeypatch.setenv("CONVLIB_HIDE_SOLUTIONS", "1")
-    image_and_kernel.q2.solution()
-    assert "hidden" in capsys.readouterr().out
+    for q in ALL:
+        q.solution()
+        out = capsys.readouterr().out
+        assert out == "Solutions are hidden for this course run; ask your instructor.\n"
+
+
+def test_the_sandbox_copy_holds_no_answer_text(tmp_path):
+    """The staged convlib a submission runs against holds no worked answer, whatever its layout."""
+    from convlib.grading.stage import stage
+
+    folder = stage(tmp_path / "stage")
+    staged = " ".join(" ".join(p.read_text(errors="replace").split()) for p in folder.rglob("*") if p.is_file())
+    assert not list(folder.rglob("*.ipynb")) and not list(folder.rglob("answer_key.py"))
+    for exercise in MODULES:
+        for name, cell in _answer_cells(exercise).items():
+            body = " ".join(cell.split(MARKERS[0])[1].split(MARKERS[1])[0].split())
+            assert body not in staged, name
 
 
 def test_feedback_names_what_differs():
@@ -100,29 +194,37 @@ def test_learner_cannot_change_the_cases():
 # --------------------------------------------------------------------- references are right
 
 
+def _reference(name):
+    return next(q.reference for q in ALL if q.name == name)
+
+
 def test_references_agree_with_independent_computations():
+    feature_map, feature_map_shape = _reference("feature_map"), _reference("feature_map_shape")
+    strided_feature_map, output_length = _reference("strided_feature_map"), _reference("output_length")
+    same_padding, depth_conv = _reference("same_padding"), _reference("depth_conv")
     rng = np.random.default_rng(0)
     image, kernel = rng.integers(0, 2, (7, 6)), rng.integers(-2, 3, (3, 2))
-    np.testing.assert_array_equal(image_and_kernel.feature_map(image, kernel), signal.correlate2d(image, kernel, "valid"))
-    assert image_and_kernel.feature_map_shape(image.shape, kernel.shape) == signal.correlate2d(image, kernel, "valid").shape
-    np.testing.assert_array_equal(slide.strided_feature_map(image, kernel, 2, 1), conv2d(image, kernel, stride=2, padding=1))
+    np.testing.assert_array_equal(feature_map(image, kernel), signal.correlate2d(image, kernel, "valid"))
+    assert feature_map_shape(image.shape, kernel.shape) == signal.correlate2d(image, kernel, "valid").shape
+    np.testing.assert_array_equal(strided_feature_map(image, kernel, 2, 1), conv2d(image, kernel, stride=2, padding=1))
     for n, f, s, p in [(5, 3, 1, 0), (227, 11, 4, 0), (8, 3, 2, 1)]:
-        assert slide.output_length(n, f, s, p) == output_size(n, f, stride=s, padding=p)
-    assert slide.output_length(9, 5, 1, slide.same_padding(5)) == 9
+        assert output_length(n, f, s, p) == output_size(n, f, stride=s, padding=p)
+    assert output_length(9, 5, 1, same_padding(5)) == 9
     volume, filt = rng.random((6, 5, 3)), rng.random((3, 3, 3))
-    np.testing.assert_allclose(depth.depth_conv(volume, filt, 0.5), conv2d(volume, filt, 0.5))
-    assert depth.layer_parameters(5, 3, 6) == 456
-    assert depth.layer_output_shape((32, 32, 3), 6, 5, 1, 0) == conv2d(np.ones((32, 32, 3)), np.ones((6, 5, 5, 3))).shape
+    np.testing.assert_allclose(depth_conv(volume, filt, 0.5), conv2d(volume, filt, 0.5))
+    assert _reference("layer_parameters")(5, 3, 6) == 456
+    assert _reference("layer_output_shape")((32, 32, 3), 6, 5, 1, 0) == conv2d(np.ones((32, 32, 3)), np.ones((6, 5, 5, 3))).shape
 
 
 def test_filter_references():
+    to_convolution = _reference("to_convolution")
     k = np.arange(9).reshape(3, 3)
     impulse = np.zeros((5, 5))
     impulse[2, 2] = 1
     # a true convolution of an impulse reproduces the kernel
-    np.testing.assert_array_equal(conv2d(impulse, filter_effects.to_convolution(k), padding=1)[1:4, 1:4], k)
-    np.testing.assert_array_equal(signal.convolve2d(impulse, k, "same"), conv2d(impulse, filter_effects.to_convolution(k), padding=1))
-    assert filter_effects.box_blur(4).sum() == pytest.approx(1)
+    np.testing.assert_array_equal(conv2d(impulse, to_convolution(k), padding=1)[1:4, 1:4], k)
+    np.testing.assert_array_equal(signal.convolve2d(impulse, k, "same"), conv2d(impulse, to_convolution(k), padding=1))
+    assert _reference("box_blur")(4).sum() == pytest.approx(1)
     q = filter_effects.q1
     assert q.evaluate(lambda: [[1, 0, -1]] * 3)[0] == CORRECT  # another right answer
     assert "horizontal edges" in q.evaluate(lambda: [[1, 1, 1], [0, 0, 0], [-1, -1, -1]])[1]
@@ -132,6 +234,7 @@ def test_filter_references():
 
 def test_gradient_reference_matches_finite_differences():
     rng = np.random.default_rng(1)
+    mse_loss, loss_gradient, gradient_step = (_reference(n) for n in ("mse_loss", "loss_gradient", "gradient_step"))
     kernel, image = rng.standard_normal((3, 3)), rng.standard_normal((8, 7))
     target = rng.standard_normal((6, 5))
     numeric = np.zeros((3, 3))
@@ -139,10 +242,10 @@ def test_gradient_reference_matches_finite_differences():
         for j in range(3):
             step = np.zeros((3, 3))
             step[i, j] = 1e-6
-            numeric[i, j] = (learning.mse_loss(kernel + step, image, target) - learning.mse_loss(kernel - step, image, target)) / 2e-6
-    np.testing.assert_allclose(learning.loss_gradient(kernel, image, target), numeric, rtol=1e-5, atol=1e-8)
-    new = learning.gradient_step(kernel, image, target, 0.01)
-    assert learning.mse_loss(new, image, target) < learning.mse_loss(kernel, image, target)
+            numeric[i, j] = (mse_loss(kernel + step, image, target) - mse_loss(kernel - step, image, target)) / 2e-6
+    np.testing.assert_allclose(loss_gradient(kernel, image, target), numeric, rtol=1e-5, atol=1e-8)
+    new = gradient_step(kernel, image, target, 0.01)
+    assert mse_loss(new, image, target) < mse_loss(kernel, image, target)
 
 
 def test_every_hidden_case_can_be_rebuilt_from_its_message():

@@ -1,6 +1,8 @@
-"""The project's own files: dependencies in step, the two commands, CI calling the test command."""
+"""The project's own files: dependencies in step, the Python we claim, the commands, CI calling the test command."""
 
 import re
+import shlex
+import sys
 import tomllib
 from pathlib import Path
 
@@ -47,3 +49,76 @@ def test_makefile_test_target_installs_then_runs_pytest():
     assert target and "setup-test" in target.group(1)
     assert re.search(r"^\$\(TEST_STAMP\): \$\(STAMP\)\n\t.*pip install .*'\.\[test\]'", makefile, re.M)
     assert "pytest" in target.group(2)
+
+
+# Language and library features newer than Python 3.10, with the version that brought each:
+# the project may use one only when it claims that version.
+FEATURES = [
+    (r"^\s*(?:import tomllib|from tomllib import)", (3, 11), "tomllib"),
+    (r"""["']-P["']""", (3, 11), "python -P (the script's folder kept off sys.path)"),
+    (r"\bexcept\*|\bExceptionGroup\b|\bTaskGroup\b", (3, 11), "exception groups"),
+    (r"\bfrom typing import\b.*\bSelf\b|\btyping\.Self\b", (3, 11), "typing.Self"),
+    (r"\bitertools\.batched\b|\bfrom itertools import\b.*\bbatched\b", (3, 12), "itertools.batched"),
+    (r"^\s*type \w+(?:\[.*\])? = ", (3, 12), "the type statement"),
+    (r"^\s*(?:def|class) \w+\[", (3, 12), "generic functions and classes"),
+    (r"\bfrom typing import\b.*\boverride\b|\btyping\.override\b", (3, 12), "typing.override"),
+    (r"\bcopy\.replace\b|\bwarnings\.deprecated\b|\bfrom warnings import\b.*\bdeprecated\b", (3, 13),
+     "copy.replace, warnings.deprecated"),
+]
+
+
+def _claimed_python():
+    """(3, 11) from requires-python = ">=3.11"."""
+    claim = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    match = re.fullmatch(r">=\s*3\.(\d+)", claim.strip())
+    assert match, f"requires-python should be a plain minimum, >=3.X; it is {claim!r}"
+    return 3, int(match.group(1))
+
+
+def test_the_python_we_claim_is_what_we_run_on_and_what_the_code_needs():
+    minimum = _claimed_python()
+    assert sys.version_info[:2] >= minimum, f"running on {sys.version_info[:2]}, the course claims {minimum}+"
+    sources = [p for folder in ("convlib", "tests", "benchmarks", "docs") for p in (ROOT / folder).rglob("*.py")
+               if p.resolve() != Path(__file__).resolve()]  # this table names them all
+    used = {}
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        for pattern, version, feature in FEATURES:
+            if re.search(pattern, text, re.M):
+                used.setdefault((version, feature), path.relative_to(ROOT))
+    newer = {f"{feature} ({path})": version for (version, feature), path in used.items() if version > minimum}
+    assert not newer, f"these need a Python newer than the {minimum} claimed: {newer}"
+    # the claim is the lowest Python that runs the course: something in it needs that version
+    assert max(version for version, _ in used) == minimum, sorted(used)
+
+
+def test_readme_environment_and_images_state_the_python_we_claim():
+    major, minor = _claimed_python()
+    readme = (ROOT / "README.md").read_text()
+    start = readme.split("## Start", 1)[1].split("\n## ", 1)[0]
+    assert f"Python {major}.{minor} or newer" in start
+    assert re.findall(r"Python 3\.\d+", readme) == [f"Python {major}.{minor}"], "one Python version in the README"
+    assert f"Python {major}.{minor}+" in (ROOT / "Makefile").read_text().splitlines()[0]
+    # conda and the grader's image run the oldest Python claimed, so that CI on them tests the claim
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert f"python={major}.{minor}" in env["dependencies"]
+    assert re.search(rf"^FROM python:{major}\.{minor}\b", (ROOT / "Dockerfile").read_text(), re.M)
+
+
+def test_make_check_runs_no_browser_no_sandbox_and_no_notebook():
+    """The fast subset collects only Python files (no nbval), never the browser or grading runs."""
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    target = re.search(r"^check: (.*)\n\t(.*)\n", makefile, re.M)
+    assert target and "setup-test" in target.group(1)
+    variables = dict(re.findall(r"^(\w+) := (.*)$", makefile, re.M))
+    recipe = re.sub(r"\$\((\w+):%=--ignore=%\)",
+                    lambda m: " ".join(f"--ignore={p}" for p in variables[m.group(1)].split()), target.group(2))
+    args = shlex.split(recipe)
+    args = args[args.index("pytest") + 1:]
+    paths = [a for i, a in enumerate(args) if not a.startswith("-") and args[i - 1] != "-k"]
+    assert paths == ["tests", "convlib"]
+    for ignored in ("tests/test_browser.py", "tests/test_grade.py", "tests/test_gradebook.py"):
+        assert f"--ignore={ignored}" in args
+    readme = (ROOT / "README.md").read_text()
+    assert "make check" in readme.split("## Start", 1)[1].split("\n## ", 1)[0]
+    assert "make check" in readme.split("## Tests", 1)[1].split("\n## ", 1)[0]

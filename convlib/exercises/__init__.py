@@ -19,6 +19,10 @@ module                 questions                                       notebook
                        ``max_pool``, ``filter_gradient``
 =====================  ==============================================  =========================
 
+Each question's reference (what it judges with) and worked answer (what ``solution()`` shows)
+are the answer cells of ``solutions/NN_topic.ipynb``, read by :mod:`.answer_key`; a question
+module writes only its cases, mistakes and hints.
+
 In a notebook::
 
     from convlib.exercises import image_and_kernel as ex

@@ -3,37 +3,17 @@
 import numpy as np
 
 from ..data import small_photo
-from ..grading.policy import CONVOLUTION
-from .question import Case, Mistake, Question
+from .answer_key import answer_key
+from .forbidden import CONVOLUTION, CONVOLUTION_OR_SIZE
+from .question import Case, Mistake
 
 
-def depth_conv(image, kernel, bias):
-    """One filter (kh, kw, C) on an image (H, W, C): sum over rows, columns *and* channels, plus bias."""
-    kh, kw, _ = kernel.shape
-    out_h, out_w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
-    out = np.zeros((out_h, out_w))
-    for row in range(out_h):
-        for col in range(out_w):
-            out[row, col] = np.sum(image[row : row + kh, col : col + kw, :] * kernel) + bias
-    return out
-
-
-def layer_output_shape(input_shape, n_filters, f, stride, padding):
-    """The output volume of a layer of n_filters filters f x f x C: (H', W', n_filters)."""
-    height, width, _ = input_shape
-    return ((height + 2 * padding - f) // stride + 1, (width + 2 * padding - f) // stride + 1, n_filters)
-
-
-def layer_parameters(f, channels, n_filters):
-    """Learnable numbers of a layer: each filter has f*f*channels weights and one bias."""
-    return (f * f * channels + 1) * n_filters
-
-
+key = answer_key(__name__)  # solutions/03_depth.ipynb
+depth_conv, layer_output_shape = key["depth_conv"].function, key["layer_output_shape"].function
 _photo = (small_photo(8) / 255.0).round(2)
 
-q1 = Question(
+q1 = key.question(
     "depth_conv",
-    reference=depth_conv,
     cases=[Case((_photo, np.random.default_rng(3003).integers(-1, 2, (3, 3, 3)), 0.5), shown=True)],
     hidden=lambda rng: [Case((rng.integers(0, 4, (6, 5, 3)), rng.integers(-2, 3, (3, 2, 3)), int(rng.integers(1, 4)))),
                         Case((rng.integers(0, 4, (5, 5, 2)), rng.integers(-2, 3, (2, 2, 2)), -int(rng.integers(1, 4)))),
@@ -58,15 +38,14 @@ q1 = Question(
     ],
 )
 
-q2 = Question(
+q2 = key.question(
     "layer_output_shape",
-    reference=layer_output_shape,
     depends_on=("depth_conv",),
     cases=[Case(((32, 32, 3), 6, 5, 1, 0), shown=True)],
     hidden=lambda rng: [Case(((32, 32, 3), int(rng.integers(2, 20)), 5, 1, 2)), Case(((227, 227, 3), 96, 11, 4, 0)),
                         Case(((int(rng.integers(20, 40)), int(rng.integers(12, 30)), 16), 8, 3, 2, 1)),
                         Case(((9, 9, 1), 4, 3, 3, 0))],
-    forbidden=CONVOLUTION + ("output_size",),
+    forbidden=CONVOLUTION_OR_SIZE,
     mistakes=[
         Mistake(lambda s, k, f, st, p: layer_output_shape(s, s[2], f, st, p),
                 "the depth of the output is the number of filters, not the input's channels."),
@@ -81,9 +60,8 @@ q2 = Question(
     ],
 )
 
-q3 = Question(
+q3 = key.question(
     "layer_parameters",
-    reference=layer_parameters,
     depends_on=("depth_conv", "layer_output_shape"),
     cases=[Case((5, 3, 6), shown=True)],
     hidden=lambda rng: [Case((3, 3, int(rng.integers(8, 128)))), Case((11, 3, 96)),

@@ -3,22 +3,11 @@
 import numpy as np
 
 from ..conv import conv2d
-from .question import Case, Mistake, Question
+from .answer_key import answer_key
+from .question import Case, Mistake
 
 
-def vertical_edge_kernel():
-    """A 3x3 kernel that responds to vertical edges (left-right changes) and to nothing else."""
-    return np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
-
-
-def box_blur(size):
-    """A size x size kernel whose output is the average of the window."""
-    return np.ones((size, size)) / size**2
-
-
-def to_convolution(kernel):
-    """The kernel to give conv2d (a cross-correlation) so that it computes the textbook convolution."""
-    return kernel[::-1, ::-1]
+key = answer_key(__name__)  # solutions/04_filter_effects.ipynb
 
 
 def _edge_images(seed):
@@ -55,9 +44,8 @@ def _judge_edge_kernel(got, expected, seed=0):
     return None
 
 
-q1 = Question(
+q1 = key.question(
     "vertical_edge_kernel",
-    reference=vertical_edge_kernel,
     cases=[Case(())],
     compare=_judge_edge_kernel,
     hints=[
@@ -65,13 +53,11 @@ q1 = Question(
         "Positive numbers in one column, the same negative numbers in the other, zeros in the middle column.",
         "Check the sums: every row must add up to 0 too, or a horizontal edge would show.",
     ],
-    solution_text="def vertical_edge_kernel():\n    return np.array([[1, 0, -1],\n                     [2, 0, -2],\n                     [1, 0, -1]])  # the Sobel kernel; [[1, 0, -1]] * 3 works too",
 )
 
-q2 = Question(
+q2 = key.question(
     "box_blur",
     depends_on=("vertical_edge_kernel",),
-    reference=box_blur,
     cases=[Case((3,), shown=True)],
     hidden=lambda rng: [Case((int(rng.integers(4, 8)),)), Case((1,)), Case((int(rng.integers(2, 4)),))],
     mistakes=[
@@ -81,10 +67,9 @@ q2 = Question(
     hints=["Every cell counts the same.", "The weights of an average add up to 1: np.ones((size, size)) divided by ..."],
 )
 
-q3 = Question(
+q3 = key.question(
     "to_convolution",
     depends_on=("vertical_edge_kernel", "box_blur"),
-    reference=to_convolution,
     cases=[Case((np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]),), shown=True)],
     hidden=lambda rng: [Case((rng.integers(-5, 6, (3, 3)),)), Case((rng.integers(-5, 6, (2, 4)),)),
                         Case((rng.integers(-5, 6, (5, 3)),))],

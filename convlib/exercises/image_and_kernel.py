@@ -3,36 +3,16 @@
 import numpy as np
 
 from ..data import binary_image, x_kernel
-from ..grading.policy import CONVOLUTION
-from .question import Case, Mistake, Question
+from .answer_key import answer_key
+from .forbidden import CONVOLUTION, CONVOLUTION_OR_SIZE
+from .question import Case, Mistake
 
 
-def window_sum(image, kernel, row, col):
-    """The kernel laid on the image with its top-left corner at (row, col): the dot product."""
-    kh, kw = kernel.shape
-    window = image[row : row + kh, col : col + kw]
-    return np.sum(window * kernel)
+key = answer_key(__name__)  # solutions/01_image_and_kernel.ipynb
+window_sum, feature_map = key["window_sum"].function, key["feature_map"].function
 
-
-def feature_map(image, kernel):
-    """Slide the kernel over every position where it fits; the dot products fill the map."""
-    kh, kw = kernel.shape
-    out_h, out_w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
-    out = np.zeros((out_h, out_w))
-    for row in range(out_h):
-        for col in range(out_w):
-            out[row, col] = np.sum(image[row : row + kh, col : col + kw] * kernel)
-    return out
-
-
-def feature_map_shape(image_shape, kernel_shape):
-    """(rows, columns) of the feature map: the positions where the kernel fits."""
-    return (image_shape[0] - kernel_shape[0] + 1, image_shape[1] - kernel_shape[1] + 1)
-
-
-q1 = Question(
+q1 = key.question(
     "window_sum",
-    reference=window_sum,
     cases=[Case((binary_image(), x_kernel(), 0, 0), shown=True)],
     hidden=lambda rng: [Case((binary_image(), x_kernel(), int(r), int(c))) for r, c in rng.integers(0, 3, (3, 2))]
     + [Case((rng.integers(0, 2, (6, 7)), rng.integers(-2, 3, (3, 2)), int(rng.integers(0, 4)), int(rng.integers(0, 6)))),
@@ -53,9 +33,8 @@ q1 = Question(
     ],
 )
 
-q2 = Question(
+q2 = key.question(
     "feature_map",
-    reference=feature_map,
     cases=[Case((binary_image(), x_kernel()), shown=True)],
     hidden=lambda rng: [Case((rng.integers(0, 2, (6, 8)), rng.integers(-3, 4, (3, 3)))),
                         Case((rng.integers(0, 2, (7, 5)), rng.integers(-3, 4, (2, 3)))),
@@ -82,14 +61,13 @@ q2 = Question(
     ],
 )
 
-q3 = Question(
+q3 = key.question(
     "feature_map_shape",
-    reference=feature_map_shape,
     depends_on=("window_sum", "feature_map"),
     cases=[Case(((5, 5), (3, 3)), shown=True)],
     hidden=lambda rng: [Case(((int(h), int(w)), (int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1)))))
                         for h, w in rng.integers(2, 40, (3, 2))],
-    forbidden=CONVOLUTION + ("output_size",),
+    forbidden=CONVOLUTION_OR_SIZE,
     mistakes=[
         Mistake(lambda i, k: (i[0] - k[0], i[1] - k[1]),
                 "you are one short: count the positions, first and last included (H - kh + 1)."),

@@ -3,24 +3,12 @@
 import numpy as np
 
 from ..conv import conv2d
-from .question import Case, Mistake, Question
+from .answer_key import answer_key
+from .question import SEEDS, Case, Mistake
 
 
-def mse_loss(kernel, image, target):
-    """Mean squared error between the kernel's feature map and the target map."""
-    error = conv2d(image, kernel) - target
-    return np.mean(error**2)
-
-
-def loss_gradient(kernel, image, target):
-    """d(loss)/d(kernel): for each tap, 2/M times the sum of error * the pixels that tap saw."""
-    error = conv2d(image, kernel) - target
-    return 2 * conv2d(image, error) / error.size
-
-
-def gradient_step(kernel, image, target, learning_rate):
-    """One step of gradient descent: move the kernel against the gradient."""
-    return kernel - learning_rate * loss_gradient(kernel, image, target)
+key = answer_key(__name__)  # solutions/05_learning_a_filter.ipynb
+loss_gradient = key["loss_gradient"].function
 
 
 def _problem(shape, k, seed):
@@ -35,13 +23,12 @@ _shown = _problem((6, 6), 3, 50)
 
 
 def _hidden(rng, rates=()):
-    seeds = [int(s) for s in rng.integers(0, 2**31, 3)]
+    seeds = [int(s) for s in rng.integers(0, SEEDS, 3)]
     problems = [_problem((9, 7), 3, seeds[0]), _problem((8, 8), 2, seeds[1]), _problem((10, 9), 4, seeds[2])]
     return [Case(p + ((rate,) if rates else ())) for p, rate in zip(problems, rates or (None,) * 3)]
 
-q1 = Question(
+q1 = key.question(
     "mse_loss",
-    reference=mse_loss,
     cases=[Case(_shown, shown=True)],
     hidden=_hidden,
     mistakes=[
@@ -53,9 +40,8 @@ q1 = Question(
     hints=["error = conv2d(image, kernel) - target", "np.mean(error ** 2)"],
 )
 
-q2 = Question(
+q2 = key.question(
     "loss_gradient",
-    reference=loss_gradient,
     depends_on=("mse_loss",),
     cases=[Case(_shown, shown=True)],
     hidden=_hidden,
@@ -73,9 +59,8 @@ q2 = Question(
     ],
 )
 
-q3 = Question(
+q3 = key.question(
     "gradient_step",
-    reference=gradient_step,
     depends_on=("mse_loss", "loss_gradient"),
     cases=[Case(_shown + (0.1,), shown=True)],
     hidden=lambda rng: _hidden(rng, rates=(0.05, 0.2, 0.01)),

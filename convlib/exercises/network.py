@@ -2,30 +2,12 @@
 
 import numpy as np
 
-from .question import Case, Mistake, Question
+from .answer_key import answer_key
+from .question import Case, Mistake
 
 
-def parameter_counts(input_shape, n_filters, f):
-    """(conv, dense): learnable numbers of a conv layer (n_filters f x f filters, 'same' padding,
-    stride 1) and of a dense layer with the same input and output sizes. Biases included."""
-    height, width, channels = input_shape
-    conv = (f * f * channels + 1) * n_filters
-    inputs, outputs = height * width * channels, height * width * n_filters
-    dense = (inputs + 1) * outputs
-    return conv, dense
-
-
-def receptive_field(n_layers, f, dilation=1):
-    """Side of the square of input pixels that one output spans through n_layers stacked f x f
-    layers (stride 1, every layer with the same dilation); with dilation > 1 the square has
-    holes: it spans the pixels that can reach the output, not every one of them."""
-    return 1 + n_layers * (f - 1) * dilation
-
-
-def to_channels_first(images, kernels):
-    """convlib's (N, H, W, C) images and (K, kh, kw, C) kernels in PyTorch's layout:
-    (N, C, H, W) and (K, C, kh, kw)."""
-    return images.transpose(0, 3, 1, 2), kernels.transpose(0, 3, 1, 2)
+key = answer_key(__name__)  # solutions/06_a_network.ipynb
+parameter_counts = key["parameter_counts"].function
 
 
 LAYOUTS = (("images", "(N, C, H, W)"), ("kernels", "(K, C, kh, kw)"))  # what to_channels_first returns
@@ -69,9 +51,8 @@ def compare_layouts(got, expected):
     return None
 
 
-q1 = Question(
+q1 = key.question(
     "parameter_counts",
-    reference=parameter_counts,
     cases=[Case(((32, 32, 3), 16, 3), shown=True)],
     hidden=lambda rng: [Case(((int(h), int(h), int(c)), int(k), int(f)))
                         for h, c, k, f in zip(rng.integers(4, 64, 3), rng.integers(1, 8, 3), rng.integers(2, 64, 3),
@@ -94,9 +75,8 @@ q1 = Question(
     ],
 )
 
-q2 = Question(
+q2 = key.question(
     "receptive_field",
-    reference=receptive_field,
     depends_on=("parameter_counts",),
     cases=[Case((3, 3), shown=True)],
     hidden=lambda rng: [Case((2, 3))] + [Case((int(n), int(f), int(d))) for n, f, d in
@@ -113,9 +93,8 @@ q2 = Question(
     ],
 )
 
-q3 = Question(
+q3 = key.question(
     "to_channels_first",
-    reference=to_channels_first,
     depends_on=("parameter_counts", "receptive_field"),
     compare=compare_layouts,
     cases=[Case((np.arange(2 * 4 * 5 * 3).reshape(2, 4, 5, 3), np.arange(6 * 3 * 2 * 3).reshape(6, 3, 2, 3)),

@@ -31,6 +31,7 @@ __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
 # The hidden cases a learner's notebook checks with; grading draws fresh ones every run.
 LEARNING_SEED = 20240601
+SEEDS = 2**31  # each question's hidden cases come from one seed below this, named in its messages
 SMALL = 64  # arrays of at most this many numbers are written out in feedback; larger ones get a recipe
 
 
@@ -82,7 +83,10 @@ class Question:
     name : str
         The name the learner's function has in the notebook (also the gradebook column).
     reference : callable
-        A correct answer; its results are the expected ones and its source is the solution.
+        A correct answer, the function of the answer cell in ``solutions/``: its results are the
+        expected ones (see :mod:`convlib.exercises.answer_key`).
+    solution_text : str
+        What ``solution()`` shows: that answer cell, as the key reads it.
     cases : list of Case
         Inputs to check with; those with ``shown=True`` are the ones the notebook shows.
     mistakes : list of Mistake
@@ -92,8 +96,6 @@ class Question:
     compare : callable, optional
         ``compare(got, expected) -> str | None``: a message when they differ; by default
         :func:`compare_values`.
-    solution_text : str, optional
-        What ``solution()`` shows; by default the reference's source.
     forbidden : tuple of str
         Names the answer may not call (the function that would do the question's work for the
         learner, e.g. ``conv2d`` where the loop is the point).
@@ -111,11 +113,11 @@ class Question:
 
     name: str
     reference: Callable
+    solution_text: str
     cases: list
     mistakes: list = field(default_factory=list)
     hints: list = field(default_factory=list)
     compare: Callable | None = None
-    solution_text: str | None = None
     forbidden: tuple = ()
     hidden: Callable | None = None
     error_hints: list = field(default_factory=list)
@@ -134,7 +136,7 @@ class Question:
         """
         if not self.hidden:
             return list(self.shown_cases)
-        seed = int(rng.integers(2**31))
+        seed = int(rng.integers(SEEDS))
         hidden = list(self.hidden(np.random.default_rng(seed)))
         for index, case in enumerate(hidden):
             case.rebuild = f"hidden_case({self.name!r}, {seed}, {index})"
@@ -177,8 +179,7 @@ class Question:
         if os.environ.get("CONVLIB_HIDE_SOLUTIONS"):
             print("Solutions are hidden for this course run; ask your instructor.")
             return
-        text = self.solution_text or textwrap.dedent(inspect.getsource(self.reference))
-        print(f"One solution for {self.name}:\n\n{text.strip()}")
+        print(f"One solution for {self.name}:\n\n{self.solution_text.strip()}")
 
     # ------------------------------------------------------------------ the checking itself
 

@@ -3,10 +3,9 @@
 import numpy as np
 
 from ..data import binary_image, x_kernel
-from ..grading.policy import CONVOLUTION
-from .question import Case, Mistake, Question
-
-SIZES = CONVOLUTION + ("output_size", "leftover", "zero_pad")
+from .answer_key import answer_key
+from .forbidden import CONVOLUTION_OR_SLIDE
+from .question import Case, Mistake
 
 
 def _lengths(rng):
@@ -18,37 +17,15 @@ def _lengths(rng):
     return cases
 
 
-def output_length(n, f, stride, padding):
-    """How many positions a kernel of length f takes along an input of length n."""
-    return (n + 2 * padding - f) // stride + 1
+key = answer_key(__name__)  # solutions/02_the_slide.ipynb
+output_length, strided_feature_map = key["output_length"].function, key["strided_feature_map"].function
 
 
-def same_padding(f):
-    """The zeros to add on each side so that, at stride 1, the output is as large as the input."""
-    return (f - 1) // 2
-
-
-def strided_feature_map(image, kernel, stride, padding):
-    """The feature map with zero padding on every side and the kernel moving `stride` at a time."""
-    kh, kw = kernel.shape
-    padded = np.zeros((image.shape[0] + 2 * padding, image.shape[1] + 2 * padding))
-    padded[padding : padding + image.shape[0], padding : padding + image.shape[1]] = image
-    out_h = (padded.shape[0] - kh) // stride + 1
-    out_w = (padded.shape[1] - kw) // stride + 1
-    out = np.zeros((out_h, out_w))
-    for row in range(out_h):
-        for col in range(out_w):
-            top, left = row * stride, col * stride
-            out[row, col] = np.sum(padded[top : top + kh, left : left + kw] * kernel)
-    return out
-
-
-q1 = Question(
+q1 = key.question(
     "output_length",
-    reference=output_length,
     cases=[Case((5, 3, 1, 0), shown=True), Case((7, 3, 2, 0), shown=True)],
     hidden=_lengths,
-    forbidden=SIZES,
+    forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
         Mistake(lambda n, f, s, p: (n + 2 * p - f) // s, "you are one short: the first position counts too (+ 1)."),
         Mistake(lambda n, f, s, p: (n + p - f) // s + 1, "padding adds zeros on *both* sides: n + 2p."),
@@ -63,13 +40,12 @@ q1 = Question(
     ],
 )
 
-q2 = Question(
+q2 = key.question(
     "same_padding",
-    reference=same_padding,
     depends_on=("output_length",),
     cases=[Case((3,), shown=True)],
     hidden=lambda rng: [Case((1,))] + [Case((int(f),)) for f in 2 * rng.integers(2, 8, 4) + 1],
-    forbidden=SIZES,
+    forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
         Mistake(lambda f: f - 1, "f - 1 zeros is the total; they are split between the two sides."),
         Mistake(lambda f: f, "that pads too much: with p = f the output is n + f + 1 long, larger than the "
@@ -81,16 +57,15 @@ q2 = Question(
     ],
 )
 
-q3 = Question(
+q3 = key.question(
     "strided_feature_map",
-    reference=strided_feature_map,
     depends_on=("output_length", "same_padding"),
     cases=[Case((binary_image(), x_kernel(), 2, 1), shown=True)],
     hidden=lambda rng: [Case((binary_image(), x_kernel(), 1, 0)),
                         Case((rng.integers(0, 2, (7, 9)), rng.integers(-2, 3, (3, 3)), 2, 0)),
                         Case((rng.integers(0, 2, (6, 6)), rng.integers(-2, 3, (3, 2)), 3, 2)),
                         Case((rng.integers(0, 5, (8, 5)), rng.integers(-2, 3, (2, 2)), 1, 1))],
-    forbidden=SIZES,
+    forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
         Mistake(lambda im, k, s, p: strided_feature_map(im, k, 1, p),
                 "the kernel should move `stride` pixels at a time: top, left = row * stride, col * stride."),
