@@ -2,42 +2,12 @@
 
 import numpy as np
 
-from ..conv import conv2d
-from .question import Case, Mistake, Question
+from .answer_key import answer_key
+from .question import Case, Mistake
 
-
-def relu(x):
-    """x: an array of any shape -> the same shape, every negative number set to 0."""
-    return np.maximum(x, 0)
-
-
-def pool_output_size(n, size, stride):
-    """Windows of side ``size``, ``stride`` apart, along an axis of length n: how many fit."""
-    return (n - size) // stride + 1
-
-
-def max_pool(x, size, stride):
-    """x: (H, W, C) -> (H', W', C): the largest number of each size x size window, channel by channel."""
-    height, width, channels = x.shape
-    out_h, out_w = (height - size) // stride + 1, (width - size) // stride + 1
-    out = np.zeros((out_h, out_w, channels), dtype=x.dtype)
-    for r in range(out_h):
-        for c in range(out_w):
-            window = x[r * stride : r * stride + size, c * stride : c * stride + size, :]
-            out[r, c] = window.max(axis=(0, 1))  # one maximum per channel
-    return out
-
-
-def filter_gradient(images, d_maps):
-    """images: (N, H, W), d_maps: (N, H', W', K) -> (K, kh, kw): the gradient of the loss for each filter."""
-    n_images, height, width = images.shape
-    _, out_h, out_w, n_filters = d_maps.shape
-    grad = np.zeros((n_filters, height - out_h + 1, width - out_w + 1))
-    for k in range(n_filters):
-        for n in range(n_images):
-            grad[k] += conv2d(images[n], d_maps[n, :, :, k])  # lesson 5: the image slid over its error
-    return grad
-
+key = answer_key(__name__)  # solutions/07_a_small_cnn.ipynb
+pool_output_size, max_pool, filter_gradient = (key[name].function for name in ("pool_output_size", "max_pool",
+                                                                               "filter_gradient"))
 
 # the mistakes below pool with this name: the answer's own may not call max_pool
 _pool = max_pool
@@ -54,9 +24,8 @@ def _average_pool(x, size, stride):
                       for c in range(out_w)] for r in range(out_h)])
 
 
-q1 = Question(
+q1 = key.question(
     "relu",
-    reference=relu,
     cases=[Case((np.array([[-2.0, 0.0, 3.0], [1.5, -0.5, 5.0]]),), shown=True)],
     hidden=lambda rng: [Case((rng.normal(size=(7,)).round(2),)), Case((rng.normal(size=(4, 5)).round(2),)),
                         Case((rng.normal(size=(3, 4, 2)).round(2),)), Case((rng.integers(-5, 6, (2, 3, 3, 2)),))],
@@ -76,9 +45,8 @@ q1 = Question(
     ],
 )
 
-q2 = Question(
+q2 = key.question(
     "pool_output_size",
-    reference=pool_output_size,
     cases=[Case((6, 2, 2), shown=True)],
     hidden=lambda rng: [Case((7, 2, 2)), Case((7, 3, 2)), Case((8, 3, 1)), Case((10, 4, 3))]
     + [Case((int(n), int(f), int(s))) for n, f, s in zip(rng.integers(9, 40, 2), rng.integers(2, 5, 2), rng.integers(2, 4, 2))],
@@ -104,9 +72,8 @@ q2 = Question(
     ],
 )
 
-q3 = Question(
+q3 = key.question(
     "max_pool",
-    reference=max_pool,
     cases=[Case((np.array([[[1, 0], [3, 2], [2, 5], [0, 1]],
                            [[4, 1], [2, 0], [1, 1], [1, 3]],
                            [[0, 2], [0, 7], [5, 0], [6, 2]],
@@ -144,9 +111,8 @@ q3 = Question(
     ],
 )
 
-q4 = Question(
+q4 = key.question(
     "filter_gradient",
-    reference=filter_gradient,
     cases=[Case((np.array([[[1, 0, 2, 1, 0], [0, 1, 1, 0, 2], [2, 0, 0, 1, 1], [1, 1, 0, 0, 2], [0, 2, 1, 1, 0]],
                            [[0, 1, 0, 0, 1], [1, 2, 1, 0, 0], [0, 0, 1, 2, 1], [2, 1, 0, 1, 0], [1, 0, 0, 1, 2]]]),
                  np.array([[[[1, 0], [0, -1], [2, 1]], [[-1, 1], [1, 0], [0, 2]], [[0, -2], [1, 1], [-1, 0]]],
