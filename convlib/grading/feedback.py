@@ -56,7 +56,8 @@ def _question_rows(result):
     unreached = "Not reached: the notebook stopped before this check." if result.status != OK else "Not solved."
     for name, solved in result.questions.items():
         mark = "✓ 1 point" if solved else "✗ 0 points"  # glyphs every system font has
-        message = "Correct." if solved else LEADING_MARK.sub("", capped(shown(result.messages.get(name, unreached), "\n")))
+        told = capped(shown(result.messages.get(name, unreached), "\n"))
+        message = "Correct." if solved else LEADING_MARK.sub("", told)
         rows.append(f'<tr class="{"solved" if solved else "lost"}"><td class="mark">{mark}</td>'
                     f'<td class="name">{html.escape(name)}</td>'
                     f'<td><pre class="message">{html.escape(message)}</pre></td></tr>')

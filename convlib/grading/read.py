@@ -1,8 +1,9 @@
 """The *read* step: a submitted file's bytes to a notebook, or the reason it is not one.
 
-A learner's file may be anything: a symbolic link (to the answer key), a FIFO, a device, not UTF-8, not JSON, JSON that is not a notebook, a notebook
-whose cells have numbers for sources or lists for metadata. :func:`read` never raises on such
-input, never follows a link or blocks on a FIFO, and never writes to the file; it returns a notebook whose every cell has a string
+A learner's file may be anything: a symbolic link (to the answer key), a FIFO, a device, not
+UTF-8, not JSON, JSON that is not a notebook, a notebook whose cells have numbers for sources or
+lists for metadata. :func:`read` never raises on such input, never follows a link or blocks on
+a FIFO, and never writes to the file; it returns a notebook whose every cell has a string
 ``cell_type``, a string ``source`` and dict ``metadata``, or a status that says what was wrong.
 """
 
