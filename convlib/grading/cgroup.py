@@ -31,7 +31,9 @@ __all__ = ["Cgroup", "create", "ROOT"]
 
 ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS = ("memory", "pids", "cpu")
-CPU_SHARES, CPU_WEIGHT = 1024, 100  # the default: every sandbox the same
+# every sandbox the same weight: that of two busy processes (the runner and its kernel), so that
+# beside the machine's other work a sandbox keeps the share its notebook would have without a group
+CPU_SHARES, CPU_WEIGHT = 2 * 1024, 2 * 100
 
 
 def _own_paths():

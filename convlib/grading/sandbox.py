@@ -354,6 +354,7 @@ class Executor:
         self.kind = kind or sandbox_kind()[0]
         self.work_dir = work_dir
         self._zygotes = {}
+        self._cleared = None  # the uid whose processes are all gone already
 
     def _stage(self, exercise):
         return self.stages.get(exercise) or self.stages.get(None) or next(iter(self.stages.values()))
@@ -392,8 +393,10 @@ class Executor:
                 group.kill_all()
                 group.remove()
             if uid_lease is not None:
-                kill_uid(uid)
+                if self._cleared != uid:  # not yet done after the runner (an error on the way)
+                    kill_uid(uid)
                 uid_lease.release()
+            self._cleared = None
             shutil.rmtree(scratch, ignore_errors=True)
         result.sandbox = self.kind
         if group is None and self.kind != NO_SANDBOX:
@@ -411,6 +414,7 @@ class Executor:
         if group is not None:
             group.kill_all()
         kill_uid(uid)
+        self._cleared = uid
         if timed_out and zygote.finish() is None:
             zygote.close()
             self._zygotes.pop(stage_dir, None)
