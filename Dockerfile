@@ -9,6 +9,9 @@ RUN apt-get update \
 COPY pyproject.toml README.md /src/
 COPY convlib /src/convlib
 COPY solutions /src/solutions
-RUN pip install --no-cache-dir /src && rm -rf /src
+# the answer key (solutions and the exercises' references) readable by the grader (root) only: where
+# bubblewrap cannot make namespaces, the learners' code runs as other uids on this same file system
+RUN pip install --no-cache-dir /src && rm -rf /src \
+    && chmod -R go-rwx "$(python -c 'import convlib, os; print(os.path.dirname(convlib.__file__))')"
 WORKDIR /work
 CMD ["convlib-grade", "--help"]

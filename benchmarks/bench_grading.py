@@ -7,11 +7,13 @@ grader, zygotes, sandboxes, runners, kernels), for
 - the grader as it runs: a fresh bubblewrap sandbox per submission, runners forked from a
   warm zygote (the target: 100 submissions of exercise 1 in at most 60 s, 300 across all the
   exercises in at most 5 min, on a 2-core machine);
-- its peers on a smaller class: the same sandbox with a fresh Python per submission (what an
-  unprivileged user gets), and a fresh Python with no sandbox at all.
+- its peers on a smaller class: the ``uid`` mode (root without namespaces: the same zygote, an
+  unprivileged uid per sandbox), the bubblewrap sandbox with a fresh Python per submission
+  (what an unprivileged user gets), and a fresh Python with no sandbox at all.
 
     python benchmarks/bench_grading.py              # 100 + 300 submissions, and the peers on 20
     python benchmarks/bench_grading.py --quick      # 10 + 15, peers on 4
+    python benchmarks/bench_grading.py --exercise-1 # only the 100 submissions of exercise 1
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from convlib import grade  # noqa: E402
 from convlib.exercises import MODULES  # noqa: E402
 from convlib.grading.identify import cell_role  # noqa: E402
-from convlib.grading.sandbox import BWRAP, BWRAP_USERNS, NO_SANDBOX, Limits, sandbox_kind  # noqa: E402
+from convlib.grading.sandbox import BWRAP, BWRAP_USERNS, NO_SANDBOX, UID, Limits, sandbox_kind  # noqa: E402
 
 
 def make_class(folder, exercises, count):
@@ -114,6 +116,7 @@ def run(label, folder, kind, jobs=2):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run with small classes")
+    parser.add_argument("--exercise-1", action="store_true", help="only the class of exercise 1, with the warm zygote")
     args = parser.parse_args(argv)
     one, five, peers = (10, 15, 4) if args.quick else (100, 300, 20)
     kind, why = sandbox_kind()
@@ -125,10 +128,15 @@ def main(argv=None):
         small = make_class(work / "small", ["01_image_and_kernel"], peers)
         print("\n| how (--jobs 2) | submissions | wall | per submission | peak memory, whole tree | not graded |")
         print("|---|---:|---:|---:|---:|---:|")
+        if args.exercise_1:
+            run(f"{kind}, exercise 1", ex1, kind)
+            return
         if kind == BWRAP:
             run("bubblewrap + warm zygote, exercise 1", ex1, BWRAP)
             run(f"bubblewrap + warm zygote, all {len(MODULES)} exercises", all5, BWRAP)
             run("bubblewrap + warm zygote, exercise 1 (peer class)", small, BWRAP)
+        if kind in (BWRAP, UID):
+            run("uid of its own, warm zygote, no namespaces (peer)", small, UID)
         if kind in (BWRAP, BWRAP_USERNS):
             run("bubblewrap, fresh Python each (peer)", small, BWRAP_USERNS)
         run("no sandbox, fresh Python each (peer)", small, NO_SANDBOX)

@@ -33,7 +33,7 @@ from .exercises import MODULES, questions
 from .grading.assemble import graded_copy, inputs_for
 from .grading.identify import cell_role, exercise_of
 from .grading.judge import judge
-from .grading.policy import scan
+from .grading.policy import Scanner, ScanRefused, scan
 from .grading.read import read
 from .grading.feedback import write_feedback
 from .grading.gradescope import write_gradescope
@@ -41,8 +41,9 @@ from .grading.learners import write_learners
 from .grading.progress import Progress
 from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary
 from .grading.roster import parse_shard, roster
-from .grading.sandbox import NO_SANDBOX, Executor, Limits, sandbox_kind
-from .grading.stage import stage
+from .grading.sandbox import NO_SANDBOX, UID, Executor, Limits, exposed, sandbox_kind
+from .grading.stage import stages
+from .grading.text import capped
 from .notebook import notebooks_in
 
 __all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
@@ -56,7 +57,8 @@ STATUS_UNKNOWN = "belongs to no known exercise"
 STATUS_TIMEOUT = "timed out"
 STATUS_KERNEL = "kernel died"
 STATUS_MEMORY = "out of memory"
-DIED = re.compile(r"Kernel died|DeadKernelError|kernel died|Kernel dead", re.I)
+STATUS_ANSWER_TOO_LARGE = "answer too large"
+MAX_ANSWER_CHARS = 256 * 1024  # one answer cell; larger ones are refused before any parsing
 
 
 def _cells_that_raised(junit, notebook):
@@ -78,11 +80,13 @@ def _cells_that_raised(junit, notebook):
     return raised[:10]
 
 
-def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None):
+def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scanner=None):
     """Grade one submitted notebook; never writes to it, never raises. Returns a :class:`Result`.
 
     ``entry`` (from :func:`~convlib.grading.roster.roster`) names the learner and says whether a
-    newer copy is graded instead; without it the learner comes from the file's name.
+    newer copy is graded instead; without it the learner comes from the file's name. ``scanner``
+    (a :class:`~convlib.grading.policy.Scanner`) reads the answers in a bounded process of its
+    own; without it they are read here.
     """
     started = time.monotonic()
     entry = entry or roster([path])[0]
@@ -93,15 +97,16 @@ def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None):
             result.status = OLDER_COPY
             result.detail = f"{entry.graded_instead} is graded instead"
         else:
-            _grade_into(result, Path(path), executor, Path(solutions_dir))
-    except Exception as err:  # noqa: BLE001 - one row's trouble, never the batch's
-        result.status = f"grader error: {type(err).__name__}: {str(err)[:200]}"
+            _grade_into(result, Path(path), executor, Path(solutions_dir), scanner)
+    except Exception as err:  # noqa: BLE001 - one row's trouble, never the batch's; no point survives it
+        result.questions = dict.fromkeys(result.questions, False)
+        result.status = f"grader error: {type(err).__name__}: {capped(err, 200)}"
     result.review = "; ".join(filter(None, [*entry.notes, result.review]))
     result.seconds = time.monotonic() - started
     return result
 
 
-def _grade_into(result, path, executor, solutions_dir):
+def _grade_into(result, path, executor, solutions_dir, scanner=None):
     # read
     submission = read(path)
     if submission.status:
@@ -121,15 +126,38 @@ def _grade_into(result, path, executor, solutions_dir):
         result.status = f"grader error: no solution notebook {solution_path}"
         return
     solution = nbformat.read(solution_path, as_version=4)
-    # assemble, and the policy on the learner's answers
+    # assemble, and the policy on the learner's answers: flags are decided before any point
     notebook, answers = graded_copy(submission.notebook, solution)
-    findings = {q.name: scan(answers.get(q.name, ""), q.forbidden) for q in asked}
+    huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
+    if huge:
+        result.status = STATUS_ANSWER_TOO_LARGE
+        result.detail = (f"answer cell(s) {', '.join(huge)} hold more than {MAX_ANSWER_CHARS // 1024} KB of text; "
+                         "not read further")
+        result.review = result.detail
+        return
+    try:
+        findings = {q.name: (scanner.scan if scanner else scan)(answers.get(q.name, ""), q.forbidden) for q in asked}
+    except ScanRefused as err:
+        result.status, result.detail = STATUS_ANSWER_TOO_LARGE, f"an answer cell: {err}"
+        result.review = result.detail
+        return
+    result.review = "; ".join(f"{name}: {', '.join(f.review)}" for name, f in findings.items() if f.review)
     cases, inputs = inputs_for(asked, np.random.default_rng(secrets.randbits(128)))
     # execute, in a sandbox
-    execution = executor.execute(nbformat.writes(notebook), inputs)
+    execution = executor.execute(nbformat.writes(notebook), inputs, exercise=exercise)
+    result.sandbox = execution.sandbox or result.sandbox
+    if execution.warning:
+        result.review = "; ".join(filter(None, [result.review, execution.warning]))
     if execution.error:
-        result.status = f"grader error: {execution.error}"
+        result.status = f"grader error: {capped(execution.error, 300)}"
         return
+    # the status: only from what the grader itself saw (its timer, the cgroup, exit statuses)
+    if execution.timed_out:
+        result.status = STATUS_TIMEOUT
+    elif execution.out_of_memory:
+        result.status = STATUS_MEMORY
+    elif execution.kernel_died:
+        result.status = STATUS_KERNEL
     # judge, here
     reached = execution.junit is not None and not execution.timed_out
     notes = []
@@ -148,19 +176,13 @@ def _grade_into(result, path, executor, solutions_dir):
     raised = _cells_that_raised(execution.junit, notebook)
     if raised:
         notes.append("cells that raised: " + ", ".join(raised))
-    log = execution.log_tail
     if execution.timed_out:
-        result.status = STATUS_TIMEOUT
         notes.append(f"the notebook ran out of time ({executor.limits.wall:g} s)")
-    elif "MemoryError" in log or any("MemoryError" in (raw or b"").decode("utf-8", "replace")
-                                     for raw in execution.answers.values() if raw is not None):
-        result.status = STATUS_MEMORY
-    elif DIED.search(log) or execution.junit is None:
-        result.status = STATUS_KERNEL
-    if "Timeout of" in log or "timed out" in log.lower():
+    if execution.out_of_memory:
+        notes.append(f"the sandbox used up its memory ({executor.limits.memory / 2**30:g} GB, all processes together)")
+    if execution.cell_timed_out:
         notes.append("a cell ran out of time; the cells after it did not run")
     result.detail = " | ".join(notes)
-    result.review = "; ".join(f"{name}: {', '.join(f.review)}" for name, f in findings.items() if f.review)
 
 
 def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
@@ -175,31 +197,35 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
     limits = limits or Limits()
     kind = kind or sandbox_kind()[0]
     work = Path(tempfile.mkdtemp(prefix="convlib-grade-"))
+    work.chmod(0o711)  # a sandbox's uid may pass through to its own folder, never list the others
     lock = threading.Lock()
     done = [0]
     executors = Queue()
+    scanner = Scanner()
     try:
-        stage_dir = stage(work / "stage")
+        staged = stages(work / "stage")
         for slot in range(max(1, jobs)):
-            executors.put(Executor(stage_dir, limits, slot=slot, kind=kind, work_dir=work))
+            executors.put(Executor(staged, limits, slot=slot, kind=kind, work_dir=work))
 
         def task(index):
             executor = executors.get()
             try:
-                result = grade_one(entries[index].path, executor, solutions_dir, entries[index])
+                result = grade_one(entries[index].path, executor, solutions_dir, entries[index], scanner)
             finally:
                 executors.put(executor)
             with lock:
                 results[index] = result
                 done[0] += 1
-                if gradebook is not None:
-                    gradebook.add(result)
-                if progress:
-                    progress(done[0], len(entries), result)
+                for report in ([gradebook.add] if gradebook is not None else []) + ([progress] if progress else []):
+                    try:
+                        report(result) if report is not progress else report(done[0], len(entries), result)
+                    except Exception as err:  # noqa: BLE001 - a row that cannot be shown never ends the run
+                        print(f"could not report a row: {type(err).__name__}", file=sys.stderr)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             list(pool.map(task, range(len(entries))))
     finally:
+        scanner.close()
         while not executors.empty():
             executors.get().close()
         shutil.rmtree(work, ignore_errors=True)
@@ -227,6 +253,23 @@ def _refuse_notebook_outputs(parser, inputs, **outputs):
         path = Path(value)
         if path.suffix == ".ipynb" or path.resolve() in inputs:
             parser.error(f"--{flag.replace('_', '-')} {path} would overwrite a notebook; give another path")
+
+
+def _uid_warnings(reason, inputs, solutions):
+    """The ``uid`` mode's note: what an unprivileged user could read on this machine."""
+    from . import exercises
+
+    lines = [f"sandbox: {UID} ({reason}): each learner's code runs as an unprivileged uid of its own, "
+             "without namespaces; it can read whatever every user of this machine can read."]
+    key = exposed([solutions, Path(exercises.__file__).parent])
+    if key:
+        lines.append(f"WARNING: the answer key is readable by every user ({len(key)} files, e.g. {key[0]}): "
+                     f"chmod -R go-rwx {solutions} {Path(exercises.__file__).parent}")
+    open_files = exposed(sorted(inputs))
+    if len(inputs) > 1 and open_files:
+        lines.append(f"WARNING: {len(open_files)} submission(s) are readable by every user, so by the other "
+                     f"learners' code: chmod -R go-rwx the submissions folder before grading")
+    return "\n".join(lines)
 
 
 def _grade_main(argv):
@@ -263,6 +306,9 @@ def _grade_main(argv):
     if kind == NO_SANDBOX:
         note = (f"WARNING: NO SANDBOX: {reason}. The learners' code ran with your rights, under resource "
                 "limits only; every row says sandbox=none. Grade an untrusted class on a Linux machine with bubblewrap.")
+        print(note, file=sys.stderr, flush=True)
+    elif kind == UID:
+        note = _uid_warnings(reason, inputs, Path(args.solutions))
         print(note, file=sys.stderr, flush=True)
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
 

@@ -5,9 +5,11 @@ exercise 1; every attack the grader is meant to stop is one file here.
 """
 
 import csv
+import fcntl
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -18,8 +20,10 @@ import pytest
 
 from convlib import grade
 from convlib.grading.identify import cell_role
-from convlib.grading.read import STATUS_NOT_NOTEBOOK
-from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, sandbox_kind
+from convlib.grading.read import STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK
+from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, UID_COUNT, sandbox_kind
+from convlib.grading.text import shown
+from convlib.grading.uids import LOCK_FOLDERS
 
 ROOT = Path(__file__).resolve().parent.parent
 EX1 = "01_image_and_kernel"
@@ -49,6 +53,14 @@ def _solution_source(name, exercise=EX1):
 
 RIGHT_WINDOW = _solution_source("window_sum")
 WRONG_WINDOW = "def window_sum(image, kernel, row, col):\n    return 0\n"
+LATIN1_NAME = os.fsdecode(b"ren\xe9e_01_image_and_kernel.ipynb")  # what unzip makes of a Latin-1 zip
+ESCAPE_NAME = "evil\x1b[2J\x1b]0;pwned\x07_01_image_and_kernel.ipynb"
+
+
+def _if_it_worked(attack):
+    """An answer that is right only if ``attack`` (code that sets ``worked``) got through the sandbox."""
+    right = "\n".join("    " + line for line in RIGHT_WINDOW.splitlines())
+    return f"worked = False\n{attack}\n{WRONG_WINDOW}if worked:\n{right}\n"
 
 
 def _with(answer_source, name="window_sum", base="exercises"):
@@ -142,6 +154,38 @@ def _class(folder, gradebook):
     _answer(nb, "window_sum", "while True:\n    pass")
     subs["endless_cell.ipynb"] = nb
     subs["endless_function.ipynb"] = _with("def feature_map(image, kernel):\n    while True:\n        pass", name="feature_map")
+    # ---------------------------------------------------------------- the edges: whole sandboxes, what comes back
+    subs["children_memory.ipynb"] = _with(_if_it_worked(
+        "import os, time\npids = []\nfor i in range(3):\n    pid = os.fork()\n    if pid == 0:\n"
+        "        block = bytearray(1500 * 2**20)\n        time.sleep(4)\n        os._exit(0)\n    pids.append(pid)\n"
+        "worked = all(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 0 for p in pids)"))
+    subs["nested_userns.ipynb"] = _with(_if_it_worked(
+        "import subprocess\nrun = subprocess.run(['unshare', '-Urm', 'sh', '-c', "
+        "'mount -t tmpfs -o size=8g none /tmp && echo MOUNTED'], capture_output=True, text=True)\n"
+        "worked = 'MOUNTED' in run.stdout"))
+    subs["keyring.ipynb"] = _with(_if_it_worked(
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "worked = libc.syscall(248, b'user', b'answers', b'4', 1, ctypes.c_long(-4)) != -1"))  # add_key, user keyring
+    subs["spoofed_status.ipynb"] = _with(
+        "def window_sum(image, kernel, row, col):\n    raise RuntimeError('Kernel died')\n"
+        "def feature_map(image, kernel):\n    return 'MemoryError'\n"
+        "print('MemoryError Kernel died DeadKernelError Timeout of 8 seconds')")
+    subs["text_flood.ipynb"] = _with("def window_sum(image, kernel, row, col):\n"
+                                     "    return ['mounts, environment, host files ' * 70] * 200")
+    subs["overflow_and_hidden.ipynb"] = _with(
+        "import numpy as np\nclass Big(np.ndarray):\n    def tolist(self):\n        return [10**30]\n"
+        "def window_sum(image, kernel, row, col):\n    return np.zeros(1, dtype=np.int8).view(Big)\n"
+        "def feature_map(image, kernel):\n    c = getattr(__import__('convlib'), 'conv' + '2d')\n    return c(image, kernel)")
+    subs["attrgetter_conv2d.ipynb"] = _with(
+        "import operator, convlib\ndef feature_map(image, kernel):\n"
+        "    return operator.attrgetter('conv' + '2d')(convlib)(image, kernel)", name="feature_map")
+    subs["locate_conv2d.ipynb"] = _with(
+        "import pydoc\ndef feature_map(image, kernel):\n    return pydoc.locate('convlib.conv' + '2d')(image, kernel)",
+        name="feature_map")
+    subs["reduce_conv2d.ipynb"] = _with(
+        "import functools, convlib.conv\ndef feature_map(image, kernel):\n"
+        "    return functools.reduce(getattr, ['conv', 'conv' + '2d_loop'], convlib)(image, kernel)", name="feature_map")
+    subs["huge_cell.ipynb"] = _with(RIGHT_WINDOW + "\n" + "# padding\n" * 40_000)
 
     for name, nb in subs.items():
         nbformat.write(nb, folder / name)
@@ -158,19 +202,58 @@ def _class(folder, gradebook):
             cell["source"] = 42
     (folder / "weird_metadata.ipynb").write_text(json.dumps(weird))
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), folder / "holiday_photos.ipynb")
+    # ---------------------------------------------------------------- what unzip and downloads make
+    os.symlink(ROOT / "solutions" / f"{EX1}.ipynb", folder / f"linker_{EX1}.ipynb")
+    os.mkfifo(folder / f"fifo_{EX1}.ipynb")
+    nbformat.write(_read("solutions"), folder / LATIN1_NAME)
+    nbformat.write(_read("solutions"), folder / ESCAPE_NAME)
 
 
 def _uids_alive():
-    alive = set()
+    """Sandbox uids that still have a process, leaving out those a live sandbox holds right now
+    (its lock taken: another grading run on this host, another worktree's tests)."""
+    alive = {uid for uid, text in _sandbox_processes() if "\nState:\tZ" not in text}
+    return {uid for uid in alive if not _leased(uid)} - OTHER_RUNS
+
+
+def _sandbox_processes():
+    """``(uid, /proc status text)`` of every process of a sandbox uid on this host."""
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             text = status.read_text()
         except OSError:
             continue
         uid = int(text.split("\nUid:")[1].split()[0])
-        if FIRST_UID <= uid < FIRST_UID + 16:
-            alive.add(uid)
-    return alive
+        if FIRST_UID <= uid < FIRST_UID + UID_COUNT:
+            yield uid, text
+
+
+def _leased(uid):
+    for folder in LOCK_FOLDERS:
+        try:
+            fd = os.open(folder / str(uid), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+    return False
+
+
+OTHER_RUNS = set()
+OTHER_RUNS |= _uids_alive()  # before any test here: graders elsewhere on this host (fixed uids of older versions)
+
+
+def _hashes(folder):
+    """{shown name: sha256 of a regular file, or what the entry is}; never opens a FIFO or follows a link."""
+    found = {}
+    for p in folder.iterdir():
+        mode = p.lstat().st_mode
+        found[shown(p.name)] = hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode) else oct(mode)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -179,18 +262,21 @@ def graded(tmp_path_factory):
     out = folder.parent / "gradebook.csv"
     _class(folder, out)
     package = {p.name: p.read_bytes() for p in (ROOT / "convlib").rglob("*.py")}
-    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
-    command = [sys.executable, "-m", "convlib.grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "8"]
+    before = _hashes(folder)
+    command = [sys.executable, "-m", "convlib.grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "8",
+               "--by-learner", str(folder.parent / "learners.csv"), "--feedback", str(folder.parent / "feedback")]
     env = dict(os.environ, CONVLIB_CHECK_TIME_LIMIT="2")
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     time.sleep(3)  # what a detached process would do, it would have done by now
-    text = out.read_text()
+    text = out.read_text(encoding="utf-8")
     rows = {Path(r["submission"]).name: r for r in csv.DictReader(text.splitlines())}
-    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    after = _hashes(folder)
     package_after = {p.name: p.read_bytes() for p in (ROOT / "convlib").rglob("*.py")}
     return {"rows": rows, "before": before, "after": after, "done": done, "text": text,
-            "package": (package, package_after), "folder": folder}
+            "package": (package, package_after), "folder": folder,
+            "learners": (folder.parent / "learners.csv").read_text(encoding="utf-8"),
+            "pages": [p.read_text(encoding="utf-8") for p in (folder.parent / "feedback").iterdir()]}
 
 
 pytestmark = needs_sandbox
@@ -237,12 +323,12 @@ def test_each_lost_point_says_why(graded):
     "patched_numpy.ipynb", "patched_print.ipynb", "forged_record.ipynb", "input_transformer.ipynb",
     "imports_reference.ipynb", "uses_q_reference.ipynb", "reads_solutions.ipynb", "reads_classmates.ipynb",
     "overwrites_classmates.ipynb", "kills_everything.ipynb", "fake_report.ipynb", "detached.ipynb", "memory.ipynb",
-    "kills_kernel.ipynb",
+    "kills_kernel.ipynb", "children_memory.ipynb", "nested_userns.ipynb", "keyring.ipynb", "spoofed_status.ipynb",
+    "text_flood.ipynb", "overflow_and_hidden.ipynb", "huge_cell.ipynb", f"linker_{EX1}.ipynb", f"fifo_{EX1}.ipynb",
 ])
 def test_attacks_earn_nothing(graded, name):
     row = graded["rows"][name]
-    assert row["window_sum"] == "0", row
-    assert row["passed"] == "0", row
+    assert row["window_sum"] in ("0", "") and row["passed"] == "0", row  # "": not even graded
 
 
 def test_hidden_calls_are_flagged_and_forbidden_calls_score_nothing(graded):
@@ -273,6 +359,51 @@ def test_malformed_files_cost_only_their_own_row(graded):
     assert rows["holiday_photos.ipynb"]["status"] == grade.STATUS_UNKNOWN
     weird = rows["weird_metadata.ipynb"]
     assert weird["status"] == "graded" and weird["feature_map"] == "1"
+
+
+def test_links_fifos_and_names_that_are_not_utf8_or_move_the_cursor(graded):
+    rows = graded["rows"]
+    link = rows[f"linker_{EX1}.ipynb"]
+    assert link["status"] == STATUS_NOT_A_FILE and "symbolic link" in link["detail"], link
+    fifo = rows[f"fifo_{EX1}.ipynb"]
+    assert fifo["status"] == STATUS_NOT_A_FILE and "FIFO" in fifo["detail"], fifo
+    latin = rows[shown(LATIN1_NAME)]
+    assert (latin["passed"], latin["learner"]) == ("3", "ren\\xe9e"), latin
+    assert rows[shown(ESCAPE_NAME)]["passed"] == "3"
+    done = graded["done"]
+    for text in (graded["text"], done.stdout, done.stderr, graded["learners"], *graded["pages"]):
+        assert "\x1b" not in text and "\x07" not in text and "\udce9" not in text
+    assert "ren\\xe9e" in graded["learners"]
+
+
+def test_status_is_what_the_grader_saw_never_what_the_learner_printed(graded):
+    rows = graded["rows"]
+    assert rows["spoofed_status.ipynb"]["status"] == "graded"
+    assert rows["children_memory.ipynb"]["status"] == grade.STATUS_MEMORY  # memory counted for the sandbox as a whole
+    assert "all processes together" in rows["children_memory.ipynb"]["detail"]
+
+
+def test_one_answer_cannot_break_the_run_nor_erase_its_flags(graded):
+    rows = graded["rows"]
+    flood = rows["text_flood.ipynb"]
+    assert flood["window_sum"] == "0" and len(flood["detail"]) < 4 * 2500, len(flood["detail"])
+    hidden = rows["overflow_and_hidden.ipynb"]
+    assert hidden["status"] == "graded" and "not plain data" in hidden["detail"], hidden
+    assert "calls getattr" in hidden["review"] and hidden["feature_map"] == "0"
+
+
+@pytest.mark.parametrize("name, flag", [
+    ("attrgetter_conv2d.ipynb", "attrgetter"), ("locate_conv2d.ipynb", "locate"), ("reduce_conv2d.ipynb", "uses getattr"),
+    ("hidden_conv2d.ipynb", "calls getattr"),
+])
+def test_no_spelling_reaches_conv2d_where_it_is_forbidden(graded, name, flag):
+    row = graded["rows"][name]
+    assert row["feature_map"] == "0" and flag in row["review"], row
+
+
+def test_a_huge_answer_cell_is_refused_before_it_is_read(graded):
+    row = graded["rows"]["huge_cell.ipynb"]
+    assert (row["status"], row["passed"]) == (grade.STATUS_ANSWER_TOO_LARGE, "0"), row
 
 
 def test_summary_and_progress(graded):
@@ -334,3 +465,98 @@ def test_out_must_not_overwrite_a_notebook(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2 and "would overwrite a notebook" in done.stderr
     assert json.loads(target.read_text())["cells"] == []
+
+
+# ---------------------------------------------------------------------------- sandboxes side by side
+def _threads_of_sandboxes():
+    """The most threads any process of a sandbox uid has now."""
+    return max((int(text.split("\nThreads:")[1].split()[0]) for _, text in _sandbox_processes()), default=0)
+
+
+def _wait_for(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came"
+        time.sleep(0.05)
+
+
+def test_a_cpu_hog_beside_a_slow_honest_answer_costs_the_honest_one_nothing(tmp_path):
+    """200 spinning processes in one sandbox; beside it, an answer that needs 0.3 s of CPU a call."""
+    hog = _with("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        end = time.time() + 20\n"
+                "        while time.time() < end:\n            pass\n        os._exit(0)\ntime.sleep(10)\n" + WRONG_WINDOW)
+    slow = _solution_source("feature_map_shape").replace(
+        "    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    import time\n    end = time.process_time() + 0.3\n"
+        "    while time.process_time() < end:\n        pass\n")
+    nbformat.write(hog, tmp_path / "a_hog.ipynb")
+    nbformat.write(_with(slow, name="feature_map_shape", base="solutions"), tmp_path / "b_honest.ipynb")
+    limits = grade.Limits(cell_timeout=60, wall=120, check_time_limit=1.0)  # 1 s of CPU a call; 6 s by the clock
+    results = {Path(r.submission).name: r for r in grade.grade([tmp_path], jobs=2, limits=limits)}
+    honest = results["b_honest.ipynb"]
+    assert (honest.passed, honest.status) == (3, "graded"), honest
+    assert results["a_hog.ipynb"].passed == 0
+    assert not _uids_alive()
+
+
+def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
+    """One run's thread bomb (near its process limit) beside another run of honest work."""
+    bomb, honest = tmp_path / "bomb", tmp_path / "honest"
+    bomb.mkdir()
+    honest.mkdir()
+    nbformat.write(_with("import threading, time\nfor _ in range(230):\n"
+                         "    threading.Thread(target=time.sleep, args=(20,), daemon=True).start()\n"
+                         "time.sleep(20)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
+    for i in range(4):
+        nbformat.write(_read("solutions"), honest / f"learner{i}.ipynb")
+    command = [sys.executable, "-m", "convlib.grade", "--jobs", "2", "--timeout", "60"]
+    first = subprocess.Popen(command + [str(bomb), "--out", str(tmp_path / "bomb.csv")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: _threads_of_sandboxes() >= 200)
+        done = subprocess.run(command + [str(honest), "--out", str(tmp_path / "honest.csv")],
+                              capture_output=True, text=True, timeout=300)
+        still_bombing = _threads_of_sandboxes() >= 200
+    finally:
+        first.wait(timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert still_bombing  # the honest run was graded entirely beside the bomb
+    rows = list(csv.DictReader((tmp_path / "honest.csv").read_text().splitlines()))
+    assert [(r["passed"], r["status"]) for r in rows] == [("3", "graded")] * 4, rows
+    assert not _uids_alive()
+
+
+# ---------------------------------------------------------------------------- root without namespaces
+def test_root_without_namespaces_separates_learners_by_uid(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("the uid mode is the grader's as root")
+    from convlib.grading.report import Gradebook
+    from convlib.grading.sandbox import UID
+
+    folder = tmp_path / "class"
+    folder.mkdir(mode=0o700)
+    alice = folder / "alice.ipynb"
+    nbformat.write(_read("solutions"), alice)
+    book_path = tmp_path / "grades.csv"
+    attack = (f"import glob, os, subprocess\n"
+              f"def steal():\n"
+              f"    for path in [{str(alice)!r}, {str(book_path)!r}] "
+              f"+ glob.glob('/proc/[0-9]*/root' + {str(alice)!r}) + glob.glob('/tmp/convlib-grade-*/sandbox-*/in/*'):\n"
+              f"        try:\n            open(path).read()\n            return True\n        except OSError:\n"
+              f"            pass\n"
+              f"    try:\n        open({str(alice)!r}, 'w').write('{{}}')\n        return True\n    except OSError:\n"
+              f"        return False\n"
+              "subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+              "worked = steal()")
+    nbformat.write(_with(_if_it_worked(attack)), folder / "mallory.ipynb")
+    before = alice.read_bytes()
+    book = Gradebook(book_path)
+    try:
+        results = {Path(r.submission).name: r for r in grade.grade([folder], jobs=2, kind=UID, gradebook=book)}
+    finally:
+        book.close()
+    assert (results["alice.ipynb"].passed, results["alice.ipynb"].sandbox) == (3, UID)
+    assert (results["mallory.ipynb"].passed, results["mallory.ipynb"].sandbox) == (0, UID)
+    assert alice.read_bytes() == before
+    assert oct(book_path.stat().st_mode & 0o777) == oct(0o600)
+    assert not _uids_alive()  # the detached sleep was killed with its uid
+    warning = grade._uid_warnings("no namespaces", set(), ROOT / "solutions")
+    assert "answer key is readable by every user" in warning  # as in this checkout: the note says so

@@ -1,6 +1,10 @@
 """The grading pipeline's steps one by one: read, identify, policy, assemble, wire, judge."""
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -13,9 +17,10 @@ from convlib.grading.assemble import graded_copy, inputs_for
 from convlib.grading.identify import cell_role, exercise_of
 from convlib.grading.judge import judge
 from convlib.grading.policy import CONVOLUTION, scan
-from convlib.grading.read import STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read
+from convlib.grading.read import STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read
 from convlib.grading.record import call
-from convlib.grading.stage import stage
+from convlib.grading.stage import stage, stages
+from convlib.grading.text import MESSAGE_MAX, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -194,3 +199,111 @@ def test_judge_and_check_agree():
     q = image_and_kernel.q2
     records = [call(image_and_kernel.feature_map, c.args) for c in q.cases]
     assert q.judge(q.cases, records)[0] == CORRECT == q.evaluate(image_and_kernel.feature_map)[0]
+
+
+# ------------------------------------------------------------------------------ the edges
+def test_read_takes_regular_files_only_and_never_blocks(tmp_path):
+    target = ROOT / "solutions" / "01_image_and_kernel.ipynb"
+    (tmp_path / "link.ipynb").symlink_to(target)
+    os.mkfifo(tmp_path / "fifo.ipynb")
+    (tmp_path / "folder.ipynb").mkdir()
+    cases = {"link.ipynb": "a symbolic link", "fifo.ipynb": "a FIFO", "folder.ipynb": "a folder"}
+    for name, kind in cases.items():
+        submission = read(tmp_path / name)  # a FIFO with no writer: this returns at once
+        assert (submission.status, submission.notebook) == (STATUS_NOT_A_FILE, None)
+        assert kind in submission.detail
+    assert read("/dev/zero").status == STATUS_NOT_A_FILE
+
+
+def test_names_are_shown_escaped():
+    latin1 = os.fsdecode(b"J\xe9r\xf4me_01.ipynb")
+    assert shown(latin1) == "J\\xe9r\\xf4me_01.ipynb"
+    assert shown("a\x1b[31mred\u202eevil\r") == "a\\x1b[31mred\\u202eevil\\x0d"
+    assert shown("two\nlines", keep="\n") == "two\nlines"
+    shown(latin1).encode("utf-8")  # writable anywhere
+
+
+def test_wire_refuses_numbers_its_dtype_cannot_hold():
+    for text in ('{"__ndarray__": [1000000000000000000000000000000], "shape": [1], "dtype": "int8"}',
+                 '{"__complex__": [1' + "0" * 400 + ', 1]}'):
+        with pytest.raises(ValueError):
+            wire.loads(text)
+
+
+class _Question:
+    """A question whose judging misbehaves, as a reference on a hostile value might."""
+
+    name, forbidden = "window_sum", ()
+
+    def __init__(self, judged):
+        self._judged = judged
+
+    def judge(self, cases, records):
+        return self._judged()
+
+
+def test_judging_fails_closed_and_caps_what_it_says():
+    raw = wire.dumps([{"kind": "value", "value": 1}]).encode()
+    cases = [None]
+
+    def raises():
+        raise OverflowError("Python int too large")
+
+    verdict = judge(_Question(raises), cases, raw)
+    assert not verdict.solved and "grader error" in verdict.message
+    verdict = judge(_Question(lambda: (WRONG, "x" * 10**6)), cases, raw)
+    assert not verdict.solved and len(verdict.message) < MESSAGE_MAX + 100
+    overflow = b'[{"kind": "value", "value": {"__ndarray__": [1e999999], "shape": [1], "dtype": "int8"}}]'
+    assert not judge(_Question(lambda: (CORRECT, "")), cases, overflow).solved
+
+
+@pytest.mark.parametrize("source, flag", [
+    ("import operator, convlib\ndef f(a, b):\n    return operator.attrgetter('conv' + '2d')(convlib)(a, b)", "attrgetter"),
+    ("import pydoc\ndef f(a, b):\n    return pydoc.locate('convlib.conv2' + 'd')(a, b)", "imports pydoc"),
+    ("import functools, convlib\ndef f(a, b):\n    return functools.reduce(getattr, ['conv2d'], convlib)(a, b)",
+     "uses getattr"),
+    ("import posix", "imports posix"), ("import pkgutil", "imports pkgutil"), ("import zipimport", "imports zipimport"),
+    ("import numpy as np\nc = np.ctypeslib.ctypes", "ctypeslib"),
+])
+def test_policy_flags_the_simplest_hides(source, flag):
+    assert any(flag in item for item in scan(source, CONVOLUTION).review)
+
+
+def test_a_forbidding_exercise_gets_a_convlib_without_conv2d(tmp_path):
+    staged = stages(tmp_path / "stage")
+    bare, full = staged["01_image_and_kernel"], staged["04_filter_effects"]
+    assert bare != full
+    probe = ("import convlib, convlib.conv, convlib.data, convlib.plot\n"
+             "print(hasattr(convlib, 'conv2d'), hasattr(convlib.conv, 'conv2d_loop'), convlib.output_size(5, 3))")
+    for folder, expected in ((bare, "False False 3"), (full, "True True 3")):
+        done = subprocess.run([sys.executable, "-P", "-c", probe], env={"PYTHONPATH": str(folder)}, cwd=tmp_path,
+                              capture_output=True, text=True)
+        assert done.stdout.split() == expected.split(), done.stderr
+    text = "\n".join(p.read_text() for p in (bare / "convlib").rglob("*.py"))
+    assert "def conv2d(" not in text and "def conv2d_loop(" not in text and "def conv_plane(" not in text
+
+
+def test_a_call_is_limited_by_its_own_cpu_time_not_by_the_clock():
+    def sleeps():
+        time.sleep(0.5)
+        return 1
+
+    def spins():
+        while True:
+            pass
+
+    assert call(sleeps, (), seconds=0.2) == {"kind": "value", "value": 1}  # waiting uses no CPU
+    assert call(spins, (), seconds=0.2)["kind"] == "timeout"
+
+
+def test_the_policy_reads_answers_within_a_memory_bound():
+    from convlib.grading.policy import Scanner, ScanRefused
+
+    scanner = Scanner(memory=190 * 2**20)  # this Python with IPython: about 150 MB of address space
+    try:
+        assert scanner.scan("from convlib import conv2d", CONVOLUTION).forbidden == ["conv2d"]
+        with pytest.raises(ScanRefused):
+            scanner.scan("x = [" + "[1, 2.5, 'a']," * 20_000 + "]\n", ())  # 256 KB whose tree outgrows the bound
+        assert scanner.scan("import os", ()).review == ["imports os"]  # a fresh process for the next answer
+    finally:
+        scanner.close()

@@ -7,17 +7,22 @@ read            :mod:`.read`: a file's bytes to a notebook, or the reason it is 
 identify        :mod:`.identify`: which exercise a notebook answers, whose it is;
                 :mod:`.roster`: every file's learner, which copy counts, this shard's share
 policy          :mod:`.policy`: calls an answer may not make, code that hides what it calls
+                (read in a process bounded in memory and time)
 assemble        :mod:`.assemble`: the graded copy (solution cells + the learner's answers)
                 and the inputs the answers are called with (fresh hidden cases per run)
-execute         :mod:`.sandbox` (bubblewrap, limits), :mod:`.zygote` (warm forks),
-                :mod:`.runner` (nbval, inside), :mod:`.record` (the checks, inside)
+execute         :mod:`.sandbox` (bubblewrap or a uid of its own, limits), :mod:`.cgroup` (each
+                sandbox bounded as a whole), :mod:`.uids` (a uid no other sandbox uses),
+                :mod:`.stage` (the sandbox's convlib), :mod:`.zygote` (warm forks),
+                :mod:`.confine` (seccomp, inside), :mod:`.runner` (nbval, inside),
+                :mod:`.record` (the checks, inside)
 judge           :mod:`.judge`: the answers against the references, in the grader's process
 report          :mod:`.report`: the gradebook CSV, written row by row, the summary, merge;
                 :mod:`.learners` (per learner), :mod:`.feedback` (pages to hand back),
-                :mod:`.gradescope` (results.json), :mod:`.progress` (stderr)
+                :mod:`.gradescope` (results.json), :mod:`.progress` (stderr);
+                :mod:`.text` (learner text escaped and capped wherever it is shown)
 ==============  ==========================================================================
 
-Only :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` ever run inside a
-sandbox; nothing in them knows an answer. This package's ``__init__`` imports nothing, so that
-importing one of them does not pull in the answer key.
+Only :mod:`.confine`, :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` ever run
+inside a sandbox; nothing in them knows an answer. This package's ``__init__`` imports nothing,
+so that importing one of them does not pull in the answer key.
 """

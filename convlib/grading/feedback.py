@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..exercises import MODULES
 from .report import OK, OLDER_COPY
+from .text import capped, shown
 
 __all__ = ["page", "write_feedback", "page_name"]
 
@@ -44,7 +45,7 @@ def page_name(learner):
     ('jane-doe-', True)
     """
     slug = re.sub(r"[^a-z0-9]+", "-", learner.lower()).strip("-")[:40] or "learner"
-    return f"{slug}-{hashlib.sha256(learner.encode('utf-8')).hexdigest()[:8]}.html"
+    return f"{slug}-{hashlib.sha256(learner.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.html"
 
 
 LEADING_MARK = re.compile(r"^\s*(❌|✅|✏️|✏)\s*")
@@ -55,7 +56,8 @@ def _question_rows(result):
     unreached = "Not reached: the notebook stopped before this check." if result.status != OK else "Not solved."
     for name, solved in result.questions.items():
         mark = "✓ 1 point" if solved else "✗ 0 points"  # glyphs every system font has
-        message = "Correct." if solved else LEADING_MARK.sub("", result.messages.get(name, unreached))
+        told = capped(shown(result.messages.get(name, unreached), "\n"))
+        message = "Correct." if solved else LEADING_MARK.sub("", told)
         rows.append(f'<tr class="{"solved" if solved else "lost"}"><td class="mark">{mark}</td>'
                     f'<td class="name">{html.escape(name)}</td>'
                     f'<td><pre class="message">{html.escape(message)}</pre></td></tr>')
@@ -71,14 +73,14 @@ def page(learner, results):
     sections = []
     for r in graded:
         status = "" if r.status == OK else (
-            f'<p class="status">This notebook was not graded to the end: {html.escape(r.status)}'
-            f'{" — " + html.escape(r.detail.split(" | ")[-1]) if r.detail else ""}.</p>')
+            f'<p class="status">This notebook was not graded to the end: {html.escape(shown(r.status))}'
+            f'{" — " + html.escape(capped(shown(r.detail.split(" | ")[-1]))) if r.detail else ""}.</p>')
         sections.append(f'<section><h2>{html.escape(r.exercise)} — {r.passed} / {r.total}</h2>{status}'
-                        f'<p>Graded file: <code>{html.escape(Path(r.submission).name)}</code></p>'
+                        f'<p>Graded file: <code>{html.escape(shown(Path(r.submission).name))}</code></p>'
                         f'<table>{_question_rows(r)}</table></section>')
     if not sections:
         sections.append("<p>None of the files handed in could be matched to an exercise.</p>")
-    name = html.escape(learner)
+    name = html.escape(shown(learner))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .report import OK, OLDER_COPY
+from .text import capped, shown
 
 __all__ = ["results_json", "write_gradescope"]
 
@@ -23,14 +24,15 @@ def results_json(results):
         if r.status == OLDER_COPY:
             continue
         if not r.questions:
-            tests.append({"name": Path(r.submission).name, "score": 0, "max_score": 0, "visibility": "visible",
-                          "output": f"This file was not graded: {r.status}. {r.detail}".strip()})
+            tests.append({"name": shown(Path(r.submission).name), "score": 0, "max_score": 0, "visibility": "visible",
+                          "output": capped(shown(f"This file was not graded: {r.status}. {r.detail}".strip(), "\n"))})
             continue
-        note = "" if r.status == OK else f" (the notebook did not run to the end: {r.status})"
+        note = "" if r.status == OK else f" (the notebook did not run to the end: {shown(r.status)})"
         for name, solved in r.questions.items():
             tests.append({"name": f"{r.exercise}: {name}", "score": int(bool(solved)), "max_score": 1,
                           "visibility": "visible",
-                          "output": ("Correct." if solved else r.messages.get(name, "Not solved.")) + note})
+                          "output": ("Correct." if solved else capped(shown(r.messages.get(name, "Not solved."), "\n")))
+                          + note})
     score = sum(t["score"] for t in tests)
     possible = sum(t["max_score"] for t in tests)
     return {"score": score, "output": f"{score} of {possible} checks passed.", "visibility": "visible",

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from ..exercises import MODULES
 from ..notebook import cell_role
 from ..notebook import exercise_of as recorded_exercise
+from .text import shown
 
 __all__ = ["exercise_of", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role"]
 
@@ -36,7 +37,7 @@ class Learner(NamedTuple):
 
 
 def _clean(name):
-    name = "".join(ch for ch in str(name) if ch.isprintable()).strip(SEPARATORS)
+    name = "".join(ch for ch in shown(name) if ch.isprintable()).strip(SEPARATORS)
     return name[:MAX_NAME]
 
 

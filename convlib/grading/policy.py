@@ -8,7 +8,9 @@ Two findings:
 - **review**: code that hides what it calls or reaches outside the exercise (``getattr`` with a
   computed name, ``__import__``, ``importlib``, ``exec``/``eval``, ``sys.modules``, opening
   files, ``os``/``subprocess``/``signal``/``ctypes``, IPython hooks and shell escapes, dunder
-  attributes). It is not judged wrong -- the sandbox already keeps such code from any answer
+  attributes, ``getattr`` handed to another function (``functools.reduce(getattr, ...)``),
+  ``operator.attrgetter``, ``pydoc.locate``, ``pkgutil``, ``posix``, ``zipimport``,
+  ``numpy.ctypeslib``). It is not judged wrong -- the sandbox already keeps such code from any answer
   key -- but the row is flagged for a person to read.
 
 Examples
@@ -22,9 +24,18 @@ Findings(forbidden=['conv2d'], review=[])
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+import json
+import resource
+import select
+import subprocess
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
 
-__all__ = ["Findings", "scan", "CONVOLUTION"]
+__all__ = ["Findings", "scan", "Scanner", "ScanRefused", "CONVOLUTION", "SCAN_MEMORY", "SCAN_SECONDS"]
+
+SCAN_MEMORY = 1 * 2**30  # address space of the process that reads learners' answers
+SCAN_SECONDS = 30.0  # for one answer
 
 # what computes a convolution for you (forbidden where the exercise is to write it)
 CONVOLUTION = ("conv2d", "conv2d_loop", "correlate", "correlate2d", "convolve", "convolve2d",
@@ -36,7 +47,12 @@ SUSPECT_MODULES = {"os", "sys", "subprocess", "signal", "ctypes", "importlib", "
                    "gc", "IPython", "ipykernel", "pathlib", "shutil", "socket", "multiprocessing",
                    "threading", "pickle", "marshal", "io", "resource", "atexit", "code", "types",
                    "runpy", "pty", "fcntl", "mmap", "tempfile", "glob", "nbformat", "pytest", "nbval",
-                   "jupyter_client", "zmq", "convlib.exercises", "convlib.grading", "unittest", "site"}
+                   "jupyter_client", "zmq", "convlib.exercises", "convlib.grading", "unittest", "site",
+                   "operator", "pydoc", "pkgutil", "posix", "zipimport", "numpy.ctypeslib", "_posixsubprocess",
+                   "posixpath", "_io", "_imp", "_thread"}
+# names that fetch an attribute or a module by a computed name, however they are reached
+SUSPECT_NAMES = {"attrgetter", "methodcaller", "ctypeslib", "locate", "import_module", "find_spec",
+                 "find_loader", "get_loader", "iter_modules", "walk_packages", "zipimporter"}
 HARMLESS_DUNDERS = {"__name__", "__doc__", "__init__", "__len__", "__class__"}
 
 
@@ -61,27 +77,36 @@ def _module_suspect(name):
 
 
 def scan(source, forbidden=()):
-    """:class:`Findings` for one answer cell's source (text that does not parse finds nothing)."""
+    """:class:`Findings` for one answer cell's source (text that does not parse finds nothing: it
+    cannot run either); :class:`ScanRefused` for text too large or too deep to read."""
     findings = Findings()
     if not isinstance(source, str) or not source.strip():
         return findings
     try:
         tree = ast.parse(_python(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError):
         return findings
+    except (RecursionError, MemoryError):
+        raise ScanRefused("too large or too deeply nested to read") from None
 
     def note(items, text):
         if text not in items:
             items.append(text)
 
     forbidden = set(forbidden)
-    for node in ast.walk(tree):
+    for node in ast.walk(tree):  # breadth first: a call is seen before the name it calls
         if isinstance(node, ast.Name):
             if node.id in forbidden:
                 note(findings.forbidden, node.id)
+            if node.id in SUSPECT_CALLS and f"calls {node.id}" not in findings.review:
+                note(findings.review, f"uses {node.id}")  # getattr handed on: reduce(getattr, ...)
+            if node.id in SUSPECT_NAMES:
+                note(findings.review, f"uses {node.id}")
         elif isinstance(node, ast.Attribute):
             if node.attr in forbidden:
                 note(findings.forbidden, node.attr)
+            if node.attr in SUSPECT_NAMES:
+                note(findings.review, f"uses {node.attr}")
             if node.attr.startswith("__") and node.attr.endswith("__") and node.attr not in HARMLESS_DUNDERS:
                 note(findings.review, f"uses {node.attr}")
             if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
@@ -97,9 +122,74 @@ def scan(source, forbidden=()):
             for alias in node.names:
                 if alias.name in forbidden:
                     note(findings.forbidden, alias.name)
-                if _module_suspect(f"{node.module}.{alias.name}") or alias.name in SUSPECT_CALLS:
+                if _module_suspect(f"{node.module}.{alias.name}") or alias.name in SUSPECT_CALLS | SUSPECT_NAMES:
                     note(findings.review, f"imports {alias.name} from {module}")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SUSPECT_CALLS:
             note(findings.review, f"calls {node.func.id}")
     findings.forbidden.sort()
     return findings
+
+
+class ScanRefused(Exception):
+    """An answer the policy could not read within its bounds (memory, time)."""
+
+
+class Scanner:
+    """:func:`scan` in a process of its own, under ``SCAN_MEMORY`` and ``SCAN_SECONDS``.
+
+    Reading learner text is work the grader does outside any sandbox; here it is bounded, so a
+    pathological answer costs that process (restarted for the next answer), never the grader's
+    memory. One per grading run, shared by its threads.
+    """
+
+    def __init__(self, memory=SCAN_MEMORY, seconds=SCAN_SECONDS):
+        self.memory, self.seconds = memory, seconds
+        self._process = None
+        self._lock = threading.Lock()
+
+    def _start(self):
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "convlib.grading.policy", str(self.memory)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="surrogateescape")
+
+    def scan(self, source, forbidden=()):
+        """:class:`Findings` for ``source``; :class:`ScanRefused` if it could not be read."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            try:
+                self._process.stdin.write(json.dumps({"source": source, "forbidden": list(forbidden)}) + "\n")
+                self._process.stdin.flush()
+                ready, _, _ = select.select([self._process.stdout], [], [], self.seconds)
+                line = self._process.stdout.readline() if ready else ""
+                reply = json.loads(line) if line else None
+            except (OSError, ValueError):
+                reply = None
+            if not isinstance(reply, dict) or "forbidden" not in reply:
+                self.close()
+                raise ScanRefused(f"the policy could not read it within {self.memory // 2**20} MB and "
+                                  f"{self.seconds:g} s")
+            return Findings(list(reply["forbidden"]), list(reply["review"]))
+
+    def close(self):
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+def _serve(memory):
+    """``python -m convlib.grading.policy MEMORY``: scan each JSON request on stdin, one reply per line."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            reply = asdict(scan(request["source"], request.get("forbidden", ())))
+        except (ScanRefused, MemoryError, RecursionError, ValueError, KeyError, TypeError):
+            reply = {"error": "could not be read"}
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
+from .text import shown
+
 __all__ = ["Progress"]
 
 
@@ -38,8 +40,8 @@ class Progress:
             self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}  "
                               f"{rate * 60:.1f}/min  {eta}   ")
         else:
-            self.stream.write(f"[{done}/{total}] {result.submission}: {result.passed}/{result.total} "
-                              f"({result.status}, {result.seconds:.1f} s)\n")
+            self.stream.write(f"[{done}/{total}] {shown(result.submission)}: {result.passed}/{result.total} "
+                              f"({shown(result.status)[:200]}, {result.seconds:.1f} s)\n")
         self.stream.flush()
 
     def close(self):

@@ -1,24 +1,60 @@
 """The *read* step: a submitted file's bytes to a notebook, or the reason it is not one.
 
-A learner's file may be anything: not UTF-8, not JSON, JSON that is not a notebook, a notebook
-whose cells have numbers for sources or lists for metadata. :func:`read` never raises on such
-input and never writes to the file; it returns a notebook whose every cell has a string
+A learner's file may be anything: a symbolic link (to the answer key), a FIFO, a device, not
+UTF-8, not JSON, JSON that is not a notebook, a notebook whose cells have numbers for sources or
+lists for metadata. :func:`read` never raises on such input, never follows a link or blocks on
+a FIFO, and never writes to the file; it returns a notebook whose every cell has a string
 ``cell_type``, a string ``source`` and dict ``metadata``, or a status that says what was wrong.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-__all__ = ["Submission", "read", "MAX_NOTEBOOK_BYTES", "STATUS_NOT_NOTEBOOK", "STATUS_TOO_LARGE"]
+__all__ = ["Submission", "read", "read_regular", "file_kind", "MAX_NOTEBOOK_BYTES", "STATUS_NOT_NOTEBOOK",
+           "STATUS_TOO_LARGE", "STATUS_NOT_A_FILE"]
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
 STATUS_NOT_NOTEBOOK = "not a notebook"
 STATUS_TOO_LARGE = "too large"
+STATUS_NOT_A_FILE = "not a regular file"
+KINDS = [(stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+         (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")]
+
+
+def file_kind(mode):
+    """What a file that is not regular is (``'a symbolic link'``, ``'a FIFO (named pipe)'``, ...)."""
+    return next((name for test, name in KINDS if test(mode)), "not a regular file")
+
+
+class NotRegular(OSError):
+    """The path is a link, a FIFO, a device...: never opened, never followed."""
+
+
+def read_regular(path, cap):
+    """``(bytes, mtime)`` of a regular file, at most ``cap + 1`` bytes; :class:`NotRegular` otherwise.
+
+    ``lstat`` first, then ``open`` with ``O_NOFOLLOW | O_NONBLOCK`` and ``fstat`` again, so a
+    symbolic link is never followed and a FIFO or a device never blocks, even if the file is
+    swapped between the two looks.
+    """
+    mode = os.lstat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegular(f"it is {file_kind(mode)}")
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(f"it is {file_kind(info.st_mode)}")
+        if info.st_size > cap:
+            return None, info.st_mtime, info.st_size
+        return handle.read(cap + 1), info.st_mtime, info.st_size
 
 
 @dataclass
@@ -59,20 +95,20 @@ def read(path):
     path = Path(path)
     result = Submission(path=path)
     try:
-        stat = path.stat()
-        result.modified = stat.st_mtime
-        if stat.st_size > MAX_NOTEBOOK_BYTES:
+        raw, result.modified, size = read_regular(path, MAX_NOTEBOOK_BYTES)
+        if raw is None or len(raw) > MAX_NOTEBOOK_BYTES:
             result.status = STATUS_TOO_LARGE
-            result.detail = f"{stat.st_size // 2**20} MB; a notebook may have at most {MAX_NOTEBOOK_BYTES // 2**20} MB"
+            result.detail = f"{size // 2**20} MB; a notebook may have at most {MAX_NOTEBOOK_BYTES // 2**20} MB"
             return result
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_NOTEBOOK_BYTES + 1)
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         result.status, result.detail = STATUS_NOT_NOTEBOOK, "the file is not UTF-8 text"
         return result
     except (json.JSONDecodeError, RecursionError) as err:
         result.status, result.detail = STATUS_NOT_NOTEBOOK, f"invalid JSON: {str(err)[:120]}"
+        return result
+    except NotRegular as err:
+        result.status, result.detail = STATUS_NOT_A_FILE, f"{err}; only regular files are graded"
         return result
     except OSError as err:
         result.status, result.detail = STATUS_NOT_NOTEBOOK, f"cannot be read: {err.strerror}"

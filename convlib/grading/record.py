@@ -18,7 +18,8 @@ from .wire import dumps, encode, loads
 
 __all__ = ["Recorder", "call"]
 
-TIME_LIMIT = None  # seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else 10
+TIME_LIMIT = None  # CPU seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else 10
+WALL_FACTOR = 6  # a call may wait this many times its CPU limit by the clock
 
 
 def time_limit():
@@ -32,39 +33,46 @@ def time_limit():
 
 
 class _TimeUp(BaseException):
-    pass
+    def __init__(self, by):
+        super().__init__(by)
+        self.by = by
 
 
 def _alarm(signum, frame):
-    raise _TimeUp()
+    raise _TimeUp("cpu" if signum == signal.SIGPROF else "clock")
 
 
 def call(fn, args, seconds=None):
     """``fn(*args)`` as a record: ``{"kind": "value" | "error" | "timeout" | "not attempted", ...}``.
 
-    A call that runs longer than ``seconds`` (default ``TIME_LIMIT``: 10 s, or
-    ``$CONVLIB_CHECK_TIME_LIMIT``) is stopped.
+    A call that uses more than ``seconds`` of CPU time (default ``TIME_LIMIT``: 10 s, or
+    ``$CONVLIB_CHECK_TIME_LIMIT``) is stopped; so is one that waits ``WALL_FACTOR`` times as
+    long by the clock (sleeping, or starved). CPU time is what the learner's code itself used,
+    so a busy neighbour on the machine never costs an honest answer its point.
     """
     seconds = time_limit() if seconds is None else seconds
     usable = hasattr(signal, "setitimer")
     try:
-        previous = signal.signal(signal.SIGALRM, _alarm) if usable else None
+        previous = {s: signal.signal(s, _alarm) for s in (signal.SIGPROF, signal.SIGALRM)} if usable else {}
     except ValueError:  # not the main thread
-        usable, previous = False, None
+        usable, previous = False, {}
     if usable:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_PROF, seconds)
+        signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     try:
         value = fn(*args)
-    except _TimeUp:
-        return {"kind": "timeout", "seconds": seconds}
+    except _TimeUp as up:
+        return {"kind": "timeout", "seconds": seconds, "by": up.by}
     except NotImplementedError:
         return {"kind": "not attempted"}
     except Exception as err:  # noqa: BLE001 - the learner's error, recorded for the feedback
         return {"kind": "error", "error": f"{type(err).__name__}: {str(err)[:300]}"}
     finally:
         if usable:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     return {"kind": "value", "value": value}
 
 

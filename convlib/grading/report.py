@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exercises import MODULES, questions
+from .text import shown
 
 __all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "QUESTION_COLUMNS", "COLUMNS", "OK",
-           "OLDER_COPY"]
+           "OLDER_COPY", "FIELD_MAX"]
 
 OK = "graded"
 OLDER_COPY = "older copy"
 QUESTION_COLUMNS = [q.name for exercise in MODULES for q in questions(exercise)]
 COLUMNS = ["submission", "learner", "lms_id", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
            "detail", "review", "sandbox"]
+FIELD_MAX = 32 * 1024  # characters of one field: well under what any CSV reader accepts (128 KiB here)
 
 
 @dataclass
@@ -65,8 +68,11 @@ class Result:
 
 
 def _text(value):
-    """Learner-made text, safe in a spreadsheet (no leading = + - @ that would make a formula)."""
-    value = str(value).replace("\r", " ").replace("\x00", "")
+    """Learner-made text, safe in a spreadsheet and in UTF-8: escaped (:func:`~.text.shown`), capped
+    at ``FIELD_MAX`` characters, and never a formula (no leading = + - @)."""
+    value = shown(value, keep="\n")
+    if len(value) > FIELD_MAX:
+        value = value[:FIELD_MAX] + " … (cut)"
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t") else value
 
 
@@ -76,7 +82,9 @@ class Gradebook:
     def __init__(self, out):
         self.path = Path(out)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("w", newline="", encoding="utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the grader's alone
+        os.fchmod(fd, 0o600)
+        self._handle = open(fd, "w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
         self._writer.writerow(COLUMNS)
         self._flush()
@@ -86,13 +94,22 @@ class Gradebook:
         os.fsync(self._handle.fileno())
 
     def add(self, result):
-        self._writer.writerow(result.row())
+        """Write and flush ``result``'s row; a row that cannot be written becomes a row that says so."""
+        try:
+            self._writer.writerow(result.row())
+        except Exception as err:  # noqa: BLE001 - one row's trouble never ends the run
+            self._writer.writerow([_text(result.submission), "", "", "", _text(f"grader error: {type(err).__name__}"),
+                                   0, 0, 0.0, *[""] * len(QUESTION_COLUMNS), "", "", _text(result.sandbox)])
         self._flush()
 
     def close(self):
-        """Close the file, rewritten in file order."""
+        """Close the file, rewritten in file order (left as written if it cannot be read back)."""
         self._handle.close()
-        rows = read_gradebook(self.path)
+        try:
+            rows = read_gradebook(self.path)
+        except (ValueError, csv.Error) as err:
+            print(f"the gradebook {shown(self.path)} is kept in grading order: {shown(err)}", file=sys.stderr)
+            return
         _write(self.path, rows)
 
 
@@ -104,7 +121,8 @@ def _write(path, rows):
     """Write ``rows`` (dicts) sorted by submission, atomically (a temporary file, then a rename)."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.part")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with open(fd, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, COLUMNS)
         writer.writeheader()
         writer.writerows(sorted(rows, key=_order))
@@ -115,6 +133,7 @@ def _write(path, rows):
 
 def read_gradebook(path):
     """The rows (``{column: text}``) of a gradebook CSV this module wrote; ValueError if it is not one."""
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * FIELD_MAX))
     with Path(path).open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != COLUMNS:
@@ -141,11 +160,12 @@ def merge(parts, out):
 def summary(results, sandbox_note=""):
     """A readable table of the results, and how often each question was solved."""
     lines = []
-    width = max([len(r.submission) for r in results] + [10])
+    width = min(80, max([len(shown(r.submission)) for r in results] + [10]))
     lines.append(f"{'submission':{width}s}  {'exercise':22s} {'score':>6s}  status")
     for r in results:
-        flags = (f" (review: {r.review})" if r.review else "")
-        lines.append(f"{r.submission:{width}s}  {r.exercise or '-':22s} {r.passed:>2d}/{r.total:<3d}  {r.status}{flags}")
+        flags = (f" (review: {shown(r.review)[:300]})" if r.review else "")
+        lines.append(f"{shown(r.submission):{width}s}  {r.exercise or '-':22s} {r.passed:>2d}/{r.total:<3d}  "
+                     f"{shown(r.status)[:200]}{flags}")
     graded = [r for r in results if r.status == OK]
     lines.append(f"\n{len(results)} submission(s): {len(graded)} graded, {len(results) - len(graded)} with another status, "
                  f"{sum(bool(r.review) for r in results)} flagged for review.")

@@ -19,7 +19,23 @@ import sys
 import time
 from queue import Empty
 
-__all__ = ["run", "prepare", "main"]
+__all__ = ["run", "prepare", "main", "outcome", "KERNEL_DIED", "CELL_TIMED_OUT"]
+
+# added to pytest's exit code (0-5) by the runner, from what it saw of its kernel process
+KERNEL_DIED, CELL_TIMED_OUT = 64, 32
+_seen = {"kernel died": False, "cell timed out": False}
+
+
+def outcome(code):
+    """``(kernel_died, cell_timed_out)`` from the runner's exit code (see :func:`run`).
+
+    A runner that did not end by itself (killed by a signal: 128 + N) lost its kernel too.
+    """
+    if code is None:
+        return False, False
+    if code >= 128 or code in (120, 121):
+        return True, False
+    return bool(code & KERNEL_DIED), bool(code & CELL_TIMED_OUT)
 
 
 class _ForkedKernel:
@@ -102,8 +118,10 @@ def _await_reply_or_death(original):
                 return original(self, msg_id, timeout=step)
             except Empty:
                 if not self.is_alive():
+                    _seen["kernel died"] = True
                     raise RuntimeError("Kernel died while running the cell") from None
                 if deadline is not None and time.monotonic() >= deadline:
+                    _seen["cell timed out"] = True
                     raise
 
     return await_reply
@@ -146,7 +164,9 @@ def _environment(folder):
 
 
 def run(folder="/grading", limits=None):
-    """Run nbval on ``folder/in/graded.ipynb``; returns pytest's exit code."""
+    """Run nbval on ``folder/in/graded.ipynb``; returns pytest's exit code (0-5), plus
+    ``KERNEL_DIED`` when the kernel process died and ``CELL_TIMED_OUT`` when a cell ran out of
+    time (what this process saw of its child, never what a cell printed)."""
     limits = limits or {}
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
     _environment(folder)
@@ -164,16 +184,20 @@ def run(folder="/grading", limits=None):
     with open(ini, "w") as handle:
         handle.write("[pytest]\n")
     os.chdir(work)
-    return int(pytest.main([
+    code = int(pytest.main([
         notebook, "-c", ini, "--rootdir", work, "-p", "nbval.plugin", "-p", "no:cacheprovider",
         "-p", "no:faulthandler", "-p", "no:stepwise", "-p", "no:warnings", "-s", "-q", "--no-header", "--nbval-lax",
         "--nbval-current-env", f"--nbval-cell-timeout={int(limits.get('cell_timeout', 60))}",
         f"--junitxml={os.path.join(folder, 'out', 'junit.xml')}",
-    ]))
+    ])) & 0x1F
+    return code | (KERNEL_DIED if _seen["kernel died"] else 0) | (CELL_TIMED_OUT if _seen["cell timed out"] else 0)
 
 
 def main(argv=None):
     """``python -m convlib.grading.runner FOLDER CELL_TIMEOUT`` (a fresh process, no zygote)."""
+    from .confine import confine
+
+    confine()  # no user namespace, no keyring, for this process and all it starts
     argv = sys.argv[1:] if argv is None else argv
     folder = argv[0] if argv else "/grading"
     limits = {"cell_timeout": float(argv[1])} if len(argv) > 1 else {}

@@ -1,6 +1,6 @@
 """The *execute* step: run one graded copy in a sandbox of its own, within limits.
 
-Three ways, best first (:func:`sandbox_kind` says which this machine allows):
+Four ways, best first (:func:`sandbox_kind` says which this machine allows):
 
 ``bubblewrap`` (as root)
     For every submission, bubblewrap builds a fresh sandbox: its own mount, PID, network, IPC
@@ -10,16 +10,23 @@ Three ways, best first (:func:`sandbox_kind` says which this machine allows):
     Nothing else: not the course folder, not ``solutions/``, not the submissions, not the
     gradebook, not other sandboxes. A warm zygote (:mod:`.zygote`) forks a runner into it,
     which drops to an unprivileged uid of its own before the learner's code runs.
+``uid`` (as root, where bubblewrap cannot make namespaces: Gradescope, unprivileged containers)
+    The same runner, forked from the same zygote, as an unprivileged uid of its own, with the
+    staged convlib first on its path; its folder is its own (``0700``), every other sandbox's
+    and the gradebook are not readable by it. Afterwards every process of that uid is killed.
 ``bubblewrap (user namespace)`` (not root)
-    The same sandbox, through a user namespace, with a fresh Python in it (slower).
+    The bubblewrap sandbox through a user namespace, with a fresh Python in it (slower).
 ``none``
-    No bubblewrap (macOS, some containers): resource limits only. The summary and every row
-    say so.
+    No bubblewrap and not root (macOS, some containers): resource limits only. The summary
+    and every row say so.
 
-Limits (``Limits``): address space per process (``--memory``), CPU seconds, file size,
-processes, open files, the size of ``/tmp`` and of ``/grading/out``, and the wall time of the
-whole notebook. When a submission is done, its sandbox's PID 1 is killed, and every process
-the submission started dies with it.
+Every sandbox, as root, has a uid that no other sandbox on the machine uses at the same time
+(:mod:`.uids`) and a control group of its own (:mod:`.cgroup`): memory (``--memory``) and
+processes for the sandbox as a whole, an equal CPU share. Where no control group can be made,
+per-process limits stand in and the row says so. Other limits (``Limits``): CPU seconds, file
+size, open files, the size of ``/tmp`` and of ``/grading/out``, and the wall time of the whole
+notebook. When a submission is done, every process of its group and of its uid is killed;
+only then are its answer files read, and its uid given back.
 """
 
 from __future__ import annotations
@@ -33,18 +40,24 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import convlib
 
+from . import cgroup as cgroups
 from .record import time_limit
+from .runner import outcome
+from .uids import FIRST_UID, UID_COUNT, lease, processes_of
 from .zygote import set_limits
 
-__all__ = ["Limits", "Execution", "Executor", "sandbox_kind", "BWRAP", "BWRAP_USERNS", "NO_SANDBOX"]
+__all__ = ["Limits", "Execution", "Executor", "sandbox_kind", "kill_uid", "exposed", "readable_by_others", "BWRAP",
+           "BWRAP_USERNS", "UID", "NO_SANDBOX", "FIRST_UID", "UID_COUNT", "NO_CGROUP"]
 
-BWRAP, BWRAP_USERNS, NO_SANDBOX = "bubblewrap", "bubblewrap (user namespace)", "none"
-FIRST_UID = 61000  # the sandboxes' uids: one per worker slot, no account, no files on the host
+BWRAP, BWRAP_USERNS, UID, NO_SANDBOX = "bubblewrap", "bubblewrap (user namespace)", "uid", "none"
+NO_CGROUP = ("no control group on this machine: memory and processes were bounded per process, "
+             "not for the sandbox as a whole")
 LOG_TAIL = 16 * 1024
 JUNIT_MAX = 2 * 2**20
 
@@ -53,10 +66,10 @@ JUNIT_MAX = 2 * 2**20
 class Limits:
     """What one submission may use."""
 
-    memory: int = 2 * 2**30  # bytes of address space per process
+    memory: int = 2 * 2**30  # bytes for the whole sandbox (its cgroup); per process where there is none
     cpu: int = 600  # CPU seconds per process
     file_size: int = 64 * 2**20  # bytes per file written
-    processes: int = 256  # processes and threads of the sandbox's uid
+    processes: int = 256  # processes and threads of the sandbox (its cgroup and its uid)
     open_files: int = 256
     tmp_size: int = 256 * 2**20  # the private /tmp
     out_size: int = 64 * 2**20  # /grading/out: answers, report, log
@@ -64,10 +77,12 @@ class Limits:
     wall: float = 300.0  # seconds for the whole notebook
     check_time_limit: float = field(default_factory=time_limit)  # seconds per call of a learner's function
 
-    def for_process(self):
-        return {"memory": self.memory, "cpu": self.cpu, "file_size": self.file_size,
-                "processes": self.processes, "open_files": self.open_files,
-                "cell_timeout": self.cell_timeout, "check_time_limit": self.check_time_limit}
+    def for_process(self, cgroup=False):
+        """The runner's limits; with a ``cgroup`` memory is the group's, not a per-process bound."""
+        limits = {"cpu": self.cpu, "file_size": self.file_size, "processes": self.processes,
+                  "open_files": self.open_files, "cell_timeout": self.cell_timeout,
+                  "check_time_limit": self.check_time_limit}
+        return limits if cgroup else {"memory": self.memory, **limits}
 
 
 @dataclass
@@ -78,27 +93,94 @@ class Execution:
     junit: bytes | None = None
     log_tail: str = ""
     exit_code: int | None = None
+    # what the grader itself observed: its timer, the cgroup's count, the runner's exit status
     timed_out: bool = False
+    out_of_memory: bool = False
+    kernel_died: bool = False
+    cell_timed_out: bool = False
     error: str = ""  # the grader's own trouble with this sandbox
+    sandbox: str = ""  # which separation was used
+    warning: str = ""  # a limit that could not be applied here
+
+    def observe(self, code, timed_out, group):
+        """Fill in the status fields from what was seen (``group``: the sandbox's cgroup or None)."""
+        self.exit_code, self.timed_out = code, timed_out
+        self.kernel_died, self.cell_timed_out = outcome(code)
+        self.out_of_memory = bool(group and group.out_of_memory())
+        return self
 
 
 def sandbox_kind():
     """``(kind, reason)``: which sandbox this machine allows, and why not a better one."""
+    root = os.geteuid() == 0 and sys.platform.startswith("linux")
     bwrap = shutil.which("bwrap")
-    if not bwrap:
-        return NO_SANDBOX, "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    if not sys.platform.startswith("linux"):
-        return NO_SANDBOX, "bubblewrap needs Linux"
+    if not bwrap or not sys.platform.startswith("linux"):
+        why = "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)" if bwrap is None else \
+            "bubblewrap needs Linux"
+        return (UID, why) if root else (NO_SANDBOX, why)
     probe_args = ["--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
-    if os.geteuid() == 0:
+    if root:
         probe = subprocess.run([bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/",
                                 "--proc", "/proc", "--dev", "/dev", "true"], capture_output=True, text=True)
         if probe.returncode == 0:
             return BWRAP, ""
+        return UID, f"bubblewrap cannot make namespaces here: {probe.stderr.strip()[:200]}"
     probe = subprocess.run([bwrap, *probe_args], capture_output=True, text=True)
     if probe.returncode == 0:
         return BWRAP_USERNS, ""
     return NO_SANDBOX, f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()[:200]}"
+
+
+def readable_by_others(path):
+    """Whether a user with no rights of its own (the ``uid`` mode's sandbox) can read ``path``:
+    every folder above it searchable by others, the file (or folder) readable by others."""
+    path = Path(os.path.abspath(path))
+    try:
+        if not os.stat(path).st_mode & 0o004:
+            return False
+        return all(os.stat(folder).st_mode & 0o001 for folder in path.parents)
+    except OSError:
+        return False
+
+
+def exposed(paths):
+    """The files under ``paths`` (files or folders) that :func:`readable_by_others`."""
+    found = []
+    for path in map(Path, paths):
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        found += [p for p in files if readable_by_others(p)]
+    return found
+
+
+def kill_uid(uid, timeout=10.0):
+    """SIGKILL every process of ``uid`` on the machine and wait until none is left (True), from a
+    child that takes that uid: ``kill(-1)`` reaches exactly the processes the uid could signal."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _kill_as(uid)
+        if not processes_of(uid):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)  # killed processes still being reaped
+
+
+def _kill_as(uid, rounds=100):
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for _ in range(rounds):
+                os.kill(-1, signal.SIGKILL)  # every process of this uid but the caller
+        except ProcessLookupError:
+            os._exit(0)
+        except BaseException:  # noqa: BLE001 - never back into the grader's code
+            os._exit(1)
+        os._exit(2)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _python_roots():
@@ -113,7 +195,7 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
     if user_namespace:
-        args += ["--unshare-user", "--uid", str(uid), "--gid", str(uid)]
+        args += ["--unshare-user", "--disable-userns", "--uid", str(uid), "--gid", str(uid)]
     else:
         args += ["--cap-drop", "ALL"]
     args += ["--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp",
@@ -235,9 +317,9 @@ class _Zygote:
         line = self.process.stdout.readline()
         return json.loads(line) if line else None
 
-    def run(self, pid, uid, limits, timeout):
-        """Fork a runner into sandbox ``pid``; ``(status, timed_out)``."""
-        self.process.stdin.write(json.dumps({"pid": pid, "uid": uid, "limits": limits}) + "\n")
+    def run(self, request, timeout):
+        """Fork a runner into a sandbox (``request``: see :mod:`.zygote`); ``(status, timed_out)``."""
+        self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         reply = self._reply(timeout)
         if reply is None:
@@ -260,20 +342,38 @@ class _Zygote:
 
 
 class Executor:
-    """Runs graded copies, one fresh sandbox each. One per worker thread (``slot``)."""
+    """Runs graded copies, one fresh sandbox each. One per worker thread (``slot``).
 
-    def __init__(self, stage_dir, limits=None, *, slot=0, kind=None, work_dir=None):
-        self.stage_dir = Path(stage_dir)
+    ``stages``: the staged convlib's folder, or ``{exercise: folder}`` (see :func:`.stage.stages`).
+    """
+
+    def __init__(self, stages, limits=None, *, slot=0, kind=None, work_dir=None):
+        self.stages = stages if isinstance(stages, dict) else {None: Path(stages)}
         self.limits = limits or Limits()
-        self.uid = FIRST_UID + slot
+        self.slot = slot
         self.kind = kind or sandbox_kind()[0]
         self.work_dir = work_dir
-        self._zygote = None
+        self._zygotes = {}
+        self._cleared = None  # the uid whose processes are all gone already
+
+    def _stage(self, exercise):
+        return self.stages.get(exercise) or self.stages.get(None) or next(iter(self.stages.values()))
+
+    def _zygote(self, stage_dir):
+        zygote = self._zygotes.get(stage_dir)
+        if zygote is None or not zygote.alive():
+            zygote = self._zygotes[stage_dir] = _Zygote(stage_dir)
+        return zygote
 
     # ---------------------------------------------------------------- one submission
 
-    def execute(self, notebook_text, inputs_text):
+    def execute(self, notebook_text, inputs_text, exercise=None):
         """Run the graded copy with its inputs; the raw :class:`Execution`."""
+        stage_dir = self._stage(exercise)
+        root = os.geteuid() == 0 and self.kind in (BWRAP, UID)
+        uid_lease = lease() if root else None
+        uid = uid_lease.uid if uid_lease else FIRST_UID + self.slot  # without root: the uid inside a user namespace
+        group = cgroups.create(self.limits.memory, self.limits.processes) if root else None
         scratch = Path(tempfile.mkdtemp(prefix="sandbox-", dir=self.work_dir))
         try:
             in_dir = scratch / "in"
@@ -283,17 +383,47 @@ class Executor:
             for path in (scratch, in_dir, *in_dir.iterdir()):
                 path.chmod(0o755 if path.is_dir() else 0o644)
             if self.kind == BWRAP:
-                return self._execute_zygote(in_dir)
-            return self._execute_fresh(scratch, in_dir)
+                result = self._execute_zygote(stage_dir, in_dir, uid, group)
+            elif self.kind == UID:
+                result = self._execute_uid(stage_dir, scratch, uid, group)
+            else:
+                result = self._execute_fresh(stage_dir, scratch, in_dir, uid)
         finally:
+            if group is not None:
+                group.kill_all()
+                group.remove()
+            if uid_lease is not None:
+                if self._cleared != uid:  # not yet done after the runner (an error on the way)
+                    kill_uid(uid)
+                uid_lease.release()
+            self._cleared = None
             shutil.rmtree(scratch, ignore_errors=True)
+        result.sandbox = self.kind
+        if group is None and self.kind != NO_SANDBOX:
+            result.warning = NO_CGROUP
+        return result
 
-    def _execute_zygote(self, in_dir):
-        if self._zygote is None or not self._zygote.alive():
-            self._zygote = _Zygote(self.stage_dir)
+    def _request(self, pid, uid, group, folder):
+        return {"pid": pid, "uid": uid, "limits": self.limits.for_process(cgroup=group is not None),
+                "cgroup": [str(p) for p in group.procs] if group else [], "folder": folder}
+
+    def _run_in(self, stage_dir, request, group, uid):
+        """Fork the runner from the zygote; when it is done, every process of the sandbox is killed."""
+        zygote = self._zygote(stage_dir)
+        status, timed_out = zygote.run(request, self.limits.wall)
+        if group is not None:
+            group.kill_all()
+        kill_uid(uid)
+        self._cleared = uid
+        if timed_out and zygote.finish() is None:
+            zygote.close()
+            self._zygotes.pop(stage_dir, None)
+        return status, timed_out
+
+    def _execute_zygote(self, stage_dir, in_dir, uid, group):
         info_read, info_write = os.pipe()
         holder = subprocess.Popen(
-            _bwrap_args(self.stage_dir, in_dir, self.limits, user_namespace=False, uid=self.uid)
+            _bwrap_args(stage_dir, in_dir, self.limits, user_namespace=False, uid=uid)
             + ["--info-fd", str(info_write), "--", "sh", "-c", "echo ready; exec sleep infinity"],
             pass_fds=(info_write,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         os.close(info_write)
@@ -309,10 +439,10 @@ class Executor:
             return Execution(error=f"bubblewrap did not start: {err.decode(errors='replace').strip()[:200]}")
         root = f"/proc/{pid}/root"
         try:
-            os.chown(f"{root}/grading/out", self.uid, self.uid)
-            status, timed_out = self._zygote.run(pid, self.uid, self.limits.for_process(), self.limits.wall)
-            result = collect(f"{root}/grading/out", self.limits.out_size)
-            result.exit_code, result.timed_out = status, timed_out
+            os.chown(f"{root}/grading/out", uid, uid)
+            status, timed_out = self._run_in(stage_dir, self._request(pid, uid, group, "/grading"), group, uid)
+            # every process of the learner is gone; the sandbox's PID 1 (root) still holds its files
+            result = collect(f"{root}/grading/out", self.limits.out_size).observe(status, timed_out, group)
         except (OSError, RuntimeError) as err:
             result = Execution(error=f"{type(err).__name__}: {err}")
         finally:
@@ -323,24 +453,38 @@ class Executor:
             holder.wait()
             holder.stdout.close()
             holder.stderr.close()
-        if result.timed_out and self._zygote.finish() is None:
-            self._zygote.close()
-            self._zygote = None
         return result
 
-    def _execute_fresh(self, scratch, in_dir):
+    def _execute_uid(self, stage_dir, scratch, uid, group):
+        """No namespaces: the runner as ``uid``, in a folder only it (and root) can read."""
+        in_dir, out_dir, tmp_dir = scratch / "in", scratch / "out", scratch / "tmp"
+        out_dir.mkdir()
+        tmp_dir.mkdir()
+        for path in (in_dir, *in_dir.iterdir(), out_dir, tmp_dir):
+            os.chown(path, uid, uid)
+        for path, mode in ((in_dir, 0o500), (out_dir, 0o700), (tmp_dir, 0o700), (scratch, 0o711)):
+            path.chmod(mode)
+        for path in in_dir.iterdir():
+            path.chmod(0o400)
+        try:
+            status, timed_out = self._run_in(stage_dir, self._request(None, uid, group, str(scratch)), group, uid)
+        except (OSError, RuntimeError) as err:
+            return Execution(error=f"{type(err).__name__}: {err}")
+        return collect(str(out_dir), self.limits.out_size).observe(status, timed_out, group)
+
+    def _execute_fresh(self, stage_dir, scratch, in_dir, uid):
         """A fresh Python per submission: in a user-namespace sandbox, or with limits only."""
         limits = self.limits
         # no process limit here: without a uid of its own it would count the instructor's processes
         fresh_limits = {k: v for k, v in limits.for_process().items() if k != "processes"}
         command = [sys.executable, "-P", "-m", "convlib.grading.runner"]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(self.stage_dir),
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(stage_dir),
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
                "OPENBLAS_NUM_THREADS": "1"}
         if self.kind == BWRAP_USERNS:
             out_host = scratch / "out"
             out_host.mkdir()
-            args = _bwrap_args(self.stage_dir, in_dir, limits, user_namespace=True, uid=self.uid, out_dir=out_host)
+            args = _bwrap_args(stage_dir, in_dir, limits, user_namespace=True, uid=uid, out_dir=out_host)
             command = args + ["--"] + command + ["/grading", str(limits.cell_timeout)]
             out_path = out_host
         else:
@@ -366,11 +510,10 @@ class Executor:
                 process.wait()
         finally:
             log.close()
-        result = collect(str(out_path), limits.out_size)
-        result.exit_code, result.timed_out = code, timed_out
-        return result
+        code = None if code is None else (code if code >= 0 else 128 - code)
+        return collect(str(out_path), limits.out_size).observe(code, timed_out, None)
 
     def close(self):
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        for zygote in self._zygotes.values():
+            zygote.close()
+        self._zygotes.clear()

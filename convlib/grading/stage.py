@@ -4,22 +4,62 @@ Inside a sandbox, ``convlib`` must work as the lessons use it (``conv2d``, data,
 ``convlib.exercises`` holds no reference answers, hidden cases or mistakes: there each question
 is a :class:`~convlib.grading.record.Recorder`. :func:`stage` writes such a copy into a folder
 that the sandbox mounts read-only, and that the zygote imports from.
+
+Where an exercise forbids ``conv2d`` or ``conv2d_loop`` (writing them is the exercise), its
+sandboxes get a copy without them at all (:func:`stages`): the functions, ``convlib.fast``
+that computes their planes, and every import of them are taken out of the staged source, so no spelling -- ``getattr``
+with a built name, ``operator.attrgetter``, ``pydoc.locate``, reading the module's file --
+reaches them. The policy's review is a second line, not the only one.
 """
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
 import convlib
 from convlib.exercises import MODULES, questions
 
-__all__ = ["stage", "SANDBOX_MODULES"]
+__all__ = ["stage", "stages", "SANDBOX_MODULES", "CONVOLUTIONS"]
 
 PACKAGE = Path(convlib.__file__).resolve().parent
 # what a sandbox gets of convlib/grading: the inside half of grading, no judge
-SANDBOX_MODULES = ("__init__.py", "record.py", "runner.py", "wire.py", "zygote.py")
+SANDBOX_MODULES = ("__init__.py", "confine.py", "record.py", "runner.py", "wire.py", "zygote.py")
 LEFT_OUT = {"exercises", "grading", "solutions", "grade.py", "assign.py", "__pycache__"}
+# convlib's own convolutions, gone from a copy for an exercise that forbids them
+CONVOLUTIONS = ("conv2d", "conv2d_loop")
+PLANES = ("conv_layer", "conv_plane")  # what conv2d computes with, imported from convlib.fast
+PLANES_MODULE = "fast.py"  # left out of such a copy altogether
+
+
+class _Without(ast.NodeTransformer):
+    """Takes definitions and imports of ``names`` out of a module, and their entries in ``__all__``."""
+
+    def __init__(self, names):
+        self.names = set(names)
+
+    def visit_FunctionDef(self, node):
+        return None if node.name in self.names else node
+
+    def visit_ImportFrom(self, node):
+        node.names = [a for a in node.names if a.name not in self.names and a.asname not in self.names]
+        return node if node.names else None
+
+    def visit_Assign(self, node):
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets) and \
+                isinstance(node.value, (ast.List, ast.Tuple)):
+            node.value.elts = [e for e in node.value.elts
+                               if not (isinstance(e, ast.Constant) and e.value in self.names)]
+        return node
+
+
+def _strip(package, names):
+    """Rewrite every module of the staged ``package`` without ``names``."""
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        new = ast.fix_missing_locations(_Without(names).visit(tree))
+        path.write_text(ast.unparse(new) + "\n", encoding="utf-8")
 
 
 def _stub_module(exercise):
@@ -30,8 +70,9 @@ def _stub_module(exercise):
     return "\n".join(lines) + "\n"
 
 
-def stage(folder):
-    """Write the sandbox's ``convlib`` into ``folder/convlib``; returns ``folder``."""
+def stage(folder, without=()):
+    """Write the sandbox's ``convlib`` into ``folder/convlib`` (without the functions named in
+    ``without``); returns ``folder``."""
     folder = Path(folder)
     target = folder / "convlib"
     shutil.copytree(PACKAGE, target, ignore=lambda d, names: [n for n in names if Path(d) == PACKAGE and n in LEFT_OUT or n == "__pycache__"])
@@ -44,6 +85,30 @@ def stage(folder):
     (target / "exercises" / "__init__.py").write_text("\n".join(init))
     for exercise, module in MODULES.items():
         (target / "exercises" / f"{module}.py").write_text(_stub_module(exercise))
+    if without:
+        (target / PLANES_MODULE).unlink()
+        _strip(target, [*without, *PLANES])
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return folder
+
+
+def forbids_convolution(exercise):
+    """Whether any question of ``exercise`` forbids convlib's own convolutions."""
+    return any(set(CONVOLUTIONS) & set(q.forbidden) for q in questions(exercise))
+
+
+def stages(folder):
+    """``{exercise: staged folder}``: the whole copy, and one without convlib's convolutions for
+    the exercises that forbid them (each written once, in ``folder/full`` and ``folder/bare``)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    made = {}
+
+    def copy(bare):
+        if bare not in made:
+            made[bare] = stage(folder / ("bare" if bare else "full"), CONVOLUTIONS if bare else ())
+        return made[bare]
+
+    return {exercise: copy(forbids_convolution(exercise)) for exercise in MODULES}

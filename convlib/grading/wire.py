@@ -111,7 +111,10 @@ def decode(data, depth=0, budget=None):
         budget[0] -= len(flat)
         if budget[0] < 0:
             raise ValueError("too many values")
-        return np.array([_scalar(x) for x in flat], dtype=dtype).reshape(shape)
+        try:
+            return np.array([_scalar(x) for x in flat], dtype=dtype).reshape(shape)
+        except (OverflowError, TypeError) as err:  # a number its dtype cannot hold
+            raise ValueError(f"numbers that a {dtype} array cannot hold ({str(err)[:100]})") from None
     return _scalar(data)
 
 
@@ -125,7 +128,8 @@ def loads(text):
     if len(text) > MAX_BYTES:
         raise ValueError(f"more than {MAX_BYTES // 2**20} MB")
     try:
-        data = json.loads(text)
+        return decode(json.loads(text))
     except RecursionError:
         raise ValueError("nested too deeply") from None
-    return decode(data)
+    except OverflowError as err:  # a number no Python float or complex can hold
+        raise ValueError(f"a number too large ({str(err)[:100]})") from None

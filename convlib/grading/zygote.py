@@ -5,21 +5,26 @@ costs about 2.5 s, far more than running an exercise's cells. The zygote pays it
 imports all of that (and nothing of the answer key: it runs on the sandbox's copy of convlib,
 which has none), then, for each submission, forks a child that
 
-1. joins the namespaces of that submission's bubblewrap sandbox (mount, PID, network, IPC,
+1. joins the sandbox's control group (:mod:`.cgroup`), so that everything it starts counts
+   against the sandbox's memory, processes and CPU share;
+2. joins the namespaces of that submission's bubblewrap sandbox (mount, PID, network, IPC,
    UTS) through ``setns(2)``, so it sees only that sandbox's file system and processes and has
-   no network;
-2. forks again (a process enters a new PID namespace only through its children);
-3. drops every privilege: no supplementary groups, the sandbox's own unprivileged uid and gid,
-   ``no_new_privs``, resource limits; closes every inherited file descriptor;
-4. runs :func:`convlib.grading.runner.run` in the sandbox's ``/grading`` folder.
+   no network (in the ``uid`` mode, where there are no namespaces, it stays where it is);
+3. forks again (a process enters a new PID namespace only through its children); the parent,
+   still root, waits: its exit status is the runner's, which the learner cannot write;
+4. drops every privilege: no supplementary groups, the sandbox's own unprivileged uid and gid,
+   ``no_new_privs``, resource limits, the seccomp filter of :mod:`.confine` (no user
+   namespace, no keyring); closes every inherited file descriptor;
+5. runs :func:`convlib.grading.runner.run` in the sandbox's folder (``/grading``).
 
 Bubblewrap builds each sandbox (its mounts, its namespaces); the zygote only joins it, so no
 two submissions ever share one. When the grader ends a submission it kills the sandbox's
 bubblewrap, whose PID namespace takes every process the submission started with it.
 
-Protocol, one JSON object per line: the grader writes ``{"pid": P, "uid": U, "limits": {...}}``
-on stdin; the zygote answers ``{"ok": true, "status": N}`` when the runner has ended, or
-``{"ok": false, "error": "..."}``.
+Protocol, one JSON object per line: the grader writes ``{"pid": P, "uid": U, "limits": {...},
+"cgroup": [cgroup.procs files], "folder": F}`` on stdin (``pid`` null: no namespaces to join);
+the zygote answers ``{"ok": true, "status": N}`` when the runner has ended (N: its exit code,
+128 + the signal that killed it), or ``{"ok": false, "error": "..."}``.
 
 Linux only; needs the rights to join the sandbox's namespaces (the grader runs it as root,
 the one case where it is used).
@@ -40,6 +45,10 @@ PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 # joined in this order: the mount namespace last but one, the PID namespace (for children) last
 NAMESPACES = [("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
               ("mnt", CLONE_NEWNS), ("pid", CLONE_NEWPID)]
+
+# what pytest, nbval and a kernel import only once they run: in the ``uid`` mode the Python
+# environment may not be readable by the sandbox's uid (a root-only home), so the zygote has them
+LATER_IMPORTS = ["pdb", "encodings.unicode_escape", "encodings.latin_1", "encodings.ascii", "encodings.idna"]
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -66,19 +75,31 @@ def set_limits(limits):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def enter(pid, uid, limits):
-    """In a freshly forked child: join sandbox ``pid``'s namespaces, fork, drop privileges.
+def exit_code(status):
+    """A wait status as one byte: the exit code, or 128 + the signal that ended the process."""
+    code = os.waitstatus_to_exitcode(status)
+    return code & 0xFF if code >= 0 else 128 + (-code & 0x7F)
+
+
+def enter(pid, uid, limits, folder="/grading", cgroup=()):
+    """In a freshly forked child: join the cgroup and sandbox ``pid``'s namespaces, fork, drop privileges.
 
     Returns in the grandchild only (the child waits for it and exits with its status).
     """
-    fds = [(name, flag, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY)) for name, flag in NAMESPACES]
-    for name, flag, fd in fds:
-        _check(_libc.setns(fd, flag), f"setns {name}")
-        os.close(fd)
+    from .confine import confine
+
+    for procs in cgroup:
+        with open(procs, "w") as handle:
+            handle.write("0")
+    if pid is not None:
+        fds = [(name, flag, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY)) for name, flag in NAMESPACES]
+        for name, flag, fd in fds:
+            _check(_libc.setns(fd, flag), f"setns {name}")
+            os.close(fd)
     child = os.fork()
     if child:
         _, status = os.waitpid(child, 0)
-        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        os._exit(exit_code(status))
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl PDEATHSIG")
     os.setgroups([])
     os.setresgid(uid, uid, uid)
@@ -87,11 +108,15 @@ def enter(pid, uid, limits):
     if os.getuid() == 0 or os.geteuid() == 0:
         os._exit(121)
     set_limits(limits)
-    os.chdir("/grading")
+    if not confine():
+        os.write(2, b"no seccomp filter on this machine\n")
+    os.chdir(folder)
 
 
 def _serve_one(request):
-    pid, uid, limits = int(request["pid"]), int(request["uid"]), request.get("limits", {})
+    pid = None if request.get("pid") is None else int(request["pid"])
+    uid, limits = int(request["uid"]), request.get("limits", {})
+    folder, cgroup = str(request.get("folder") or "/grading"), [str(p) for p in request.get("cgroup") or ()]
     child = os.fork()
     if child == 0:
         try:
@@ -99,8 +124,9 @@ def _serve_one(request):
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             null = os.open(os.devnull, os.O_RDWR)
             os.dup2(null, 0)
-            enter(pid, uid, limits)
-            log = os.open("/grading/out/runner.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            enter(pid, uid, limits, folder, cgroup)
+            log = os.open(os.path.join(folder, "out", "runner.log"),
+                          os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             os.dup2(log, 1)
             os.dup2(log, 2)
             os.closerange(3, 65536)
@@ -108,7 +134,7 @@ def _serve_one(request):
             sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
             from .runner import run
 
-            code = run("/grading", limits)
+            code = run(folder, limits)
         except BaseException as err:  # noqa: BLE001 - the child must always end here
             try:
                 os.write(2, f"zygote child failed: {type(err).__name__}: {err}\n".encode())
@@ -117,7 +143,7 @@ def _serve_one(request):
             code = 120
         os._exit(code if isinstance(code, int) else 1)
     _, status = os.waitpid(child, 0)
-    return os.waitstatus_to_exitcode(status)
+    return exit_code(status)
 
 
 def warm_up():
@@ -140,6 +166,13 @@ def warm_up():
         raise SystemExit("the zygote must run on the sandbox's copy of convlib (PYTHONPATH)")
     from . import runner  # noqa: F401
     runner.prepare()
+    import importlib
+
+    for name in LATER_IMPORTS:  # loaded here, they need not be readable by the sandbox's uid
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 def main():
