@@ -24,7 +24,7 @@ import html
 
 import numpy as np
 
-__all__ = ["describe", "description", "shows", "grid_text", "figure_html", "install"]
+__all__ = ["describe", "description", "shows", "grid_text", "filter_effect", "figure_html", "install"]
 
 ATTRIBUTE = "convlib_description"  # where a figure or an axes keeps the description it was given
 CONTENT = "convlib_content"  # what convlib drew in an axes, said after the axes' title
@@ -108,6 +108,48 @@ def grid_text(values, name="grid", mask=None):
     lines = ["row {}: {}".format(r, ", ".join("blank" if hidden[r, c] else format_number(grid[r, c])
                                              for c in range(cols))) for r in range(rows)]
     return f"{head}: " + "; ".join(lines) + "."
+
+
+def filter_effect(kernel, photo, result, name=None):
+    """What a kernel did to a photo, in words: its numbers, its sum, and how the result differs.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kh, kw)
+    photo : array_like, shape (H, W)
+        The photo before filtering, 0-255.
+    result : array_like, shape (H, W)
+        The photo after filtering (before any clipping).
+    name : str, optional
+        A name of ``kernels.KERNELS``: its meaning is said too.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> photo = np.tile([0.0, 100.0], (4, 2))
+    >>> filter_effect(np.eye(1), photo, photo)
+    'kernel [1], sum 1; the result equals the photo'
+    """
+    from .checks import format_number
+    from .kernels import DESCRIPTIONS, divisor
+
+    kernel, photo, result = (np.asarray(a, dtype=float) for a in (kernel, photo, result))
+    scale = divisor(kernel)
+    numbers = "; ".join(", ".join(format_number(v) for v in row) for row in kernel * scale)
+    written = f"[{numbers}]" + (f" divided by {scale}" if scale != 1 else "")
+    detail = np.mean(np.abs(np.diff(result, axis=1))) / max(np.mean(np.abs(np.diff(photo, axis=1))), 1e-9)
+    change = np.mean(np.abs(result - photo)) / 255 * 100
+    if change < 0.05:
+        did = "the result equals the photo"
+    else:
+        did = f"differences between neighbouring pixels {'grow' if detail > 1 else 'shrink'} to {detail:.2g} times the photo's"
+        if abs(kernel.sum() - 1) < 1e-9:
+            did += f", and a pixel changes by {change:.2g} % of the grey range on average"
+    meaning = DESCRIPTIONS.get(name) if name else None
+    return f"kernel {written}, sum {format_number(kernel.sum())}" + (f", {meaning}" if meaning else "") + f"; {did}"
 
 
 def _spoken(text):

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib import patches
 from matplotlib import pyplot as plt
 
-from .alternatives import describe, grid_text, install, shows
+from .alternatives import describe, filter_effect, grid_text, install, shows
 from .checks import as_numbers, format_number, pair, shape_triple, whole
 from .checks import grid as as_grid
 from .kernels import divisor
@@ -485,7 +485,7 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None
         image_ax.imshow(shown, cmap="gray", vmin=limits[0], vmax=limits[1])
         # two grey scales in one table: each result says which one it is drawn on
         image_ax.text(0.5, -0.02, scale_note, transform=image_ax.transAxes, ha="center", va="top", fontsize=9)
-        rows_said.append(_effect_text(name, k, scale, photo, result, scale_note))
+        rows_said.append(f"{name}: {filter_effect(k, photo, result, name)}; {scale_note}.")
         if zoom is not None:
             image_ax.add_patch(patches.Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
                                                  edgecolor=COLORS["window"], linewidth=1.5))
@@ -499,22 +499,3 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None
              f"{photo.shape[0]}×{photo.shape[1]} grey photo" + (", with a close-up of each result" if zoom else "")
              + ". " + " ".join(rows_said))
     return fig
-
-
-def _effect_text(name, kernel, scale, photo, result, scale_note):
-    """One row of the effects table in words: the kernel's numbers and what it did to the photo."""
-    from .kernels import DESCRIPTIONS
-
-    numbers = "; ".join(", ".join(format_number(v) for v in row) for row in kernel * scale)
-    written = f"[{numbers}]" + (f" divided by {scale}" if scale != 1 else "")
-    detail = np.mean(np.abs(np.diff(result, axis=1))) / max(np.mean(np.abs(np.diff(photo, axis=1))), 1e-9)
-    change = np.mean(np.abs(result - photo)) / 255 * 100
-    if change < 0.05:
-        did = "the result equals the photo"
-    else:
-        did = f"differences between neighbouring pixels {'grow' if detail > 1 else 'shrink'} to {detail:.2g} times the photo's"
-        if abs(kernel.sum() - 1) < 1e-9:
-            did += f", and a pixel changes by {change:.2g} % of the grey range on average"
-    meaning = DESCRIPTIONS.get(name)
-    return f"{name}: kernel {written}, sum {format_number(kernel.sum())}" + (f", {meaning}" if meaning else "") + \
-        f"; {did}; {scale_note}."

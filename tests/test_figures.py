@@ -180,6 +180,10 @@ def test_kernel_editor_reacts_to_presets_and_edits():
     assert editor.picture.value != blurred
     editor.set_kernel(kernels.kernel("sharpen"))
     assert editor.preset.value == "sharpen"
+    assert 'alt="the photo filtered by the sharpen kernel [0, -1, 0; -1, 5, -1; 0, -1, 0], sum 1' in editor.picture.value
+    assert 'alt="the photo before filtering: grey, 64×64 pixels"' in editor.original.value
+    assert [c.description for c in editor.cells[:2]] == ["weight row 0, column 0", "weight row 0, column 1"]
+    assert editor.scale.description == "divide by"
     with pytest.raises(ValueError, match="3x3"):
         editor.set_kernel(np.ones((5, 5)))
     with pytest.raises(ValueError, match="grayscale"):
