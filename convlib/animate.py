@@ -406,10 +406,11 @@ def accessible_player(html, texts):
     steps = "".join(f"<li>{text}</li>" for text in escaped)
     listing = (f'<details class="convlib-steps"><summary>The {len(texts)} steps in words</summary>'
                f"<ol>{steps}</ol></details>")
-    script = ("<script>(function(){var img=document.getElementById('_anim_img%s');"
-              "var words=%s;var anim=window['anim%s'];if(!img||!anim)return;var set=anim.set_frame;"
-              "anim.set_frame=function(frame){set.call(anim,frame);img.alt=words[frame]||img.alt;};})();</script>"
-              % (uid, json.dumps(texts), uid))
+    # the player shows a frame by changing the image's src: follow it with the frame's words
+    script = ("<script>(function(){var img=document.getElementById('_anim_img%s');var words=%s;if(!img)return;"
+              "new MutationObserver(function(){var anim=window['anim%s'];"
+              "if(anim&&words[anim.current_frame])img.alt=words[anim.current_frame];})"
+              ".observe(img,{attributes:true,attributeFilter:['src']});})();</script>" % (uid, json.dumps(texts), uid))
     return html + listing + script
 
 

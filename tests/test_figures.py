@@ -142,7 +142,7 @@ def test_inline_player_says_every_step_and_labels_its_slider():
     assert re.search(r'<input id="_anim_slider\w+" aria-label="step of the slide, 1 to 4"', html)
     listed = re.findall(r"<li>(.*?)</li>", html)
     assert listed == [t.replace("×", "×") for t in texts] and "= 4." in listed[0]
-    assert "img.alt=words[frame]" in html and json.dumps(texts) in html  # the alt follows the frame
+    assert "img.alt=words[anim.current_frame]" in html and json.dumps(texts) in html  # the alt follows the frame
 
 
 def test_gif_is_small_and_has_nine_frames(tmp_path):
