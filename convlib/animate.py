@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html as _html
+import io
 import itertools
 import json
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from .conv import conv2d
@@ -277,10 +278,63 @@ class SlideFigure:
         return {"image/png": png, "text/html": figure_html(png, description(self.figure)),
                 "text/plain": repr(self)}
 
+    def _moving(self):
+        """The artists a step changes, in the order they are drawn (all others make the background)."""
+        _, _, product_ax, feature_ax = self.axes
+        panels = []
+        for ax, grid in ((product_ax, self.product_grid), (feature_ax, self.feature_grid)):
+            panels += [grid, ax.xaxis, ax.yaxis, *ax.spines.values(), *grid.cell_texts]
+        panels += [self.window, *self.tags, self.marker, product_ax.title]
+        return sorted(panels, key=lambda artist: artist.get_zorder()) + [self.title]
+
+    def frames(self, count=None, dpi=None):
+        """PNG bytes of steps ``0 .. count - 1``, drawn cheaply: what they share is drawn once.
+
+        The panels are drawn once without the parts a step changes (the background); each step
+        then puts the background back and draws only the window, its weights, the products and
+        the map over it (matplotlib's blitting).
+
+        Parameters
+        ----------
+        count : int, optional
+            How many steps; by default all of them.
+        dpi : float, optional
+            Dots per inch; by default the figure's.
+
+        Returns
+        -------
+        list of bytes
+        """
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        count = len(self) if count is None else count
+        if dpi is not None:
+            self.figure.set_dpi(dpi)
+        self.draw(0)  # the panels built and laid out
+        canvas = FigureCanvasAgg(self.figure)
+        pictures = []
+        try:
+            for artist in self._moving():
+                artist.set_animated(True)
+            canvas.draw()
+            background = canvas.copy_from_bbox(self.figure.bbox)
+            for index in range(count):
+                self.draw(index)
+                canvas.restore_region(background)
+                for artist in self._moving():  # the map's numbers are new artists at each step
+                    artist.set_animated(True)
+                    self.figure.draw_artist(artist)
+                buffer = io.BytesIO()
+                Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png")
+                pictures.append(buffer.getvalue())
+        finally:
+            for artist in self._moving():
+                artist.set_animated(False)
+        return pictures
+
     def png(self, index=None, dpi=80):
         """The figure as PNG bytes (drawing step ``index`` first, when given)."""
-        import io
-
         if index is not None:
             self.draw(index)
         buffer = io.BytesIO()
@@ -316,12 +370,20 @@ def _slide_frames(image, kernel, stride, padding, figsize=None, dpi=100):
     return slide, frames
 
 
-def _write_frames(slide, frames, writer, path, dpi):
-    """Draw each step once and hand it to a matplotlib movie ``writer`` (one render per frame)."""
-    with writer.saving(slide.figure, str(path), dpi):
-        for index in range(frames):
-            slide.draw(index)
-            writer.grab_frame()
+class _Pictures:
+    """Stands for the figure in a matplotlib movie writer: its frames are PNGs drawn already."""
+
+    def __init__(self, figure, pictures):
+        self.figure, self.pictures, self.dpi = figure, iter(pictures), figure.dpi
+
+    def get_size_inches(self):
+        return self.figure.get_size_inches()
+
+    def set_size_inches(self, *args, **kwargs):
+        pass  # the frames are drawn already: their size stays
+
+    def savefig(self, file, **kwargs):
+        file.write(next(self.pictures))
 
 
 def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=None, dpi=100):
@@ -380,10 +442,13 @@ def play(image, kernel, *, stride=1, padding=0, interval=900):
     from matplotlib.animation import HTMLWriter
 
     slide, frames = _slide_frames(image, kernel, stride, padding, dpi=PLAYER_DPI)
+    pictures = slide.frames(frames)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "player.html"
         writer = HTMLWriter(fps=1000 / interval, embed_frames=True, default_mode="loop")
-        _write_frames(slide, frames, writer, path, PLAYER_DPI)
+        with writer.saving(_Pictures(slide.figure, pictures), str(path), PLAYER_DPI):
+            for _ in pictures:
+                writer.grab_frame()
         html = path.read_text()
     return HTML(accessible_player(offline_player(html), [slide.text(i) for i in range(frames)]))
 
@@ -428,6 +493,9 @@ def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=80):
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
         raise ValueError(f"fps must be a positive number of frames per second; got {fps!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
+    from PIL import Image
+
     slide, frames = _slide_frames(image, kernel, stride, padding, dpi=dpi)
-    _write_frames(slide, frames, PillowWriter(fps=fps), path, dpi)
+    pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in slide.frames(frames)]
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=round(1000 / fps), loop=0)
     return path

@@ -289,3 +289,37 @@ def test_notebook_figures_carry_an_img_with_alt_and_are_drawn_once(monkeypatch):
         assert len(drawn) == 2 and again["image/png"] == png
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_html_export_keeps_the_descriptions():
+    """A notebook run as a learner runs it, exported with nbconvert: every picture keeps its words."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import numpy as np\nfrom matplotlib import pyplot as plt\nimport convlib\nfrom convlib import animate, data, plot",
+        "plot.show_grids((data.x_kernel(), 'kernel', 'kernel'))\nplt.show()",
+        "fig, ax = plt.subplots()\nax.plot([3, 2, 1])\nconvlib.describe(fig, 'a line falling from 3 to 1')\nplt.show()",
+        "animate.SlideFigure(data.binary_image(), data.x_kernel()).draw(4)",
+    )]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    page, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "No description has been provided" not in page
+    alts = [html.unescape(alt) for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+    assert len(alts) == 3, alts
+    assert alts[0] == "kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."
+    assert alts[1] == "a line falling from 3 to 1"
+    assert alts[2].startswith("Step 5 of 9: the 3×3 window covers rows 1 to 3")
+
+
+def test_frames_drawn_once_are_the_frames_drawn_whole():
+    """The player's frames (the shared background drawn once) are pixel for pixel the full drawings."""
+    slide = animate.SlideFigure(IMAGE, KERNEL, padding=1)
+    quick = slide.frames(7, dpi=60)
+    for index in (0, 6):
+        whole = slide.png(index, dpi=60)
+        a, b = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) for png in (quick[index], whole))
+        assert a.shape == b.shape and np.array_equal(a, b), index
+    assert quick[0] != quick[6]
