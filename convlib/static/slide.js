@@ -229,7 +229,7 @@ function render({ model, el }) {
     const label = L.p ? `image ${L.H}×${L.W}, padded with ${L.p} ring${L.p > 1 ? "s" : ""} of zeros` : `image ${L.H}×${L.W}`;
     image.title.textContent = label;
     image.grid.setAttribute("aria-label", label + "; the red frame is the kernel's window");
-    const missed = [];
+    const missed = [], never_said = L.d > 1 ? "never under a weight (the dilation skips it)" : "never under the kernel";
     for (let r = 0; r < L.PH; r++)
       for (let c = 0; c < L.PW; c++) {
         const cell = image.cells[r][c], v = L.at(r, c);
@@ -241,11 +241,11 @@ function render({ model, el }) {
         cell.classList.toggle("cs-never", out);
         if (out && !padding) missed.push(`(${r - L.p}, ${c - L.p})`);
         cell.dataset.base = `row ${r - L.p}, column ${c - L.p}: ${padding ? "padding zero" : fmt(v)}` +
-          (out ? ", never under the kernel" : "");
+          (out ? `, ${never_said}` : "");
         cell.setAttribute("aria-label", cell.dataset.base);
       }
     never.textContent = missed.length ? `cross-hatched: ${missed.length} pixel${missed.length > 1 ? "s" : ""} ` +
-      `never under the kernel, ${missed.join(", ")}` : "";
+      `${L.d > 1 ? "never under a weight" : "never under the kernel"}, ${missed.join(", ")}` : "";
     for (let i = 0; i < L.kh; i++)
       for (let j = 0; j < L.kw; j++) {
         const cell = kernel.cells[i][j], w = L.kernel[i][j], next = w === 0 ? 1 : w === 1 ? -1 : 0;
