@@ -481,3 +481,28 @@ def test_animation_player_follows_its_frames_in_words(widget_page):
     page.wait_for_function("(img) => img.alt.startsWith('Step 4 of 4:')", arg=frame.element_handle())
     steps = output.locator("details li")
     assert steps.count() == 4 and steps.nth(3).text_content() == frame.get_attribute("alt")
+
+
+def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
+    """A lesson opened as it is stored (not trusted, not run): each figure is there, with its words."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                 "language": "python"}})
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "from matplotlib import pyplot as plt\nfrom convlib import data, plot\n"
+        "plot.show_grids((data.x_kernel(), 'kernel', 'kernel'))\nplt.show()")]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    nbformat.write(notebook, Path(lab["root"]) / "stored.ipynb")
+    page = lab["browser"].new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(f"{lab['base']}/lab/tree/stored.ipynb?token={lab['token']}")
+        picture = page.locator(".jp-OutputArea-output img").first
+        picture.wait_for(state="visible")
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=picture.element_handle())
+        assert picture.get_attribute("alt") == "kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."
+        assert page.locator(".jp-OutputArea-output[data-mime-type='text/html']").count() == 1
+    finally:
+        page.close()
