@@ -41,9 +41,14 @@ class SlideWidget(anywidget.AnyWidget):
     Drawn and computed in the browser (no round trip to the kernel at each step): the image with
     the window on it, the kernel, the window's products and their sum, and the feature map.
     Drag the window (it snaps to the positions the stride allows) or move it with the arrow
-    keys; hover a cell of the map to light its window; click a pixel to flip it between 0 and 1
-    and a weight to change it (0 -> 1 -> -1); pick stride, padding and dilation. What the
-    learner builds comes back to Python.
+    keys; hover a cell of the map to preview its window (leaving brings the window back) and
+    click it to move there; click a pixel to flip it between 0 and 1 and a weight to change it
+    (0 -> 1 -> -1); pick stride, padding and dilation. What the learner builds comes back to
+    Python.
+
+    By keyboard and screen reader alike: every control keeps its focus through updates and its
+    keys stay in the widget; a live region says the window's position, products and sum after
+    each move; cells are labelled by row, column, value and weight.
 
     Parameters
     ----------
