@@ -224,7 +224,8 @@ def _png_of(figure, formatter):
     return data, metadata or {}
 
 
-def _html_formatter(figure):
+def _described_bundle(figure):
+    """The ``text/html`` of a figure: its PNG (drawn once, shared with ``image/png``) with its description."""
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -243,7 +244,7 @@ def _html_formatter(figure):
         return None
     _rendered.clear()
     _rendered[id(figure)] = (figure, data, metadata)
-    return figure_html(data, description(figure), metadata.get("width"))
+    return {"text/html": figure_html(data, description(figure), metadata.get("width"))}
 
 
 def _sharing(printer):
@@ -271,6 +272,9 @@ def install():
     shell = get_ipython()
     if shell is None or not hasattr(shell, "display_formatter"):
         return False
-    formatter = shell.display_formatter.formatters["text/html"]
-    formatter.for_type_by_name("matplotlib.figure", "Figure", _html_formatter)
+    # The inline backend clears every per-type formatter of Figure when it starts (IPython's
+    # select_figure_formats), which may come after this: the mime-bundle formatter is not among
+    # them. Its text/html stands unless a text/html printer of Figure is registered.
+    formatter = shell.display_formatter.mimebundle_formatter
+    formatter.for_type_by_name("matplotlib.figure", "Figure", _described_bundle)
     return True

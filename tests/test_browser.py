@@ -100,16 +100,16 @@ def _exercise_widgets(page, lesson):
     """Move what can be moved in a lesson; each move must change the picture."""
     if lesson.startswith("02_"):
         # the animation: press play, the frame advances
-        frame = page.locator("img[id^='_anim_img']").first
+        frame = page.locator(f"{SHOWN} img[id^='_anim_img']").first
         frame.wait_for(state="attached", timeout=WAIT_MS)  # the player's first frame is in the page
         frame.scroll_into_view_if_needed(timeout=WAIT_MS)
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=frame.element_handle(),
                                timeout=WAIT_MS)
-        _src_changes(page, frame, lambda: page.locator("button[title='Play']").first.click(), timeout=WAIT_MS)
-        page.locator("button[title='Pause']").first.click()
+        _src_changes(page, frame, lambda: page.locator(f"{SHOWN} button[title='Play']").first.click(), timeout=WAIT_MS)
+        page.locator(f"{SHOWN} button[title='Pause']").first.click()
         _drag_the_slide(page)
     if lesson.startswith("04_"):
-        editor = page.locator(".widget-vbox").filter(has=page.locator("select")).first
+        editor = page.locator(f"{SHOWN} .widget-vbox").filter(has=page.locator("select")).first
         picture = editor.locator("img.convlib-result").first
         _src_changes(page, picture, lambda: editor.locator("select").first.select_option("box blur"))
         cell = editor.locator("input[type='number']").first
@@ -134,7 +134,7 @@ SLIDE_STATE = """(root) => ({
 
 def _drag_the_slide(page):
     """Drag the window across the image; click a pixel; read the widget back in Python."""
-    root = page.locator(".convlib-slide").first
+    root = page.locator(f"{SHOWN} .convlib-slide").first
     root.wait_for(state="visible", timeout=WAIT_MS)
     root.scroll_into_view_if_needed()
     image, kernel = data.binary_image(), data.x_kernel()
@@ -190,11 +190,13 @@ def _drag_the_slide(page):
 
 
 PLACEHOLDERS = {"", "Image", "No description has been provided for this image"}
+# The notebook on show: JupyterLab reopens the tabs of earlier tests (as stored, not run) behind it.
+SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 def _every_figure_is_described(page, lesson):
     """Every picture a lesson shows has a specific alt text (not JupyterLab's or nbconvert's placeholder)."""
-    alts = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
+    alts = page.evaluate(f"() => [...document.querySelectorAll('{SHOWN} .jp-OutputArea-output img')]"
                          ".map(img => img.getAttribute('alt'))")
     missing = [alt for alt in alts if alt is None or alt.strip() in PLACEHOLDERS or len(alt) < 20]
     assert not missing, f"{lesson}: {len(missing)} of {len(alts)} figures have no text alternative: {missing}"
@@ -216,7 +218,7 @@ def test_lesson_runs_in_jupyterlab(lab, lesson):
         errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
         assert errors.count() == 0, f"error output in {lesson}: {errors.first.inner_text()[:500]}"
         assert page.get_by_text("Error displaying widget").count() == 0, f"a widget failed to display in {lesson}"
-        assert page.locator(".jp-OutputArea-output img").count() > 0, f"no figure shown in {lesson}"
+        assert page.locator(f"{SHOWN} .jp-OutputArea-output img").count() > 0, f"no figure shown in {lesson}"
         _every_figure_is_described(page, lesson)
         _exercise_widgets(page, lesson)
     except Exception:
@@ -348,8 +350,8 @@ def widget_page(lab):
     page.set_default_timeout(WAIT_MS)
     try:
         open_and_run_all(page, lab, "widgets.ipynb")
-        page.locator(".convlib-slide .cs-image .cs-grid").first.wait_for(state="visible")
-        page.locator(".convlib-editor img.convlib-result").first.wait_for(state="visible")
+        page.locator(f"{SHOWN} .convlib-slide .cs-image .cs-grid").first.wait_for(state="visible")
+        page.locator(f"{SHOWN} .convlib-editor img.convlib-result").first.wait_for(state="visible")
         yield page
     except Exception:
         _screenshot_on_failure(page, "widgets")
@@ -361,9 +363,9 @@ def widget_page(lab):
 @pytest.mark.parametrize("what", ["slide widget", "kernel editor", "animation player"])
 def test_widgets_pass_axe(widget_page, what):
     page = widget_page
-    element = {"slide widget": page.locator(".convlib-slide").first,
-               "kernel editor": page.locator(".convlib-editor").first,
-               "animation player": page.locator(".jp-OutputArea-output").filter(has=page.locator(".animation")).first}[what]
+    element = {"slide widget": page.locator(f"{SHOWN} .convlib-slide").first,
+               "kernel editor": page.locator(f"{SHOWN} .convlib-editor").first,
+               "animation player": page.locator(f"{SHOWN} .jp-OutputArea-output").filter(has=page.locator(".animation")).first}[what]
     element.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     element.screenshot(path=str(ARTIFACTS / f"{what.replace(' ', '_')}.png"))
@@ -381,7 +383,7 @@ def _notebook_state(page):
 
 def test_slide_widget_by_keyboard_keeps_focus_and_speaks(widget_page):
     page = widget_page
-    root = page.locator(".convlib-slide").first
+    root = page.locator(f"{SHOWN} .convlib-slide").first
     root.scroll_into_view_if_needed()
     status = root.locator("[role=status]")
     grid = root.locator(".cs-image .cs-grid")
@@ -434,7 +436,7 @@ def test_slide_widget_by_keyboard_keeps_focus_and_speaks(widget_page):
 
 def test_slide_widget_tells_in_text_what_it_draws(widget_page):
     page = widget_page
-    root = page.locator(".convlib-slide").first
+    root = page.locator(f"{SHOWN} .convlib-slide").first
     root.scroll_into_view_if_needed()
     status = root.locator("[role=status]")
     root.locator(".cs-image .cs-grid").focus()
@@ -470,7 +472,7 @@ def test_slide_widget_tells_in_text_what_it_draws(widget_page):
 
 def test_animation_player_follows_its_frames_in_words(widget_page):
     page = widget_page
-    output = page.locator(".jp-OutputArea-output").filter(has=page.locator(".animation")).first
+    output = page.locator(f"{SHOWN} .jp-OutputArea-output").filter(has=page.locator(".animation")).first
     output.scroll_into_view_if_needed()
     frame = output.locator("img[id^='_anim_img']")
     slider = output.locator("input[type=range]")
@@ -499,10 +501,10 @@ def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
     page.set_default_timeout(WAIT_MS)
     try:
         page.goto(f"{lab['base']}/lab/tree/stored.ipynb?token={lab['token']}")
-        picture = page.locator(".jp-OutputArea-output img").first
+        picture = page.locator(f"{SHOWN} .jp-OutputArea-output img").first
         picture.wait_for(state="visible")
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=picture.element_handle())
         assert picture.get_attribute("alt") == "kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."
-        assert page.locator(".jp-OutputArea-output[data-mime-type='text/html']").count() == 1
+        assert page.locator(f"{SHOWN} .jp-OutputArea-output[data-mime-type='text/html']").count() == 1
     finally:
         page.close()

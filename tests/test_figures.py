@@ -273,8 +273,8 @@ def test_notebook_figures_carry_an_img_with_alt_and_are_drawn_once(monkeypatch):
 
     shell = InteractiveShell.instance()
     try:
-        select_figure_formats(shell, {"png"})  # what the inline backend does
         assert alternatives.install()
+        select_figure_formats(shell, {"png"})  # what the inline backend does when it starts: after convlib's import
         fig = plot.show_grids((KERNEL, "kernel", "kernel"))
         drawn = []
         original = FigureCanvasBase.print_figure
