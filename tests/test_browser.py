@@ -19,12 +19,13 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, open_and_run_all,
+from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, lab_url, open_and_run_all,
                         scratch_home, stop, wait_for_server)
 
 from convlib import conv2d, data
@@ -168,10 +169,9 @@ def _drag_the_slide(page):
     state = root.evaluate(SLIDE_STATE)
     assert state["image"] == flipped.ravel().tolist() and state["map"] == want_map.ravel().tolist()
     # and Python has it all: the image, the position, the map, equal to conv2d
-    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps({'image': slide.image, "
-                                    "'position': slide.position, 'feature': slide.feature, "
-                                    "'same': bool((np.array(slide.feature) == slide.conv2d_map()).all())}))"))
-    assert back == {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True}
+    _python_sees(page, "{'image': slide.image, 'position': slide.position, 'feature': slide.feature, "
+                       "'same': bool((np.array(slide.feature) == slide.conv2d_map()).all())}",
+                 {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True})
     # stride, padding and dilation: the map is conv2d's, and an uneven stride shows what it never reaches
     for settings in ({"stride": 2}, {"stride": 3}, {"stride": 1, "padding": 1, "dilation": 2}):
         for name, value in settings.items():
@@ -184,9 +184,8 @@ def _drag_the_slide(page):
         assert state["map"] == want_map.ravel().tolist(), (full, state["map"])
         never = root.locator(".cs-image .cs-never").count()
         assert never == (16 if full["stride"] == 3 else 0), (full, never)
-    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps([slide.stride, slide.padding, "
-                                    "slide.dilation, bool((np.array(slide.feature) == slide.conv2d_map()).all())]))"))
-    assert back == [1, 1, 2, True]
+    _python_sees(page, "[slide.stride, slide.padding, slide.dilation, "
+                       "bool((np.array(slide.feature) == slide.conv2d_map()).all())]", [1, 1, 2, True])
 
 
 PLACEHOLDERS = {"", "Image", "No description has been provided for this image"}
@@ -200,6 +199,20 @@ def _every_figure_is_described(page, lesson):
                          ".map(img => img.getAttribute('alt'))")
     missing = [alt for alt in alts if alt is None or alt.strip() in PLACEHOLDERS or len(alt) < 20]
     assert not missing, f"{lesson}: {len(missing)} of {len(alts)} figures have no text alternative: {missing}"
+
+
+def _python_sees(page, expression, expected, seconds=WAIT_MS / 1000):
+    """Ask the kernel for ``expression`` (as JSON) until it equals ``expected``.
+
+    The browser sends a widget's changes to the kernel as the kernel becomes free (ipywidgets
+    holds them back while one is on its way), so Python may see them a moment after the page.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        back = json.loads(page.evaluate(RUN_IN_KERNEL, f"import json; print(json.dumps({expression}))"))
+        if back == expected or time.monotonic() > deadline:
+            break
+    assert back == expected
 
 
 def _screenshot_on_failure(page, name):
@@ -466,8 +479,7 @@ def test_slide_widget_tells_in_text_what_it_draws(widget_page):
                            arg=status.element_handle())
     page.mouse.move(5, 5)
     page.wait_for_function("(s) => s.dataset.position === '0,0'", arg=status.element_handle())
-    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps(slide.position))"))
-    assert back == [0, 0]
+    _python_sees(page, "slide.position", [0, 0])
 
 
 def test_animation_player_follows_its_frames_in_words(widget_page):
@@ -500,7 +512,7 @@ def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
     page = lab["browser"].new_page(viewport={"width": 1200, "height": 900})
     page.set_default_timeout(WAIT_MS)
     try:
-        page.goto(f"{lab['base']}/lab/tree/stored.ipynb?token={lab['token']}")
+        page.goto(lab_url(lab, "stored.ipynb"))
         picture = page.locator(f"{SHOWN} .jp-OutputArea-output img").first
         picture.wait_for(state="visible")
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=picture.element_handle())
