@@ -64,12 +64,15 @@ DRAG = """([steps]) => {
 }"""
 
 
-def _until_src_changes(page, image, action):
-    before = image.get_attribute("src")
+def _until_src_changes(page, container, selector, action):
+    """Time ``action`` until the image ``selector`` in ``container`` shows another picture (the kernel
+    editor's photo is a new <img> at each change)."""
+    before = container.locator(selector).first.get_attribute("src")
     started = time.perf_counter()
     action()
-    page.wait_for_function("([img, old]) => img.getAttribute('src') !== old", arg=[image.element_handle(), before],
-                           timeout=WAIT_MS, polling="raf")
+    page.wait_for_function("([root, selector, old]) => { const img = root.querySelector(selector);"
+                           " return !!img && img.getAttribute('src') !== old; }",
+                           arg=[container.element_handle(), selector, before], timeout=WAIT_MS, polling="raf")
     return (time.perf_counter() - started) * 1e3
 
 
@@ -93,18 +96,17 @@ def main(argv=None):
             drag = page.evaluate(DRAG, [args.steps])
 
             explorer = page.locator(".widget-vbox").filter(has=page.locator(".widget-slider")).first
-            picture = explorer.locator("img.widget-image").first
             handle = explorer.locator(".widget-slider").filter(has_text="position").locator(".noUi-handle").first
             handle.focus()
             steps = []
             for i in range(args.changes):
                 key = "ArrowRight" if (i // 8) % 2 == 0 else "ArrowLeft"
-                steps.append(_until_src_changes(page, picture, lambda: page.keyboard.press(key)))
+                steps.append(_until_src_changes(page, explorer, "img.widget-image", lambda: page.keyboard.press(key)))
 
             editor = page.locator(".widget-vbox").filter(has=page.locator("select")).first
-            photo = editor.locator("img.convlib-result").first
             names = ["box blur", "sharpen", "Gaussian blur", "edge detection (Laplacian)", "identity"]
-            changes = [_until_src_changes(page, photo, lambda n=n: editor.locator("select").first.select_option(n))
+            changes = [_until_src_changes(page, editor, "img.convlib-result",
+                                          lambda n=n: editor.locator("select").first.select_option(n))
                        for n in (names * args.changes)[: args.changes]]
 
     print(f"{'widget':44s} {'action':34s} {'median ms':>10s} {'p90 ms':>8s}")

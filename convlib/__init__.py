@@ -9,6 +9,7 @@ module             what it holds
 ``plot``           annotated grids, the sliding window, volumes, tables
 ``animate``        the slide as frames, an inline player, a GIF
 ``widgets``        sliders and the kernel editor
+``alternatives``   text alternatives of the figures (``describe``), the described <img>
 ``exercises``      the questions of each lesson: check(), hint(), solution()
 ``assign``         solutions/ -> exercises/
 ``grade``          grading submissions: the command and its pipeline
@@ -17,7 +18,8 @@ module             what it holds
 =================  ==========================================================
 """
 
+from .alternatives import describe
 from .conv import conv2d, conv2d_loop, leftover, output_size, zero_pad
 
-__all__ = ["conv2d", "conv2d_loop", "output_size", "leftover", "zero_pad"]
+__all__ = ["conv2d", "conv2d_loop", "output_size", "leftover", "zero_pad", "describe"]
 __version__ = "1.0.0"

@@ -8,19 +8,33 @@ slider widget all draw with the same ``SlideFigure``.
 from __future__ import annotations
 
 import hashlib
+import html as _html
+import io
 import itertools
+import json
 import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from .conv import conv2d
 from .checks import format_number, padding_amounts, pair
-from .plot import COLORS, draw_grid, highlight
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+from .alternatives import describe, description, figure_html, grid_text
+from .plot import COLORS, draw_grid, highlight, update_grid
+
+# The window is a solid red frame; the current cell of the map a dashed green one: told apart
+# by the line's shape as well as its colour (red and green look alike to many readers).
+WINDOW_WIDTH = 3
+CURRENT_COLOR = "#1a7f37"  # a darker green than the map's cells, 5:1 on white
+TAG_TEXT = "#a50f15"  # the weights' tags: dark red on a white tag, 8:1
+TAG_SIZE = 9
+NEVER_TEXT = "#b42318"
 
 __all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "offline_player", "save_gif"]
 
@@ -49,7 +63,8 @@ class Step:
         return " + ".join(terms) + f" = {format_number(self.value)}"
 
 
-MAX_FRAMES = 25  # an animation draws at most this many positions (5x5): each frame costs ~0.3 s or more
+MAX_FRAMES = 25  # an animation draws at most this many positions (5x5): each frame adds ~40 kB to the notebook
+PLAYER_DPI = 90  # the inline player's frames: the weights' tags stay legible
 
 
 def _prepare(image, kernel, stride, padding):
@@ -146,6 +161,10 @@ class SlideFigure:
         kh, kw = self.kernel.shape
         for step in self.steps:
             self.uncovered[step.top : step.top + kh, step.left : step.left + kw] = False
+        (top, bottom), (left, right) = self.pads
+        h, w = self.image.shape
+        self.padded = np.zeros(self.image.shape, bool)  # the zeros added around the image
+        self.padded[:top] = self.padded[h - bottom:] = self.padded[:, :left] = self.padded[:, w - right:] = True
 
     def __len__(self):
         return len(self.steps)
@@ -154,75 +173,168 @@ class SlideFigure:
         where = "not drawn yet" if self.current is None else f"step {self.current + 1} of {len(self)}"
         return f"<SlideFigure: {len(self)} positions, {where}>"
 
-    def _repr_png_(self):
-        """Notebooks show a SlideFigure as its picture."""
-        return self.png(dpi=self.figure.dpi)
-
-    def filled(self):
-        """The feature map as drawn now: numbers up to the current step, None after it."""
+    def filled(self, index=None):
+        """The feature map as drawn at step ``index`` (by default the current one): numbers up to it, None after it."""
+        index = self.current if index is None else index
         out = self.feature.astype(object)
-        for step in self.steps[self.current + 1 :]:
+        for step in self.steps[index + 1 :]:
             out[step.row, step.col] = None
         return out
 
-    def draw(self, index):
-        """Draw step ``index`` (0-based); returns ``self``."""
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"index must be a whole number; got {index!r}")
-        if not 0 <= index < len(self.steps):
-            raise ValueError(f"index must be between 0 and {len(self.steps) - 1}; got {index}")
-        step = self.steps[index]
-        self.current = index
+    def _build(self):
+        """Draw what every step shares, once: the padded image, the kernel, empty products and map."""
         kh, kw = self.kernel.shape
         image_ax, kernel_ax, product_ax, feature_ax = self.axes
-        for ax in self.axes:
-            ax.clear()
-
         (top, bottom), (left, right) = self.pads
         draw_grid(image_ax, self.image, role="image", vmin=0, vmax=self.vmax, offset=(-top, -left))
-        if top or bottom or left or right:  # padding cells hatched lightly
-            h, w = self.image.shape
-            for r in range(h):
-                for c in range(w):
-                    if r < top or r >= h - bottom or c < left or c >= w - right:
-                        image_ax.add_patch(_pad_patch(r, c))
+        for r, c in zip(*np.nonzero(self.padded)):  # padding cells hatched lightly
+            image_ax.add_patch(_pad_patch(r, c))
         for r, c in zip(*np.nonzero(self.uncovered)):
             image_ax.add_patch(_never_patch(r, c))
         if self.uncovered.any():
-            image_ax.set_xlabel("red hatching: never under the kernel", fontsize=9, color=COLORS["window"])
-        highlight(image_ax, step.top, step.left, kh, kw)
-        for i in range(kh):
-            for j in range(kw):
-                image_ax.text(step.left + j + 0.42, step.top + i + 0.42, f"×{format_number(self.kernel[i, j])}",
-                              ha="right", va="bottom", fontsize=8, fontweight="bold",
-                              color=COLORS["window"], zorder=6)
+            image_ax.set_xlabel("red cross-hatching: never under the kernel", fontsize=9, color=NEVER_TEXT)
+        self.window = highlight(image_ax, 0, 0, kh, kw, linewidth=WINDOW_WIDTH)
+        # the kernel's weights, written in the window's cells: inside the frame, on a white tag
+        self.tags = [image_ax.text(j, i, f"×{format_number(self.kernel[i, j])}", ha="right", va="bottom",
+                                   fontsize=TAG_SIZE, fontweight="bold", color=TAG_TEXT, zorder=6,
+                                   bbox=dict(boxstyle="round,pad=0.12", facecolor="white", edgecolor="none", alpha=0.9))
+                     for i in range(kh) for j in range(kw)]
         sides = {top, bottom, left, right}
         title = "input image" + ("" if sides == {0} else f", padding {top}" if len(sides) == 1 else
                                  f", padding: top {top}, bottom {bottom}, left {left}, right {right}")
         image_ax.set_title(title, fontsize=11)
-
         draw_grid(kernel_ax, self.kernel, role="kernel")
         kernel_ax.set_title("kernel", fontsize=11)
-        draw_grid(product_ax, step.products, role="kernel", vmin=min(0, self.kernel.min()) * self.vmax,
-                  vmax=max(1, self.kernel.max()) * self.vmax)
-        product_ax.set_title(f"window × kernel\nsum = {format_number(step.value)}", fontsize=11)
+        self.product_grid = draw_grid(product_ax, np.zeros(self.kernel.shape), role="kernel",
+                                      vmin=min(0, self.kernel.min()) * self.vmax, vmax=max(1, self.kernel.max()) * self.vmax)
+        lo, hi = float(min(0, self.feature.min())), float(max(1, self.feature.max()))
+        self.feature_grid = draw_grid(feature_ax, self.feature, role="feature", mask=np.ones(self.feature.shape, bool),
+                                      vmin=lo, vmax=hi)
+        feature_ax.set_title("output:\nfeature map", fontsize=11)
+        # the current cell: dashed and green, where the window is solid and red (told apart without colour)
+        self.marker = highlight(feature_ax, 0, 0, 1, 1, color=CURRENT_COLOR, linewidth=WINDOW_WIDTH)
+        self.marker.set_linestyle((0, (2, 1)))
+        self.title = self.figure.suptitle("", fontsize=11)
 
+    def draw(self, index):
+        """Draw step ``index`` (0-based); returns ``self``.
+
+        The parts every step shares are drawn once; a step moves the window, the weights and the
+        current cell, and writes the products and the map so far.
+        """
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"index must be a whole number; got {index!r}")
+        if not 0 <= index < len(self.steps):
+            raise ValueError(f"index must be between 0 and {len(self.steps) - 1}; got {index}")
+        if self.current is None:
+            self._build()
+        step = self.steps[index]
+        self.current = index
+        kh, kw = self.kernel.shape
+        self.window.set_xy((step.left - 0.5, step.top - 0.5))
+        for tag, (i, j) in zip(self.tags, np.ndindex(kh, kw)):
+            tag.set_position((step.left + j + 0.38, step.top + i + 0.4))  # clear of the frame's line
+        update_grid(self.product_grid, step.products)
+        self.axes[2].set_title(f"window × kernel\nsum = {format_number(step.value)}", fontsize=11)
         mask = np.ones(self.feature.shape, bool)
         for done in self.steps[: index + 1]:
             mask[done.row, done.col] = False
-        lo, hi = float(min(0, self.feature.min())), float(max(1, self.feature.max()))
-        draw_grid(feature_ax, self.feature, role="feature", mask=mask, vmin=lo, vmax=hi)
-        highlight(feature_ax, step.row, step.col, 1, 1, color=COLORS["feature"])
-        feature_ax.set_title("output:\nfeature map", fontsize=11)
-
-        self.figure.suptitle(f"step {index + 1} of {len(self.steps)}:  row {step.row}, column {step.col}",
-                             fontsize=11)
+        update_grid(self.feature_grid, self.feature, mask=mask)
+        self.marker.set_xy((step.col - 0.5, step.row - 0.5))
+        self.title.set_text(f"step {index + 1} of {len(self.steps)}:  row {step.row}, column {step.col}")
+        describe(self.figure, self.text(index))
+        if self.figure.get_layout_engine() is not None and not isinstance(self.figure.get_layout_engine(),
+                                                                            PlaceHolderLayoutEngine):
+            # lay the panels out once; later steps only change what is inside them
+            self.figure.draw_without_rendering()
+            self.figure.set_layout_engine("none")
         return self
+
+    def text(self, index=None):
+        """Step ``index`` (by default the current one) in words: its text alternative."""
+        index = self.current if index is None else index
+        step = self.steps[index]
+        (top, _), (left, _) = self.pads
+        kh, kw = self.kernel.shape
+        filled = self.filled(index)
+        blank = np.equal(filled, None)
+        parts = [f"Step {index + 1} of {len(self.steps)}: the {kh}×{kw} window covers rows {step.top - top} to "
+                 f"{step.top - top + kh - 1} and columns {step.left - left} to {step.left - left + kw - 1} of the image"
+                 + (" (rows and columns below 0 or past the edge are padding zeros)"
+                    if self.padded[step.top:step.top + kh, step.left:step.left + kw].any() else "") + ".",
+                 f"Products, pixel × weight: {step.formula()}.",
+                 f"The sum {format_number(step.value)} goes to row {step.row}, column {step.col} of the "
+                 f"{self.feature.shape[0]}×{self.feature.shape[1]} feature map.",
+                 grid_text(np.where(blank, 0, filled).astype(float), "Feature map so far", blank)]
+        never = [(r - top, c - left) for r, c in zip(*np.nonzero(self.uncovered))]
+        if never:
+            parts.append(f"{len(never)} pixels are never under the kernel (cross-hatched): "
+                         + ", ".join(f"({r}, {c})" for r, c in never) + ".")
+        return " ".join(parts)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebooks show a SlideFigure as its picture, described in an <img alt> too."""
+        png = self.png(dpi=self.figure.dpi)
+        return {"image/png": png, "text/html": figure_html(png, description(self.figure)),
+                "text/plain": repr(self)}
+
+    def _moving(self):
+        """The artists a step changes, in the order they are drawn (all others make the background)."""
+        _, _, product_ax, feature_ax = self.axes
+        panels = []
+        for ax, grid in ((product_ax, self.product_grid), (feature_ax, self.feature_grid)):
+            panels += [grid, ax.xaxis, ax.yaxis, *ax.spines.values(), *grid.cell_texts]
+        panels += [self.window, *self.tags, self.marker, product_ax.title]
+        return sorted(panels, key=lambda artist: artist.get_zorder()) + [self.title]
+
+    def frames(self, count=None, dpi=None):
+        """PNG bytes of steps ``0 .. count - 1``, drawn cheaply: what they share is drawn once.
+
+        The panels are drawn once without the parts a step changes (the background); each step
+        then puts the background back and draws only the window, its weights, the products and
+        the map over it (matplotlib's blitting).
+
+        Parameters
+        ----------
+        count : int, optional
+            How many steps; by default all of them.
+        dpi : float, optional
+            Dots per inch; by default the figure's.
+
+        Returns
+        -------
+        list of bytes
+        """
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        count = len(self) if count is None else count
+        if dpi is not None:
+            self.figure.set_dpi(dpi)
+        self.draw(0)  # the panels built and laid out
+        canvas = FigureCanvasAgg(self.figure)
+        pictures = []
+        try:
+            for artist in self._moving():
+                artist.set_animated(True)
+            canvas.draw()
+            background = canvas.copy_from_bbox(self.figure.bbox)
+            for index in range(count):
+                self.draw(index)
+                canvas.restore_region(background)
+                for artist in self._moving():  # the map's numbers are new artists at each step
+                    artist.set_animated(True)
+                    self.figure.draw_artist(artist)
+                buffer = io.BytesIO()
+                Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png")
+                pictures.append(buffer.getvalue())
+        finally:
+            for artist in self._moving():
+                artist.set_animated(False)
+        return pictures
 
     def png(self, index=None, dpi=80):
         """The figure as PNG bytes (drawing step ``index`` first, when given)."""
-        import io
-
         if index is not None:
             self.draw(index)
         buffer = io.BytesIO()
@@ -240,29 +352,52 @@ def _pad_patch(r, c):
 def _never_patch(r, c):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="none", edgecolor=COLORS["window"], linewidth=0,
-                     alpha=0.5, zorder=1.6, hatch="xx")
+    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="none", edgecolor=NEVER_TEXT, linewidth=0,
+                     zorder=1.6, hatch="xx")
+
+
+def _slide_frames(image, kernel, stride, padding, figsize=None, dpi=100):
+    """``(slide, count)``: the SlideFigure to draw with and how many of its steps to show."""
+    slide = SlideFigure(image, kernel, stride=stride, padding=padding, figsize=figsize)
+    slide.figure.set_dpi(dpi)
+    frames = len(slide)
+    if frames > MAX_FRAMES:
+        warnings.warn(f"the slide has {frames} positions; the animation shows the first {MAX_FRAMES} "
+                      "(each frame adds to the notebook's size). For all of them, "
+                      "step through SlideFigure or SlideWidget, or use a larger stride or a smaller image.",
+                      stacklevel=3)
+        frames = MAX_FRAMES
+    return slide, frames
+
+
+class _Pictures:
+    """Stands for the figure in a matplotlib movie writer: its frames are PNGs drawn already."""
+
+    def __init__(self, figure, pictures):
+        self.figure, self.pictures, self.dpi = figure, iter(pictures), figure.dpi
+
+    def get_size_inches(self):
+        return self.figure.get_size_inches()
+
+    def set_size_inches(self, *args, **kwargs):
+        pass  # the frames are drawn already: their size stays
+
+    def savefig(self, file, **kwargs):
+        file.write(next(self.pictures))
 
 
 def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=None, dpi=100):
     """The slide as a matplotlib ``FuncAnimation``: one frame per output position.
 
     At most ``MAX_FRAMES`` frames: a larger slide shows its first positions, with a warning.
+    (:func:`play` and :func:`save_gif` draw the same frames without it, each one once.)
 
     Returns
     -------
     matplotlib.animation.FuncAnimation
         Its ``slide`` attribute is the ``SlideFigure`` it draws with.
     """
-    slide = SlideFigure(image, kernel, stride=stride, padding=padding, figsize=figsize)
-    slide.figure.set_dpi(dpi)
-    frames = len(slide)
-    if frames > MAX_FRAMES:
-        warnings.warn(f"the slide has {frames} positions; the animation shows the first {MAX_FRAMES} "
-                      "(each frame takes a moment to draw and adds to the notebook's size). For all of them, "
-                      "step through SlideFigure or SlideExplorer, or use a larger stride or a smaller image.",
-                      stacklevel=3)
-        frames = MAX_FRAMES
+    slide, frames = _slide_frames(image, kernel, stride, padding, figsize, dpi)
     animation = FuncAnimation(slide.figure, lambda i: slide.draw(i) and [], frames=frames,
                               interval=interval, repeat=True)
     animation.slide = slide
@@ -298,12 +433,50 @@ def offline_player(html):
 def play(image, kernel, *, stride=1, padding=0, interval=900):
     """An inline player for the notebook (play, pause, step, loop), as ``IPython.display.HTML``.
 
-    Works offline: nothing in it is fetched from the web.
+    Works offline: nothing in it is fetched from the web. Each frame carries its step in words
+    (the image's ``alt`` follows the frame), and every step is written out under the player.
     """
-    from IPython.display import HTML
+    import tempfile
 
-    animation = slide_animation(image, kernel, stride=stride, padding=padding, interval=interval, dpi=72)
-    return HTML(offline_player(animation.to_jshtml(default_mode="loop")))
+    from IPython.display import HTML
+    from matplotlib.animation import HTMLWriter
+
+    slide, frames = _slide_frames(image, kernel, stride, padding, dpi=PLAYER_DPI)
+    pictures = slide.frames(frames)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "player.html"
+        writer = HTMLWriter(fps=1000 / interval, embed_frames=True, default_mode="loop")
+        with writer.saving(_Pictures(slide.figure, pictures), str(path), PLAYER_DPI):
+            for _ in pictures:
+                writer.grab_frame()
+        html = path.read_text()
+    return HTML(accessible_player(offline_player(html), [slide.text(i) for i in range(frames)]))
+
+
+def accessible_player(html, texts):
+    """A matplotlib player (``to_jshtml``) with words for each frame and a labelled slider.
+
+    The frame's ``<img>`` gets the first step's text as ``alt`` and follows the frames as they
+    change; the slider is labelled; the steps are listed under the player, in a ``<details>``
+    that a reader opens (``texts``: one string per frame).
+    """
+    ids = re.findall(r'id="_anim_img([0-9a-f]+)"', html)
+    if not ids or not texts:
+        return html
+    uid = ids[0]
+    escaped = [_html.escape(text, quote=True) for text in texts]
+    html = html.replace(f'<img id="_anim_img{uid}"', f'<img id="_anim_img{uid}" alt="{escaped[0]}"', 1)
+    html = html.replace(f'<input id="_anim_slider{uid}"',
+                        f'<input id="_anim_slider{uid}" aria-label="step of the slide, 1 to {len(texts)}"', 1)
+    steps = "".join(f"<li>{text}</li>" for text in escaped)
+    listing = (f'<details class="convlib-steps"><summary>The {len(texts)} steps in words</summary>'
+               f"<ol>{steps}</ol></details>")
+    # the player shows a frame by changing the image's src: follow it with the frame's words
+    script = ("<script>(function(){var img=document.getElementById('_anim_img%s');var words=%s;if(!img)return;"
+              "new MutationObserver(function(){var anim=window['anim%s'];"
+              "if(anim&&words[anim.current_frame])img.alt=words[anim.current_frame];})"
+              ".observe(img,{attributes:true,attributeFilter:['src']});})();</script>" % (uid, json.dumps(texts), uid))
+    return html + listing + script
 
 
 def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=80):
@@ -320,6 +493,9 @@ def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=80):
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
         raise ValueError(f"fps must be a positive number of frames per second; got {fps!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    animation = slide_animation(image, kernel, stride=stride, padding=padding)
-    animation.save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+    from PIL import Image
+
+    slide, frames = _slide_frames(image, kernel, stride, padding, dpi=dpi)
+    pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in slide.frames(frames)]
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=round(1000 / fps), loop=0)
     return path

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib import patches
 from matplotlib import pyplot as plt
 
+from .alternatives import describe, filter_effect, grid_text, install, shows
 from .checks import as_numbers, format_number, pair, shape_triple, whole
 from .checks import grid as as_grid
 from .kernels import divisor
@@ -37,7 +38,10 @@ __all__ = [
     "show_images",
     "show_receptive_field",
     "flat_axes",
+    "update_grid",
 ]
+
+install()  # figures shown in a notebook carry their description as an <img alt>
 
 COLORS = {"image": "#1f77b4", "kernel": "#ff7f0e", "feature": "#2ca02c", "window": "#d62728"}
 CMAPS = {"image": "Blues", "kernel": "Oranges", "feature": "Greens", "signed": "PuOr_r", "photo": "gray"}
@@ -45,6 +49,7 @@ _FULL_RANGE = {"photo"}  # roles whose colour map is used whole (text colour ada
 # Above this many cells the numbers are left out (a note says so): they could not be read, and
 # writing each one costs about a millisecond.
 MAX_ANNOTATED = 32 * 32
+TABLE_DPI = 100  # the filter-effects table: photos fine enough to compare close up
 
 
 def _panel(panel, index, where):
@@ -121,20 +126,57 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_color("#888888")
+    artist.cell_texts = []
+    artist.cell_fontsize = fontsize or max(6, 16 - max(rows, cols))
     if annotate and grid.size > MAX_ANNOTATED:
         ax.set_xlabel(f"numbers not written: {rows}×{cols} cells are too many to read", fontsize=8)
     elif annotate:
-        size = fontsize or max(6, 16 - max(rows, cols))
-        for r in range(rows):
-            for c in range(cols):
-                if mask is not None and mask[r, c]:
-                    continue
-                red, green, blue, _ = colormap(artist.norm(grid[r, c]))
-                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # white text on dark cells
-                ax.text(c, r, format_number(grid[r, c]), ha="center", va="center", fontsize=size,
-                        color="white" if dark else "black")
+        _annotate(ax, artist, grid, mask)
+    shows(ax, grid_text(grid, None, mask))
     if title:
         ax.set_title(title, fontsize=11)
+    return artist
+
+
+def _annotate(ax, artist, grid, mask):
+    """Write each cell's number (black or white, whichever reads on its colour); masked cells stay blank."""
+    colormap, size = artist.get_cmap(), artist.cell_fontsize
+    for r in range(grid.shape[0]):
+        for c in range(grid.shape[1]):
+            if mask is not None and mask[r, c]:
+                continue
+            red, green, blue, _ = colormap(artist.norm(grid[r, c]))
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # white text on dark cells
+            artist.cell_texts.append(ax.text(c, r, format_number(grid[r, c]), ha="center", va="center", fontsize=size,
+                                             color="white" if dark else "black"))
+
+
+def update_grid(artist, values, *, mask=None):
+    """Show new ``values`` (same shape) in a grid drawn by :func:`draw_grid`, keeping its axes as they are.
+
+    Much cheaper than drawing the grid again (no new axes, ticks or colour map): what an
+    animation does at every frame.
+
+    Parameters
+    ----------
+    artist : the AxesImage that ``draw_grid`` returned
+    values : array_like, shape (H, W)
+    mask : array_like of bool, shape (H, W), optional
+        Cells to leave blank.
+    """
+    grid = np.asarray(values, dtype=float)
+    old = artist.get_array()
+    if grid.shape != old.shape:
+        raise ValueError(f"update_grid keeps the grid's shape {old.shape}; got {grid.shape}")
+    hidden = np.zeros(grid.shape, bool) if mask is None else np.asarray(mask, bool)
+    artist.set_data(np.ma.masked_array(grid, mask=hidden))
+    for text in artist.cell_texts:
+        text.remove()
+    artist.cell_texts = []
+    ax = artist.axes
+    if grid.size <= MAX_ANNOTATED:
+        _annotate(ax, artist, grid, hidden)
+    shows(ax, grid_text(grid, None, hidden))
     return artist
 
 
@@ -199,17 +241,28 @@ def show_images(*panels, figsize=None, suptitle=None, cols=None, colorbar=False)
         values = np.asarray(panel[0])
         limits = panel[2] or (None, None)
         if values.ndim == 2:
-            ax.imshow(values, cmap="gray", vmin=limits[0], vmax=limits[1])
+            artist = ax.imshow(values, cmap="gray", vmin=limits[0], vmax=limits[1])
+            lo, hi = artist.get_clim()
+            shows(ax, f"grey image {values.shape[0]}×{values.shape[1]}, black {format_number(lo)} to white "
+                      f"{format_number(hi)}; its values run from {format_number(values.min())} to {format_number(values.max())}")
         else:
             ax.imshow(values)
-        ax.set_title(panel[1], fontsize=10)
+            shows(ax, f"colour image {values.shape[0]}×{values.shape[1]}")
+        ax.set_title(_glyphs(panel[1]), fontsize=10)
     if colorbar:
         shown = [ax.images[0] for ax in axes.flat if ax.images and ax.images[0].get_array().ndim == 2]
         if shown:
-            fig.colorbar(shown[-1], ax=list(axes.flat), shrink=0.8, pad=0.02)
+            bar = fig.colorbar(shown[-1], ax=list(axes.flat), shrink=0.8, pad=0.02)
+            lo, hi = shown[-1].get_clim()
+            shows(bar.ax, f"colour bar: one grey scale, black {format_number(lo)} to white {format_number(hi)}")
     if suptitle:
-        fig.suptitle(suptitle, fontsize=12)
+        fig.suptitle(_glyphs(suptitle), fontsize=12)
     return fig
+
+
+def _glyphs(text):
+    """Titles as matplotlib can draw them: the star operator ⋆ is a dot in its font, so a larger star."""
+    return text.replace("⋆", r"$\bigstar$") if "⋆" in text and "$" not in text else text
 
 
 def show_receptive_field(n_layers=3, f=3, *, dilation=1):
@@ -246,6 +299,15 @@ def show_receptive_field(n_layers=3, f=3, *, dilation=1):
         ax.set_yticks([])
     title = f"one output of {n_layers} stacked {f}×{f} layers" + (f", dilation {dilation}" if dilation > 1 else "")
     fig.suptitle(title + ": numbers = paths from that pixel to the output", fontsize=11)
+    fig.get_layout_engine().set(h_pad=0.15)  # room between the suptitle and the panels' two-line titles
+    reached = int(np.count_nonzero(panels[-1][1:-1, 1:-1]))
+    describe(fig, f"{title[0].upper()}{title[1:]}, traced back to the input. "
+                  + " ".join(f"{ax.get_title().splitlines()[0].capitalize()}: spans {1 + i * (f - 1) * dilation}×"
+                             f"{1 + i * (f - 1) * dilation}." for i, ax in enumerate(axes))
+                  + f" On the input, {reached} of the {side * side} pixels of that {side}×{side} square lead to the "
+                  f"output, by 1 to {int(panels[-1].max())} paths"
+                  + (f"; the other {side * side - reached} never do." if reached < side * side else ".")
+                  + (" " + grid_text(panels[-1], "Paths per input pixel", panels[-1] == 0) if panels[-1].size <= 81 else ""))
     return fig
 
 
@@ -329,6 +391,9 @@ def draw_volume(ax, input_shape, kernel_shape, n_filters, output_shape, *, scale
     ax.set_ylim(-1.9, max(height, out_h) * unit + 2.6)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    shows(ax, f"an input volume {height}×{width}×{channels}; one filter {kh}×{kw}×{kc} through its full depth "
+              f"(one position gives one number: {kh}·{kw}·{kc} products plus a bias); an arrow labelled conv to the "
+              f"output volume {out_h}×{out_w}×{out_k}, {n_filters} activation maps, one per filter")
     return ax
 
 
@@ -385,10 +450,11 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None
         if top + size > photo.shape[0] or left + size > photo.shape[1]:
             raise ValueError(f"zoom {zoom} reaches outside the {photo.shape[0]}x{photo.shape[1]} photo")
     n = len(kernels)
+    rows_said = []
     heads = ["operation", "kernel\n(purple < 0 < orange)", "image result"] + (["close-up"] if zoom is not None else [])
     widths = [1.3, 1.1, 1.6] + ([1.6] if zoom is not None else [])
-    fig = plt.figure(figsize=(7.2 + (2.4 if zoom is not None else 0), 2.25 * n + 0.5), dpi=72,
-                     layout="constrained")  # photos weigh: 72 dpi
+    fig = plt.figure(figsize=(7.2 + (2.4 if zoom is not None else 0), 2.25 * n + 0.5), dpi=TABLE_DPI,
+                     layout="constrained")
     grid = fig.add_gridspec(n + 1, len(heads), width_ratios=widths, height_ratios=[0.26] + [1] * n)
     for col, head in enumerate(heads):
         ax = fig.add_subplot(grid[0, col])
@@ -412,9 +478,14 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None
         image_ax.set_axis_off()
         if clip and k.sum() > 0.5:
             shown, limits = np.clip(result, 0, 255), (0, 255)
+            scale_note = "grey: 0 black … 255 white (clipped)"
         else:  # edge detectors sum to zero: show how strongly they respond
             shown, limits = np.abs(result), (0, np.percentile(np.abs(result), 99.5))
+            scale_note = f"grey: |response| 0 black … {format_number(limits[1])} white"
         image_ax.imshow(shown, cmap="gray", vmin=limits[0], vmax=limits[1])
+        # two grey scales in one table: each result says which one it is drawn on
+        image_ax.text(0.5, -0.02, scale_note, transform=image_ax.transAxes, ha="center", va="top", fontsize=9)
+        rows_said.append(f"{name}: {filter_effect(k, photo, result, name)}; {scale_note}.")
         if zoom is not None:
             image_ax.add_patch(patches.Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
                                                  edgecolor=COLORS["window"], linewidth=1.5))
@@ -424,4 +495,7 @@ def effects_table(image, kernels, *, conv=None, title=None, clip=True, zoom=None
                            interpolation="nearest")
     if title:
         fig.suptitle(title, fontsize=13)
+    describe(fig, (f"{title}. " if title else "") + f"The filter-effects table: {n} kernels applied to a "
+             f"{photo.shape[0]}×{photo.shape[1]} grey photo" + (", with a close-up of each result" if zoom else "")
+             + ". " + " ".join(rows_said))
     return fig

@@ -16,6 +16,7 @@ import numpy as np
 import traitlets
 from matplotlib.figure import Figure
 
+from .alternatives import figure_html, filter_effect
 from .animate import SlideFigure
 from .checks import grid, whole
 from .conv import conv2d
@@ -40,9 +41,14 @@ class SlideWidget(anywidget.AnyWidget):
     Drawn and computed in the browser (no round trip to the kernel at each step): the image with
     the window on it, the kernel, the window's products and their sum, and the feature map.
     Drag the window (it snaps to the positions the stride allows) or move it with the arrow
-    keys; hover a cell of the map to light its window; click a pixel to flip it between 0 and 1
-    and a weight to change it (0 -> 1 -> -1); pick stride, padding and dilation. What the
-    learner builds comes back to Python.
+    keys; hover a cell of the map to preview its window (leaving brings the window back) and
+    click it to move there; click a pixel to flip it between 0 and 1 and a weight to change it
+    (0 -> 1 -> -1); pick stride, padding and dilation. What the learner builds comes back to
+    Python.
+
+    By keyboard and screen reader alike: every control keeps its focus through updates and its
+    keys stay in the widget; a live region says the window's position, products and sum after
+    each move; cells are labelled by row, column, value and weight.
 
     Parameters
     ----------
@@ -128,6 +134,11 @@ def _photo_png(values):
     buffer = io.BytesIO()
     Image.fromarray(np.clip(np.round(values), 0, 255).astype(np.uint8)).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+def _img(png, alt, cls):
+    """An <img> of PNG bytes with its alt text, 300 px wide (what the kernel editor shows)."""
+    return figure_html(png, alt).replace("<img ", f'<img class="{cls}" style="width: 300px; height: auto" ', 1)
 
 
 def _png(figure, dpi=80):
@@ -225,8 +236,9 @@ class KernelEditor(widgets.VBox):
     preset : ipywidgets.Dropdown
     scale : ipywidgets.FloatText
         The kernel is divided by this (9 for a box blur of ones, 16 for the Gaussian).
-    original, picture : ipywidgets.Image
-        The photo, and the filtered photo (PNGs made straight from the numbers, a few ms).
+    original, picture : ipywidgets.HTML
+        The photo, and the filtered photo: ``<img>`` with alt text saying what the kernel did
+        (PNGs made straight from the numbers, a few ms).
 
     Examples
     --------
@@ -244,15 +256,20 @@ class KernelEditor(widgets.VBox):
             raise ValueError(f"the kernel editor takes a grayscale image (H, W); got shape {self.image.shape}")
         names = list(KERNELS)
         cell_layout = widgets.Layout(width="64px")
-        self.cells = [widgets.FloatText(0.0, layout=cell_layout, step=1) for _ in range(9)]
-        self.scale = widgets.FloatText(1.0, description="÷", layout=widgets.Layout(width="120px"),
-                                       style={"description_width": "20px"})
+        # each weight is labelled by its row and column (a label a screen reader reads; it takes
+        # no room on screen, where the grid of boxes says it)
+        self.cells = [widgets.FloatText(0.0, layout=cell_layout, step=1, description=f"weight row {i}, column {j}",
+                                        style={"description_width": "0px"})
+                      for i in range(3) for j in range(3)]
+        for cell in self.cells:
+            cell.add_class("convlib-weight")
+        self.scale = widgets.FloatText(1.0, description="divide by", layout=widgets.Layout(width="170px"),
+                                       style={"description_width": "70px"})
         self.preset = widgets.Dropdown(options=names + [OWN], description="kernel",
                                        layout=widgets.Layout(width="320px"))
-        side = widgets.Layout(width="300px", height="auto")
-        self.original = widgets.Image(value=_photo_png(self.image), format="png", layout=side)
-        self.picture = widgets.Image(format="png", layout=side)
-        self.picture.add_class("convlib-result")
+        # the photos as <img> with alt text (an HTML widget: ipywidgets' Image has no alt)
+        self.original = widgets.HTML(_img(_photo_png(self.image), self._photo_words(), "convlib-photo"))
+        self.picture = widgets.HTML()
         self.caption = widgets.HTML()
         self.status = widgets.HTML()
         self._loading, self._ready = False, False
@@ -262,8 +279,9 @@ class KernelEditor(widgets.VBox):
         self.preset.observe(self._picked, names="value")
         grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 70px)"))
         photos = widgets.HBox([widgets.VBox([widgets.HTML("<b>photo</b>"), self.original]),
-                               widgets.VBox([self.caption, self.picture])])
+                               widgets.VBox([self.caption, self.picture])], layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([self.preset, widgets.HBox([grid, self.scale]), self.status, photos])
+        self.add_class("convlib-editor")
         self._ready = True
         self._redraw()
 
@@ -310,15 +328,24 @@ class KernelEditor(widgets.VBox):
         self._loading = False
         self._redraw()
 
+    def _photo_words(self):
+        height, width = self.image.shape
+        return f"the photo before filtering: grey, {height}×{width} pixels"
+
     def _redraw(self):
         kernel, result = self.kernel(), self.result()
+        name = self.preset.value if self.preset.value != OWN else None
+        words = "the photo filtered by the " + (f"{name} " if name else "") + filter_effect(kernel, self.image, result, name)
         if kernel.sum() > 0.5:  # keeps brightness: show as an image viewer would
-            self.picture.value = _photo_png(result)
+            png = _photo_png(result)
             self.caption.value = "<b>filtered</b> (clipped to 0–255)"
+            words += "; shown clipped to 0 black … 255 white"
         else:  # sums to about zero: an edge detector; show how strongly it responds
             top = np.percentile(np.abs(result), 99.5) or 1.0
-            self.picture.value = _photo_png(np.abs(result) * (255.0 / top))
+            png = _photo_png(np.abs(result) * (255.0 / top))
             self.caption.value = "<b>|filtered|</b>: the kernel's response"
+            words += f"; shown as |response|, 0 black … {top:.3g} white"
+        self.picture.value = _img(png, words, "convlib-result")
         self.status.value = (
             f"sum of the kernel: <b>{kernel.sum():.3g}</b> "
             "(1 keeps the brightness, 0 keeps only changes)"

@@ -16,7 +16,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     gif = animate.save_gif(OUT / "slide.gif", data.binary_image(), data.x_kernel())
     table = plot.effects_table(data.photo(size=256), kernels.KERNELS, zoom=(76, 84, 64))
-    table.savefig(OUT / "filter_effects.png", dpi=72)
+    table.savefig(OUT / "filter_effects.png", dpi=plot.TABLE_DPI)
     volume = plot.show_volume((32, 32, 3), (5, 5, 3), 6, (28, 28, 6), title="a layer of 6 filters 5×5×3")
     volume.savefig(OUT / "volume.png", dpi=80)
     for path in (gif, OUT / "filter_effects.png", OUT / "volume.png"):

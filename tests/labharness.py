@@ -95,10 +95,27 @@ ALL_RUN = """() => {
 }"""
 
 
+# A stored notebook's prompts already hold numbers: clear them first, so that numbers in every
+# prompt mean this run has reached every cell (and the outputs looked at are this run's).
+CLEAR_ALL = "() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs').then(() => true)"
+NONE_RUN = """() => {
+  const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+    .map(e => e.innerText);
+  return prompts.length > 0 && prompts.every(t => !/\\[\\d+\\]/.test(t));
+}"""
+
+
+def lab_url(lab, path):
+    """The page of one notebook, alone: ``reset`` stops JupyterLab reopening earlier pages' tabs."""
+    return f"{lab['base']}/lab/tree/{path}?token={lab['token']}&reset"
+
+
 def open_and_run_all(page, lab, path, before_run=None):
-    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}", timeout=WAIT_MS)
+    page.goto(lab_url(lab, path), timeout=WAIT_MS)
     page.wait_for_function(IDLE, timeout=WAIT_MS)
     page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
+    page.evaluate(CLEAR_ALL)
+    page.wait_for_function(NONE_RUN, timeout=WAIT_MS)
     if before_run:
         before_run()
     page.evaluate(RUN_ALL)

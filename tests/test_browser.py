@@ -19,12 +19,13 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, open_and_run_all,
+from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, lab_url, open_and_run_all,
                         scratch_home, stop, wait_for_server)
 
 from convlib import conv2d, data
@@ -84,31 +85,32 @@ def lab(tmp_path_factory):
     for folder in ("notebooks", "exercises"):
         shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
     with lab_and_browser(course, base_dir) as lab:
-        yield lab
+        yield dict(lab, root=course)
 
 
 def _src_changes(page, locator, action, timeout=WAIT_MS):
-    """Do ``action`` and wait until the image ``locator`` shows another picture."""
+    """Do ``action`` and wait until the image ``locator`` shows another picture (the same or a new <img>)."""
+    from playwright.sync_api import expect
+
     before = locator.get_attribute("src")
     action()
-    handle = locator.element_handle()
-    page.wait_for_function("([img, old]) => img.getAttribute('src') !== old", arg=[handle, before], timeout=timeout)
+    expect(locator).not_to_have_attribute("src", before, timeout=timeout)
 
 
 def _exercise_widgets(page, lesson):
     """Move what can be moved in a lesson; each move must change the picture."""
     if lesson.startswith("02_"):
         # the animation: press play, the frame advances
-        frame = page.locator("img[id^='_anim_img']").first
+        frame = page.locator(f"{SHOWN} img[id^='_anim_img']").first
         frame.wait_for(state="attached", timeout=WAIT_MS)  # the player's first frame is in the page
         frame.scroll_into_view_if_needed(timeout=WAIT_MS)
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=frame.element_handle(),
                                timeout=WAIT_MS)
-        _src_changes(page, frame, lambda: page.locator("button[title='Play']").first.click(), timeout=WAIT_MS)
-        page.locator("button[title='Pause']").first.click()
+        _src_changes(page, frame, lambda: page.locator(f"{SHOWN} button[title='Play']").first.click(), timeout=WAIT_MS)
+        page.locator(f"{SHOWN} button[title='Pause']").first.click()
         _drag_the_slide(page)
     if lesson.startswith("04_"):
-        editor = page.locator(".widget-vbox").filter(has=page.locator("select")).first
+        editor = page.locator(f"{SHOWN} .widget-vbox").filter(has=page.locator("select")).first
         picture = editor.locator("img.convlib-result").first
         _src_changes(page, picture, lambda: editor.locator("select").first.select_option("box blur"))
         cell = editor.locator("input[type='number']").first
@@ -126,14 +128,14 @@ SLIDE_STATE = """(root) => ({
   col: Number(root.querySelector('.cs-feature .cs-current').dataset.col),
   shown: Number(root.querySelector('.cs-feature .cs-current').textContent),
   sum: Number(root.querySelector('.cs-products .cs-title').dataset.sum),
-  map: [...root.querySelectorAll('.cs-feature .cs-cell')].map(c => Number(c.textContent)),
+  map: [...root.querySelectorAll('.cs-feature .cs-cell')].map(c => Number(c.dataset.value)),
   image: [...root.querySelectorAll('.cs-image .cs-cell')].map(c => Number(c.textContent)),
 })"""
 
 
 def _drag_the_slide(page):
     """Drag the window across the image; click a pixel; read the widget back in Python."""
-    root = page.locator(".convlib-slide").first
+    root = page.locator(f"{SHOWN} .convlib-slide").first
     root.wait_for(state="visible", timeout=WAIT_MS)
     root.scroll_into_view_if_needed()
     image, kernel = data.binary_image(), data.x_kernel()
@@ -167,10 +169,9 @@ def _drag_the_slide(page):
     state = root.evaluate(SLIDE_STATE)
     assert state["image"] == flipped.ravel().tolist() and state["map"] == want_map.ravel().tolist()
     # and Python has it all: the image, the position, the map, equal to conv2d
-    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps({'image': slide.image, "
-                                    "'position': slide.position, 'feature': slide.feature, "
-                                    "'same': bool((np.array(slide.feature) == slide.conv2d_map()).all())}))"))
-    assert back == {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True}
+    _python_sees(page, "{'image': slide.image, 'position': slide.position, 'feature': slide.feature, "
+                       "'same': bool((np.array(slide.feature) == slide.conv2d_map()).all())}",
+                 {"image": flipped.tolist(), "position": [1, 1], "feature": want_map.tolist(), "same": True})
     # stride, padding and dilation: the map is conv2d's, and an uneven stride shows what it never reaches
     for settings in ({"stride": 2}, {"stride": 3}, {"stride": 1, "padding": 1, "dilation": 2}):
         for name, value in settings.items():
@@ -183,9 +184,35 @@ def _drag_the_slide(page):
         assert state["map"] == want_map.ravel().tolist(), (full, state["map"])
         never = root.locator(".cs-image .cs-never").count()
         assert never == (16 if full["stride"] == 3 else 0), (full, never)
-    back = json.loads(page.evaluate(RUN_IN_KERNEL, "import json; print(json.dumps([slide.stride, slide.padding, "
-                                    "slide.dilation, bool((np.array(slide.feature) == slide.conv2d_map()).all())]))"))
-    assert back == [1, 1, 2, True]
+    _python_sees(page, "[slide.stride, slide.padding, slide.dilation, "
+                       "bool((np.array(slide.feature) == slide.conv2d_map()).all())]", [1, 1, 2, True])
+
+
+PLACEHOLDERS = {"", "Image", "No description has been provided for this image"}
+# The notebook on show: JupyterLab reopens the tabs of earlier tests (as stored, not run) behind it.
+SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def _every_figure_is_described(page, lesson):
+    """Every picture a lesson shows has a specific alt text (not JupyterLab's or nbconvert's placeholder)."""
+    alts = page.evaluate(f"() => [...document.querySelectorAll('{SHOWN} .jp-OutputArea-output img')]"
+                         ".map(img => img.getAttribute('alt'))")
+    missing = [alt for alt in alts if alt is None or alt.strip() in PLACEHOLDERS or len(alt) < 20]
+    assert not missing, f"{lesson}: {len(missing)} of {len(alts)} figures have no text alternative: {missing}"
+
+
+def _python_sees(page, expression, expected, seconds=WAIT_MS / 1000):
+    """Ask the kernel for ``expression`` (as JSON) until it equals ``expected``.
+
+    The browser sends a widget's changes to the kernel as the kernel becomes free (ipywidgets
+    holds them back while one is on its way), so Python may see them a moment after the page.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        back = json.loads(page.evaluate(RUN_IN_KERNEL, f"import json; print(json.dumps({expression}))"))
+        if back == expected or time.monotonic() > deadline:
+            break
+    assert back == expected
 
 
 def _screenshot_on_failure(page, name):
@@ -204,7 +231,8 @@ def test_lesson_runs_in_jupyterlab(lab, lesson):
         errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
         assert errors.count() == 0, f"error output in {lesson}: {errors.first.inner_text()[:500]}"
         assert page.get_by_text("Error displaying widget").count() == 0, f"a widget failed to display in {lesson}"
-        assert page.locator(".jp-OutputArea-output img").count() > 0, f"no figure shown in {lesson}"
+        assert page.locator(f"{SHOWN} .jp-OutputArea-output img").count() > 0, f"no figure shown in {lesson}"
+        _every_figure_is_described(page, lesson)
         _exercise_widgets(page, lesson)
     except Exception:
         _screenshot_on_failure(page, Path(lesson).stem)
@@ -270,6 +298,7 @@ def test_feedback_page_reads_offline_in_chromium(lab, tmp_path):
         requests = []
         page.on("request", lambda request: requests.append(request.url))
         page.goto(path.as_uri())
+        assert _axe(page, page.locator("body")) == []  # WCAG 2.1 AA: nothing serious or critical
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "feedback_page.png"), full_page=True)
         assert page.title() == "Feedback for Ann <Lee>"
@@ -286,3 +315,208 @@ def test_feedback_page_reads_offline_in_chromium(lab, tmp_path):
     finally:
         page.close()
     assert requests == [path.as_uri()]  # nothing fetched but the page itself
+
+
+# ------------------------------------------------------------------------------ accessibility
+
+AXE_SOURCE = None
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = """async ([element, tags]) => {
+  const result = await window.axe.run(element, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html.slice(0, 160))}));
+}"""
+
+
+def _axe(page, element):
+    """axe-core's WCAG 2.1 A/AA violations inside ``element`` that are serious or critical."""
+    global AXE_SOURCE
+    if AXE_SOURCE is None:
+        import axe_playwright_python
+
+        AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(content=AXE_SOURCE)
+    violations = page.evaluate(RUN_AXE, [element.element_handle(), WCAG_AA])
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+WIDGETS = [
+    "import numpy as np\nfrom matplotlib import pyplot as plt\nfrom convlib import animate, data, plot, widgets",
+    "slide = widgets.SlideWidget(data.binary_image(), data.x_kernel())\nslide",
+    "widgets.KernelEditor(data.photo(size=96), kernel='sharpen')",
+    "animate.play(data.binary_image(), data.x_kernel(), stride=2)",
+    "print('the cell after the widgets')",
+]
+
+
+@pytest.fixture(scope="module")
+def widget_page(lab):
+    """One notebook with the slide widget, the kernel editor and the animation player, run once."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                 "language": "python"}})
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in WIDGETS]
+    folder = Path(lab["root"])
+    nbformat.write(notebook, folder / "widgets.ipynb")
+    page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(WAIT_MS)
+    try:
+        open_and_run_all(page, lab, "widgets.ipynb")
+        page.locator(f"{SHOWN} .convlib-slide .cs-image .cs-grid").first.wait_for(state="visible")
+        page.locator(f"{SHOWN} .convlib-editor img.convlib-result").first.wait_for(state="visible")
+        yield page
+    except Exception:
+        _screenshot_on_failure(page, "widgets")
+        raise
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("what", ["slide widget", "kernel editor", "animation player"])
+def test_widgets_pass_axe(widget_page, what):
+    page = widget_page
+    element = {"slide widget": page.locator(f"{SHOWN} .convlib-slide").first,
+               "kernel editor": page.locator(f"{SHOWN} .convlib-editor").first,
+               "animation player": page.locator(f"{SHOWN} .jp-OutputArea-output").filter(has=page.locator(".animation")).first}[what]
+    element.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    element.screenshot(path=str(ARTIFACTS / f"{what.replace(' ', '_')}.png"))
+    assert _axe(page, element) == [], f"the {what} has serious or critical axe violations"
+    images = element.locator("img")
+    for i in range(images.count()):
+        alt = images.nth(i).get_attribute("alt")
+        assert alt and alt not in PLACEHOLDERS and len(alt) > 20, (what, alt)
+
+
+def _notebook_state(page):
+    return page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+      return {mode: nb.mode, active: nb.activeCellIndex}; }""")
+
+
+def test_slide_widget_by_keyboard_keeps_focus_and_speaks(widget_page):
+    page = widget_page
+    root = page.locator(f"{SHOWN} .convlib-slide").first
+    root.scroll_into_view_if_needed()
+    status = root.locator("[role=status]")
+    grid = root.locator(".cs-image .cs-grid")
+    grid.focus()
+    before = _notebook_state(page)
+    image, kernel = data.binary_image(), data.x_kernel()
+
+    def said_at(r, c):
+        page.wait_for_function("([s, p]) => s.dataset.position === p", arg=[status.element_handle(), f"{r},{c}"])
+        return status.inner_text()
+
+    # the arrow keys move the window; the live region says the products and the sum each time
+    for key, (r, c) in [("ArrowRight", (0, 1)), ("ArrowDown", (1, 1)), ("End", (2, 2)), ("Home", (0, 0))]:
+        page.keyboard.press(key)
+        text = said_at(r, c)
+        window = image[r:r + 3, c:c + 3]
+        products = " + ".join(f"{x}×{w}" for x, w in zip(window.ravel(), kernel.ravel()))
+        assert text == f"Window at row {r}, column {c}: {products} = {conv2d(image, kernel)[r, c]}, written to feature[{r}, {c}].", text
+        assert page.evaluate("(g) => document.activeElement === g", grid.element_handle())
+    # Enter flips the pixel under the window's centre: the widget redraws, the focus stays, the cell is not edited
+    page.keyboard.press("Enter")
+    page.wait_for_function("(s) => s.textContent.startsWith('Pixel row 1, column 1 is now 0.')", arg=status.element_handle())
+    assert page.evaluate("(g) => document.activeElement === g", grid.element_handle())
+    page.keyboard.press("Enter")  # and back
+    page.wait_for_function("(s) => s.textContent.startsWith('Pixel row 1, column 1 is now 1.')", arg=status.element_handle())
+    assert _notebook_state(page) == before
+    assert page.evaluate("(g) => document.activeElement === g", grid.element_handle())
+    # a weight, changed twice by Enter: the focus stays on it, the cell stays in command mode
+    weight = root.locator("[data-weight='0,1']")
+    weight.focus()
+    for value in ("1", "-1"):
+        page.keyboard.press("Enter")
+        page.wait_for_function("([s, v]) => s.textContent.startsWith('Weight row 0, column 1 is now ' + v + '.')",
+                               arg=[status.element_handle(), value])
+        assert page.evaluate("() => document.activeElement.dataset.weight") == "0,1"
+        assert weight.get_attribute("aria-label").startswith(f"weight row 0, column 1: {value};")
+    assert _notebook_state(page) == before
+    page.keyboard.press("Enter")  # back to 0
+    page.wait_for_function("(s) => s.textContent.startsWith('Weight row 0, column 1 is now 0.')", arg=status.element_handle())
+    # a menu changed by the keyboard keeps its focus, and ↓ on it never moves to the next cell
+    menu = root.locator("select[name=stride]")
+    menu.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 4", arg=root.element_handle())
+    assert page.evaluate("(m) => document.activeElement === m", menu.element_handle())
+    assert menu.input_value() == "2" and _notebook_state(page) == before
+    menu.select_option("1")
+    page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 9", arg=root.element_handle())
+
+
+def test_slide_widget_tells_in_text_what_it_draws(widget_page):
+    page = widget_page
+    root = page.locator(f"{SHOWN} .convlib-slide").first
+    root.scroll_into_view_if_needed()
+    status = root.locator("[role=status]")
+    root.locator(".cs-image .cs-grid").focus()
+    page.keyboard.press("Home")
+    page.wait_for_function("(s) => s.dataset.position === '0,0'", arg=status.element_handle())
+    # map cells not computed yet are empty and hidden from assistive technology
+    hidden = root.evaluate("""(r) => [...r.querySelectorAll('.cs-feature .cs-cell')].map(c =>
+        !!c.closest('[aria-hidden=true]') && c.textContent === '')""")
+    assert hidden == [False] + [True] * 8
+    current = root.locator(".cs-feature .cs-current")
+    assert current.get_attribute("aria-label") == "row 0, column 0: 4, the window's sum (dashed frame)"
+    assert root.locator("[data-weight='1,1']").get_attribute("aria-label").startswith("weight row 1, column 1: 1;")
+    tap = root.locator(".cs-image .cs-cell").nth(2)
+    assert tap.get_attribute("aria-label") == "row 0, column 2: 1, in the window, times weight 1"
+    # stride 3: the pixels no position reaches are said, not only cross-hatched
+    root.locator("select[name=stride]").select_option("3")
+    page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 1", arg=root.element_handle())
+    never = root.locator(".cs-image .cs-never")
+    assert never.count() == 16 and never.first.get_attribute("aria-label").endswith("never under the kernel")
+    assert root.locator(".cs-note").first.inner_text().startswith("cross-hatched: 16 pixels never under the kernel, (0, 3)")
+    root.locator("select[name=stride]").select_option("1")
+    page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 9", arg=root.element_handle())
+    # hovering the map previews a position; leaving it restores the window's own, which Python keeps
+    target = root.locator(".cs-feature .cs-cell").nth(7)
+    target.hover()
+    page.wait_for_function("(s) => s.dataset.position === '2,1' && s.textContent.startsWith('Preview:')",
+                           arg=status.element_handle())
+    page.mouse.move(5, 5)
+    page.wait_for_function("(s) => s.dataset.position === '0,0'", arg=status.element_handle())
+    _python_sees(page, "slide.position", [0, 0])
+
+
+def test_animation_player_follows_its_frames_in_words(widget_page):
+    page = widget_page
+    output = page.locator(f"{SHOWN} .jp-OutputArea-output").filter(has=page.locator(".animation")).first
+    output.scroll_into_view_if_needed()
+    frame = output.locator("img[id^='_anim_img']")
+    slider = output.locator("input[type=range]")
+    assert slider.get_attribute("aria-label") == "step of the slide, 1 to 4"
+    assert frame.get_attribute("alt").startswith("Step 1 of 4:")
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("(img) => img.alt.startsWith('Step 4 of 4:')", arg=frame.element_handle())
+    steps = output.locator("details li")
+    assert steps.count() == 4 and steps.nth(3).text_content() == frame.get_attribute("alt")
+
+
+def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
+    """A lesson opened as it is stored (not trusted, not run): each figure is there, with its words."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                 "language": "python"}})
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "from matplotlib import pyplot as plt\nfrom convlib import data, plot\n"
+        "plot.show_grids((data.x_kernel(), 'kernel', 'kernel'))\nplt.show()")]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    nbformat.write(notebook, Path(lab["root"]) / "stored.ipynb")
+    page = lab["browser"].new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(lab_url(lab, "stored.ipynb"))
+        picture = page.locator(f"{SHOWN} .jp-OutputArea-output img").first
+        picture.wait_for(state="visible")
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=picture.element_handle())
+        assert picture.get_attribute("alt") == "kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."
+        assert page.locator(f"{SHOWN} .jp-OutputArea-output[data-mime-type='text/html']").count() == 1
+    finally:
+        page.close()

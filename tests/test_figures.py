@@ -1,6 +1,9 @@
 """Figures, the slide animation, the GIF and the widgets: drawn without a display or a browser."""
 
+import html
 import io
+import json
+import re
 
 import matplotlib
 import numpy as np
@@ -10,7 +13,7 @@ from PIL import Image
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 
-from convlib import animate, conv2d, data, kernels, plot, widgets  # noqa: E402
+from convlib import alternatives, animate, conv2d, data, kernels, plot, widgets  # noqa: E402
 
 IMAGE, KERNEL = data.binary_image(), data.x_kernel()
 
@@ -132,6 +135,16 @@ def test_inline_player_needs_no_network():
     assert 'class="fa' not in html
 
 
+def test_inline_player_says_every_step_and_labels_its_slider():
+    html = animate.play(IMAGE, KERNEL, stride=2).data
+    texts = [animate.SlideFigure(IMAGE, KERNEL, stride=2).text(i) for i in range(4)]
+    assert re.search(r'<img id="_anim_img\w+" alt="Step 1 of 4: the 3×3 window covers rows 0 to 2', html)
+    assert re.search(r'<input id="_anim_slider\w+" aria-label="step of the slide, 1 to 4"', html)
+    listed = re.findall(r"<li>(.*?)</li>", html)
+    assert listed == [t.replace("×", "×") for t in texts] and "= 4." in listed[0]
+    assert "img.alt=words[anim.current_frame]" in html and json.dumps(texts) in html  # the alt follows the frame
+
+
 def test_gif_is_small_and_has_nine_frames(tmp_path):
     path = animate.save_gif(tmp_path / "out" / "slide.gif", IMAGE, KERNEL)
     assert path.exists() and path.stat().st_size < 300_000
@@ -167,7 +180,146 @@ def test_kernel_editor_reacts_to_presets_and_edits():
     assert editor.picture.value != blurred
     editor.set_kernel(kernels.kernel("sharpen"))
     assert editor.preset.value == "sharpen"
+    assert 'alt="the photo filtered by the sharpen kernel [0, -1, 0; -1, 5, -1; 0, -1, 0], sum 1' in editor.picture.value
+    assert 'alt="the photo before filtering: grey, 64×64 pixels"' in editor.original.value
+    assert [c.description for c in editor.cells[:2]] == ["weight row 0, column 0", "weight row 0, column 1"]
+    assert editor.scale.description == "divide by"
     with pytest.raises(ValueError, match="3x3"):
         editor.set_kernel(np.ones((5, 5)))
     with pytest.raises(ValueError, match="grayscale"):
         widgets.KernelEditor(np.ones((5, 5, 3)))
+
+
+# ------------------------------------------------------------------------------ text alternatives
+
+
+def test_grids_are_described_by_their_numbers():
+    fig = plot.show_grids((IMAGE, "image"), (KERNEL, "kernel", "kernel"), suptitle="the lesson's pair")
+    said = alternatives.description(fig)
+    assert said.startswith("the lesson's pair. 2 panels.")
+    assert "Panel 1, image: 5×5 grid: row 0: 1, 1, 1, 0, 0;" in said
+    assert "Panel 2, kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1." in said
+    masked = np.zeros((3, 3), bool)
+    masked[2] = True
+    fig, ax = plt.subplots()
+    plot.draw_grid(ax, conv2d(IMAGE, KERNEL), mask=masked)
+    ax.set_title("feature map so far")  # a title set afterwards is read too
+    assert alternatives.description(fig) == ("feature map so far: 3×3 grid: row 0: 4, 3, 4; row 1: 2, 4, 3; "
+                                             "row 2: blank, blank, blank.")
+
+
+def test_plain_figures_are_described_by_titles_until_described_in_words():
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([3, 2, 1])
+    left.set(title="the loss falling", xlabel="step", ylabel="loss")
+    plot.draw_grid(right, KERNEL, title="learned kernel")
+    said = alternatives.description(fig)
+    assert "Panel 1, the loss falling: a line plot of loss against step." in said
+    assert "Panel 2, learned kernel: 3×3 grid: row 0: 1, 0, 1;" in said
+    from convlib import describe
+
+    assert describe(fig, "  the loss falls  from 3 to 1 ") is fig
+    assert alternatives.description(fig) == "the loss falls from 3 to 1"
+    assert alternatives.description(describe(plt.figure(), "")) == ""  # decorative
+    with pytest.raises(TypeError, match="text must be a string"):
+        describe(fig, None)
+    with pytest.raises(TypeError, match="matplotlib Figure or Axes"):
+        describe("figure", "words")
+
+
+def test_volumes_photos_and_fields_are_described():
+    said = alternatives.description(plot.show_volume((32, 32, 3), (5, 5, 3), 6, (28, 28, 6)))
+    assert "input volume 32×32×3" in said and "filter 5×5×3" in said and "output volume 28×28×6" in said
+    photo = data.photo(size=48)
+    said = alternatives.description(plot.show_images((photo, "photo"), (photo / 2, "darker", (0, 255)), colorbar=True))
+    assert "Panel 2, darker: grey image 48×48, black 0 to white 255" in said and "colour bar" in said
+    said = alternatives.description(plot.show_receptive_field(2, 3, dilation=2))
+    assert "25 of the 81 pixels of that 9×9 square lead to the output" in said  # 5×5 taps of a 9×9 field
+    assert "the other 56 never do" in said
+
+
+def test_effects_table_says_what_each_filter_did_and_on_which_grey_scale():
+    photo = data.photo(size=48)
+    fig = plot.effects_table(photo, kernels.KERNELS)
+    said = alternatives.description(fig)
+    assert "identity: kernel [0, 0, 0; 0, 1, 0; 0, 0, 0], sum 1" in said and "the result equals the photo" in said
+    assert "box blur: kernel [1, 1, 1; 1, 1, 1; 1, 1, 1] divided by 9" in said
+    blur = conv2d(photo.astype(float), kernels.kernel("box blur"), padding="same")
+    ratio = np.mean(np.abs(np.diff(blur, axis=1))) / np.mean(np.abs(np.diff(photo.astype(float), axis=1)))
+    assert f"shrink to {ratio:.2g} times the photo's" in said
+    # two grey scales in one table: each result names its own under the picture
+    notes = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_text().startswith("grey:")]
+    assert len(notes) == len(kernels.KERNELS)
+    assert sum("|response|" in note for note in notes) == 3 and sum("(clipped)" in note for note in notes) == 4
+    assert fig.dpi >= 100
+
+
+def test_slide_figure_says_each_step_in_words():
+    slide = animate.SlideFigure(IMAGE, KERNEL).draw(4)
+    said = alternatives.description(slide.figure)
+    assert said.startswith("Step 5 of 9: the 3×3 window covers rows 1 to 3 and columns 1 to 3 of the image.")
+    assert f"Products, pixel × weight: {slide.steps[4].formula()}." in said
+    assert "row 1: 2, 4, blank; row 2: blank, blank, blank." in said
+    bundle = slide._repr_mimebundle_()
+    assert bundle["image/png"] and f'alt="{html.escape(said, quote=True)}"' in bundle["text/html"]
+    wide = animate.SlideFigure(np.ones((6, 6)), KERNEL, stride=2).draw(0)
+    assert "11 pixels are never under the kernel (cross-hatched): (0, 5), (1, 5)" in alternatives.description(wide.figure)
+
+
+def test_notebook_figures_carry_an_img_with_alt_and_are_drawn_once(monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    shell = InteractiveShell.instance()
+    try:
+        assert alternatives.install()
+        select_figure_formats(shell, {"png"})  # what the inline backend does when it starts: after convlib's import
+        fig = plot.show_grids((KERNEL, "kernel", "kernel"))
+        drawn = []
+        original = FigureCanvasBase.print_figure
+        monkeypatch.setattr(FigureCanvasBase, "print_figure", lambda *a, **k: drawn.append(1) or original(*a, **k))
+        data_, _ = shell.display_formatter.format(fig)
+        assert len(drawn) == 1  # the PNG and the HTML share one drawing
+        png = data_["image/png"]
+        assert data_["text/html"] == alternatives.figure_html(png, alternatives.description(fig))
+        assert 'alt="kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."' in data_["text/html"]
+        assert data_["text/plain"].startswith("<Figure size")
+        again, _ = shell.display_formatter.format(fig)  # a second display draws again, once
+        assert len(drawn) == 2 and again["image/png"] == png
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_html_export_keeps_the_descriptions():
+    """A notebook run as a learner runs it, exported with nbconvert: every picture keeps its words."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import numpy as np\nfrom matplotlib import pyplot as plt\nimport convlib\nfrom convlib import animate, data, plot",
+        "plot.show_grids((data.x_kernel(), 'kernel', 'kernel'))\nplt.show()",
+        "fig, ax = plt.subplots()\nax.plot([3, 2, 1])\nconvlib.describe(fig, 'a line falling from 3 to 1')\nplt.show()",
+        "animate.SlideFigure(data.binary_image(), data.x_kernel()).draw(4)",
+    )]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    page, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "No description has been provided" not in page
+    alts = [html.unescape(alt) for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+    assert len(alts) == 3, alts
+    assert alts[0] == "kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."
+    assert alts[1] == "a line falling from 3 to 1"
+    assert alts[2].startswith("Step 5 of 9: the 3×3 window covers rows 1 to 3")
+
+
+def test_frames_drawn_once_are_the_frames_drawn_whole():
+    """The player's frames (the shared background drawn once) are pixel for pixel the full drawings."""
+    slide = animate.SlideFigure(IMAGE, KERNEL, padding=1)
+    quick = slide.frames(7, dpi=60)
+    for index in (0, 6):
+        whole = slide.png(index, dpi=60)
+        a, b = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) for png in (quick[index], whole))
+        assert a.shape == b.shape and np.array_equal(a, b), index
+    assert quick[0] != quick[6]

@@ -1,9 +1,17 @@
 // The slide you can touch: drag the kernel's window over the image and watch the dot product.
 // Everything is drawn and computed here, in the browser, with no round trip to the kernel;
 // image, kernel, stride, padding, dilation, position and the feature map are synced to Python.
+//
+// For the keyboard and screen readers: the panels are built once and updated in place, so the
+// control in use keeps its focus; every key the widget uses stops here (JupyterLab's notebook
+// shortcuts never see it); a live region says the position, the products and the sum at each
+// move; cells are labelled by row, column, value and weight; map cells not computed yet are
+// empty and hidden from assistive technology.
 
-const CELL = 34; // px per cell, in every panel: the image, the kernel, the products, the map
+const CELL = 40; // px per cell, in every panel: the image, the kernel, the products, the map
 const fmt = (v) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100));
+const KEYS_OF_A_MENU = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp",
+                                "PageDown", "Enter", " "]);
 
 function layout(model) {
   const image = model.get("image"), kernel = model.get("kernel");
@@ -23,8 +31,8 @@ function layout(model) {
         for (let i = 0; i < kh; i++)
           for (let j = 0; j < kw; j++) {
             sum += at(r * s + i * d, c * s + j * d) * kernel[i][j];
+            reached[r * s + i * d][c * s + j * d] = true;  // a tap; pixels between taps are skipped
           }
-        for (let i = 0; i < spanH; i++) for (let j = 0; j < spanW; j++) reached[r * s + i][c * s + j] = true;
         row.push(sum);
       }
       feature.push(row);
@@ -33,7 +41,7 @@ function layout(model) {
   return { image, kernel, s, p, d, H, W, kh, kw, PH, PW, spanH, spanW, outH, outW, ok, at, feature, reached };
 }
 
-function grid(cls, rows, cols, label) {
+function grid(cls, rows, cols, label, role) {
   const box = document.createElement("div");
   box.className = "cs-panel " + cls;
   const title = document.createElement("div");
@@ -43,24 +51,29 @@ function grid(cls, rows, cols, label) {
   g.className = "cs-grid";
   g.style.gridTemplateColumns = `repeat(${cols}, ${CELL}px)`;
   g.style.gridTemplateRows = `repeat(${rows}, ${CELL}px)`;
+  if (role) g.setAttribute("role", role);
   const cells = [];
   for (let r = 0; r < rows; r++) {
-    const line = [];
+    const line = [], row = document.createElement("div");
+    row.className = "cs-line";
+    if (role === "grid") row.setAttribute("role", "row");
     for (let c = 0; c < cols; c++) {
       const cell = document.createElement("div");
       cell.className = "cs-cell";
+      if (role === "grid") cell.setAttribute("role", "gridcell");
       cell.dataset.row = r;
       cell.dataset.col = c;
-      g.appendChild(cell);
+      row.appendChild(cell);
       line.push(cell);
     }
+    g.appendChild(row);
     cells.push(line);
   }
   box.append(title, g);
   return { box, title, grid: g, cells };
 }
 
-function select(label, name, values, current, allowed) {
+function select(label, name, values) {
   const wrap = document.createElement("label");
   wrap.className = "cs-control";
   wrap.textContent = label + " ";
@@ -70,8 +83,6 @@ function select(label, name, values, current, allowed) {
     const o = document.createElement("option");
     o.value = v;
     o.textContent = v;
-    o.disabled = !allowed(v);
-    o.selected = v === current;
     sel.appendChild(o);
   }
   wrap.appendChild(sel);
@@ -82,7 +93,7 @@ function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "convlib-slide";
   el.appendChild(root);
-  let L, pos, parts, press = null;
+  let L, pos, parts = null, shape = "", press = null, preview = null, said = "";
 
   function send(name, value) {
     model.set(name, value);
@@ -96,71 +107,71 @@ function render({ model, el }) {
     return t.dilation * (ker.length - 1) + 1 <= H && t.dilation * ((ker[0] || []).length - 1) + 1 <= W;
   }
 
-  function build() {
+  // ---- what stays for the widget's life: the menus, the help, the stage, the live region
+  const controls = document.createElement("div");
+  controls.className = "cs-controls";
+  const menus = {};
+  for (const [label, name, values] of [["stride", "stride", [1, 2, 3]], ["padding", "padding", [0, 1, 2]],
+                                       ["dilation", "dilation", [1, 2]]]) {
+    const { wrap, sel } = select(label, name, values);
+    sel.addEventListener("change", () => send(name, Number(sel.value)));
+    sel.addEventListener("keydown", (e) => { if (KEYS_OF_A_MENU.has(e.key)) e.stopPropagation(); });
+    menus[name] = sel;
+    controls.appendChild(wrap);
+  }
+  const help = document.createElement("p");
+  help.className = "cs-help";
+  help.id = `cs-help-${Math.random().toString(36).slice(2)}`;
+  help.textContent = "Drag the red window, or focus the image and use the arrow keys (Home, End: first and last " +
+    "position); Enter or Space flips the pixel under the window's centre. Click a weight, or focus it and press " +
+    "Enter, to change it (0, 1, −1). Hovering the feature map previews a position; clicking it moves there.";
+  const stage = document.createElement("div");
+  stage.className = "cs-stage";
+  const status = document.createElement("p");
+  status.className = "cs-formula";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  root.append(controls, help, stage, status);
+
+  function syncMenus() {
+    for (const [name, sel] of Object.entries(menus)) {
+      for (const o of sel.options) o.disabled = !fits({ [name]: Number(o.value) });
+      sel.value = String(model.get(name));
+    }
+  }
+
+  function focusedPart() {  // which control has focus, by what it is (elements may be rebuilt)
+    const a = document.activeElement;
+    if (!a || !stage.contains(a)) return null;
+    if (a === parts.image.grid) return { image: true };
+    if (a.dataset && a.dataset.weight) return { weight: a.dataset.weight };
+    return null;
+  }
+
+  function refocus(part) {
+    if (!part || !parts) return;
+    if (part.image) parts.image.grid.focus();
+    else if (part.weight) {
+      const w = stage.querySelector(`[data-weight="${part.weight}"]`);
+      if (w) w.focus();
+    }
+  }
+
+  function update(note) {
     L = layout(model);
-    root.textContent = "";
-    const controls = document.createElement("div");
-    controls.className = "cs-controls";
-    for (const [label, name, values] of [["stride", "stride", [1, 2, 3]], ["padding", "padding", [0, 1, 2]],
-                                         ["dilation", "dilation", [1, 2]]]) {
-      const { wrap, sel } = select(label, name, values, model.get(name), (v) => fits({ [name]: v }));
-      sel.addEventListener("change", () => {
-        send(name, Number(sel.value));
-      });
-      controls.appendChild(wrap);
+    syncMenus();
+    const next = `${L.PH}x${L.PW}/${L.kh}x${L.kw}/${L.outH}x${L.outW}/${L.ok}`;
+    if (next !== shape || !parts) {
+      const part = parts ? focusedPart() : null;
+      build();
+      shape = next;
+      refocus(part);
     }
-    const help = document.createElement("span");
-    help.className = "cs-help";
-    help.textContent = "drag the red window (or focus the image and use the arrow keys); click a pixel to flip it; click a weight to change it";
-    controls.appendChild(help);
-    root.appendChild(controls);
-    if (!L.ok) {
-      const err = document.createElement("div");
-      err.className = "cs-error";
-      err.textContent = `the ${L.kh}x${L.kw} kernel (spanning ${L.spanH}x${L.spanW}) does not fit in the ${L.PH}x${L.PW} padded image`;
-      root.appendChild(err);
-      return;
-    }
-    const row = document.createElement("div");
-    row.className = "cs-row";
-    const image = grid("cs-image", L.PH, L.PW, L.p ? `image, padded with ${L.p} ring${L.p > 1 ? "s" : ""} of zeros` : "image");
-    const kernel = grid("cs-kernel", L.kh, L.kw, "kernel (click a weight)");
-    const products = grid("cs-products", L.kh, L.kw, "window × kernel");
-    const feature = grid("cs-feature", L.outH, L.outW, `feature map ${L.outH}×${L.outW}`);
-    for (let r = 0; r < L.PH; r++)
-      for (let c = 0; c < L.PW; c++) {
-        const cell = image.cells[r][c], v = L.at(r, c);
-        const padding = r < L.p || c < L.p || r >= L.p + L.H || c >= L.p + L.W;
-        cell.textContent = fmt(v);
-        cell.classList.toggle("cs-pad", padding);
-        cell.classList.toggle("cs-on", !padding && v !== 0);
-        cell.classList.toggle("cs-never", !L.reached[r][c]);
-        if (!L.reached[r][c]) cell.title = "no position of the kernel covers this pixel";
-      }
-    for (let i = 0; i < L.kh; i++)
-      for (let j = 0; j < L.kw; j++) {
-        const cell = kernel.cells[i][j];
-        cell.textContent = fmt(L.kernel[i][j]);
-        cell.tabIndex = 0;
-        cell.setAttribute("role", "button");
-        cell.setAttribute("aria-label", `weight ${i}, ${j}: ${fmt(L.kernel[i][j])}; press Enter to change`);
-      }
-    for (let r = 0; r < L.outH; r++)
-      for (let c = 0; c < L.outW; c++) feature.cells[r][c].textContent = fmt(L.feature[r][c]);
-    const frame = document.createElement("div");
-    frame.className = "cs-frame";
-    image.grid.appendChild(frame);
-    image.grid.tabIndex = 0;
-    image.grid.setAttribute("aria-label", "the image; arrow keys move the kernel's window, Enter flips the pixel under its centre");
-    row.append(image.box, kernel.box, products.box, feature.box);
-    const formula = document.createElement("code");
-    formula.className = "cs-formula";
-    root.append(row, formula);
-    parts = { image, kernel, products, feature, frame, formula };
-    wire();
+    if (!L.ok) return;
+    fill();
     const [r0, c0] = model.get("position");
     pos = [Math.min(Math.max(r0, 0), L.outH - 1), Math.min(Math.max(c0, 0), L.outW - 1)];
-    draw();
+    draw(pos, note);
     const same = JSON.stringify(L.feature) === JSON.stringify(model.get("feature"));
     if (!same || pos[0] !== r0 || pos[1] !== c0) {
       model.set("feature", L.feature);
@@ -169,10 +180,101 @@ function render({ model, el }) {
     }
   }
 
-  function draw() {
-    const [r, c] = pos, { image, products, feature, frame, formula } = parts;
+  function build() {  // the panels for this shape of image, kernel and map (not their values)
+    stage.textContent = "";
+    parts = null;
+    if (!L.ok) {
+      const err = document.createElement("div");
+      err.className = "cs-error";
+      err.setAttribute("role", "alert");
+      err.textContent = `the ${L.kh}x${L.kw} kernel (spanning ${L.spanH}x${L.spanW}) does not fit in the ${L.PH}x${L.PW} padded image`;
+      stage.appendChild(err);
+      status.textContent = err.textContent;
+      return;
+    }
+    const row = document.createElement("div");
+    row.className = "cs-row";
+    const image = grid("cs-image", L.PH, L.PW, "", "grid");
+    const kernel = grid("cs-kernel", L.kh, L.kw, "kernel (click a weight)", "group");
+    const products = grid("cs-products", L.kh, L.kw, "window × kernel", "grid");
+    const feature = grid("cs-feature", L.outH, L.outW, "", "grid");
+    kernel.grid.setAttribute("aria-label", "kernel");
+    for (let i = 0; i < L.kh; i++)
+      for (let j = 0; j < L.kw; j++) {
+        const cell = kernel.cells[i][j];
+        cell.tabIndex = 0;
+        cell.setAttribute("role", "button");
+        cell.dataset.weight = `${i},${j}`;
+      }
+    const frame = document.createElement("div");
+    frame.className = "cs-frame";
+    frame.setAttribute("aria-hidden", "true");
+    image.grid.appendChild(frame);
+    image.grid.tabIndex = 0;
+    image.grid.setAttribute("aria-describedby", help.id);
+    const never = document.createElement("p");
+    never.className = "cs-note";
+    image.box.appendChild(never);
+    const current = document.createElement("p");
+    current.className = "cs-note";
+    feature.box.appendChild(current);
+    row.append(image.box, kernel.box, products.box, feature.box);
+    stage.appendChild(row);
+    parts = { image, kernel, products, feature, frame, never, current };
+    wire();
+  }
+
+  function fill() {  // the values: pixels, weights, which pixels no position reaches, the map
+    const { image, kernel, feature, never } = parts;
+    const label = L.p ? `image ${L.H}×${L.W}, padded with ${L.p} ring${L.p > 1 ? "s" : ""} of zeros` : `image ${L.H}×${L.W}`;
+    image.title.textContent = label;
+    image.grid.setAttribute("aria-label", label + "; the red frame is the kernel's window");
+    const missed = [], never_said = L.d > 1 ? "never under a weight (the dilation skips it)" : "never under the kernel";
+    for (let r = 0; r < L.PH; r++)
+      for (let c = 0; c < L.PW; c++) {
+        const cell = image.cells[r][c], v = L.at(r, c);
+        const padding = r < L.p || c < L.p || r >= L.p + L.H || c >= L.p + L.W;
+        cell.textContent = fmt(v);
+        cell.classList.toggle("cs-pad", padding);
+        cell.classList.toggle("cs-on", !padding && v !== 0);
+        const out = !L.reached[r][c];
+        cell.classList.toggle("cs-never", out);
+        if (out && !padding) missed.push(`(${r - L.p}, ${c - L.p})`);
+        cell.dataset.base = `row ${r - L.p}, column ${c - L.p}: ${padding ? "padding zero" : fmt(v)}` +
+          (out ? `, ${never_said}` : "");
+        cell.setAttribute("aria-label", cell.dataset.base);
+      }
+    never.textContent = missed.length ? `cross-hatched: ${missed.length} pixel${missed.length > 1 ? "s" : ""} ` +
+      `${L.d > 1 ? "never under a weight" : "never under the kernel"}, ${missed.join(", ")}` : "";
+    for (let i = 0; i < L.kh; i++)
+      for (let j = 0; j < L.kw; j++) {
+        const cell = kernel.cells[i][j], w = L.kernel[i][j], next = w === 0 ? 1 : w === 1 ? -1 : 0;
+        cell.textContent = fmt(w);
+        cell.setAttribute("aria-label", `weight row ${i}, column ${j}: ${fmt(w)}; press Enter to make it ${fmt(next)}`);
+      }
+    feature.title.textContent = `feature map ${L.outH}×${L.outW}`;
+    feature.grid.setAttribute("aria-label", `feature map ${L.outH}×${L.outW}, filled up to the window's position`);
+  }
+
+  function draw(at, note) {  // the window at ``at``: its frame, taps, products, the map so far, the words
+    const [r, c] = at, { image, products, feature, frame, current } = parts;
     const top = r * L.s, left = c * L.s;
-    for (const line of image.cells) for (const cell of line) { cell.classList.remove("cs-tap"); cell.removeAttribute("data-w"); }
+    for (const line of image.cells)
+      for (const cell of line) {
+        if (cell.classList.contains("cs-tap") || cell.classList.contains("cs-skip")) {
+          cell.classList.remove("cs-tap", "cs-skip");
+          cell.removeAttribute("data-w");
+          cell.setAttribute("aria-label", cell.dataset.base);
+        }
+      }
+    for (let i = 0; i < L.spanH; i++)
+      for (let j = 0; j < L.spanW; j++) {
+        if (i % L.d || j % L.d) {  // inside the window but between taps: dilation skips it
+          const cell = image.cells[top + i][left + j];
+          cell.classList.add("cs-skip");
+          cell.setAttribute("aria-label", cell.dataset.base + ", skipped by the dilation");
+        }
+      }
     const terms = [];
     let sum = 0;
     for (let i = 0; i < L.kh; i++)
@@ -181,8 +283,11 @@ function render({ model, el }) {
         const cell = image.cells[rr][cc];
         cell.classList.add("cs-tap");
         cell.dataset.w = "×" + fmt(w);
-        products.cells[i][j].textContent = fmt(x * w);
-        products.cells[i][j].classList.toggle("cs-on", x * w !== 0);
+        cell.setAttribute("aria-label", `${cell.dataset.base}, in the window, times weight ${fmt(w)}`);
+        const product = products.cells[i][j];
+        product.textContent = fmt(x * w);
+        product.classList.toggle("cs-on", x * w !== 0);
+        product.setAttribute("aria-label", `row ${i}, column ${j}: ${fmt(x)} × ${fmt(w)} = ${fmt(x * w)}`);
         terms.push(`${fmt(x)}×${fmt(w)}`);
         sum += x * w;
       }
@@ -192,20 +297,44 @@ function render({ model, el }) {
     frame.style.height = `${L.spanH * CELL}px`;
     products.title.textContent = `window × kernel: sum = ${fmt(sum)}`;
     products.title.dataset.sum = sum;
-    for (const line of feature.cells) for (const cell of line) cell.classList.remove("cs-current", "cs-done");
+    products.grid.setAttribute("aria-label", `window × kernel, sum ${fmt(sum)}`);
     for (let rr = 0; rr < L.outH; rr++)
-      for (let cc = 0; cc < L.outW; cc++)
-        if (rr < r || (rr === r && cc <= c)) feature.cells[rr][cc].classList.add("cs-done");
-    feature.cells[r][c].classList.add("cs-current");
-    formula.textContent = `feature[${r}, ${c}] = ${terms.join(" + ")} = ${fmt(sum)}`;
+      for (let cc = 0; cc < L.outW; cc++) {
+        const cell = feature.cells[rr][cc], done = rr < r || (rr === r && cc <= c), here = rr === r && cc === c;
+        cell.classList.toggle("cs-done", done);
+        cell.classList.toggle("cs-current", here);
+        cell.dataset.value = L.feature[rr][cc];
+        cell.textContent = done ? fmt(L.feature[rr][cc]) : "";  // not computed yet: nothing to read
+        if (done) {
+          cell.removeAttribute("aria-hidden");
+          cell.setAttribute("aria-label", `row ${rr}, column ${cc}: ${fmt(L.feature[rr][cc])}` +
+            (here ? ", the window's sum (dashed frame)" : ""));
+        } else {
+          cell.setAttribute("aria-hidden", "true");
+          cell.removeAttribute("aria-label");
+        }
+      }
+    feature.cells.forEach((line, rr) => {  // a row with nothing computed yet is hidden as a whole
+      const row = line[0].parentElement;
+      if (rr <= r) row.removeAttribute("aria-hidden");
+      else row.setAttribute("aria-hidden", "true");
+    });
+    current.textContent = `dashed: row ${r}, column ${c}, the window's sum`;
+    const text = `${preview ? "Preview: w" : "W"}indow at row ${r}, column ${c}: ${terms.join(" + ")} = ${fmt(sum)}, ` +
+      `written to feature[${r}, ${c}].`;
+    status.dataset.position = `${r},${c}`;
+    status.dataset.sum = sum;
+    const words = (note ? note + " " : "") + text;
+    if (words !== said) status.textContent = said = words;
   }
 
   function moveTo(r, c) {
     r = Math.min(Math.max(r, 0), L.outH - 1);
     c = Math.min(Math.max(c, 0), L.outW - 1);
+    preview = null;
     if (r === pos[0] && c === pos[1]) return;
     pos = [r, c];
-    draw();
+    draw(pos);
     send("position", pos);
   }
 
@@ -219,11 +348,13 @@ function render({ model, el }) {
     moveTo(Math.round((cell[0] - (L.spanH - 1) / 2) / L.s), Math.round((cell[1] - (L.spanW - 1) / 2) / L.s));
   }
 
+  let pending = null;  // what the next update from the model should say first
   function flip(r, c) {  // padded coordinates; padding cannot be flipped
     const ri = r - L.p, ci = c - L.p;
     if (ri < 0 || ci < 0 || ri >= L.H || ci >= L.W) return;
     const next = L.image.map((line) => line.slice());
     next[ri][ci] = next[ri][ci] === 0 ? 1 : 0;
+    pending = `Pixel row ${ri}, column ${ci} is now ${next[ri][ci]}.`;
     send("image", next);
   }
 
@@ -247,7 +378,7 @@ function render({ model, el }) {
       if (cell[0] !== press.cell[0] || cell[1] !== press.cell[1]) press.moved = true;
       if (press.moved) follow(cell);
     });
-    g.addEventListener("pointerup", (e) => {
+    g.addEventListener("pointerup", () => {
       if (press && !press.moved) flip(...press.cell);
       press = null;
     });
@@ -266,38 +397,52 @@ function render({ model, el }) {
         return;
       }
       e.preventDefault();
+      e.stopPropagation();  // the notebook's shortcuts (Enter: edit the cell, arrows: next cell) never see it
     });
+    // hovering the map previews a position; leaving it brings back the window's own; a click moves there
     parts.feature.cells.forEach((line, r) => line.forEach((cell, c) => {
-      cell.addEventListener("pointerenter", () => moveTo(r, c));
+      cell.addEventListener("pointerenter", () => { preview = [r, c]; draw(preview); });
       cell.addEventListener("click", () => moveTo(r, c));
     }));
+    parts.feature.grid.addEventListener("pointerleave", () => {
+      if (preview) { preview = null; draw(pos); }
+    });
     parts.kernel.cells.forEach((line, i) => line.forEach((cell, j) => {
       const change = () => {
         const w = L.kernel[i][j], next = L.kernel.map((row) => row.slice());
         next[i][j] = w === 0 ? 1 : w === 1 ? -1 : 0;
+        pending = `Weight row ${i}, column ${j} is now ${fmt(next[i][j])}.`;
         send("kernel", next);
       };
       cell.addEventListener("click", change);
       cell.addEventListener("keydown", (e) => {
-        if (e.key === "Enter" || e.key === " ") { change(); e.preventDefault(); }
+        if (e.key === "Enter" || e.key === " ") {
+          change();
+          e.preventDefault();
+          e.stopPropagation();
+        }
       });
     }));
   }
 
-  const rebuild = () => build();
+  const changed = () => {
+    const note = pending;
+    pending = null;
+    update(note);
+  };
   const names = ["image", "kernel", "stride", "padding", "dilation"];
-  for (const name of names) model.on(`change:${name}`, rebuild);
+  for (const name of names) model.on(`change:${name}`, changed);
   const moved = () => {
     const [r, c] = model.get("position");
-    if (L && L.ok && (r !== pos[0] || c !== pos[1])) {
+    if (L && L.ok && parts && (r !== pos[0] || c !== pos[1])) {
       pos = [Math.min(Math.max(r, 0), L.outH - 1), Math.min(Math.max(c, 0), L.outW - 1)];
-      draw();
+      draw(pos);
     }
   };
   model.on("change:position", moved);
-  build();
+  update(null);
   return () => {
-    for (const name of names) model.off(`change:${name}`, rebuild);
+    for (const name of names) model.off(`change:${name}`, changed);
     model.off("change:position", moved);
   };
 }
