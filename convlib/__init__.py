@@ -6,6 +6,7 @@ module             what it holds
 ``conv``           ``conv2d`` (fast), ``conv2d_loop`` (to read), output sizes
 ``data``           the lessons' images and kernels, photos shipped offline
 ``kernels``        the named filters of the filter-effects table
+``cnn``            lesson 7's small CNN: ReLU, max pooling, layers forward and backward
 ``plot``           annotated grids, the sliding window, volumes, tables
 ``animate``        the slide as frames, an inline player, a GIF
 ``widgets``        sliders and the kernel editor
