@@ -19,10 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlib.grading.feedback import LEADING_MARK, page_name
+from convlib.grading.feedback import page_name, standalone
 from convlib.grading.identify import cell_role
-from convlib.grading.learners import LEARNER_COLUMNS
-from convlib.grading.report import COLUMNS, OLDER_COPY
+from convlib.grading.report import OLDER_COPY, QUESTION_COLUMNS
 from convlib.grading.sandbox import NO_SANDBOX, sandbox_kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +53,8 @@ def _write(folder, relative, nb, modified=None):
 
 
 def _class(folder):
-    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), Zoë (metadata),
-    and mallory, whose notebook claims to be jdoe's."""
+    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), a notebook named
+    only by its metadata (Zoë), and mallory, whose notebook claims to be jdoe's."""
     _write(folder, f"jdoe_{EX1}.ipynb", _notebook("solutions", EX1))
     _write(folder, f"jdoe_{EX2}.ipynb", _notebook("exercises", EX2))
     _write(folder, f"doejane_12345_67890_{EX1}.ipynb", _notebook("exercises", EX1), modified=1_700_000_000)
@@ -109,14 +108,15 @@ def graded(tmp_path_factory):
 
 def test_each_file_names_its_learner(graded):
     learners = {name: (r["learner"], r["lms_id"]) for name, r in graded["rows"].items()}
+    # metadata names no one: the file is graded under no name, its claim noted for review
     assert learners == {
         f"jdoe_{EX1}.ipynb": ("jdoe", ""),
         f"jdoe_{EX2}.ipynb": ("jdoe", ""),
         f"doejane_12345_67890_{EX1}.ipynb": ("doejane", "12345"),
         f"doejane_LATE_12345_67999_{EX1}.ipynb": ("doejane", "12345"),
-        f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb": ("Ann Lee", ""),
-        f"Ann Lee_812_assignsubmission_file_/{EX3}.ipynb": ("Ann Lee", ""),
-        f"{EX1}.ipynb": ("Zoë Ng", ""),
+        f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb": ("Ann Lee", "812"),
+        f"Ann Lee_812_assignsubmission_file_/{EX3}.ipynb": ("Ann Lee", "812"),
+        f"{EX1}.ipynb": ("", ""),
         f"mallory_{EX1}.ipynb": ("mallory", ""),
     }
 
@@ -139,13 +139,14 @@ def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
     row = graded["rows"][f"{EX1}.ipynb"]
     assert row["exercise"] == EX2 and row["passed"] == "3"
     assert f"the file name says {EX1} but the notebook is {EX2}" in row["review"]
+    assert "the notebook says it is Zoë Ng's" in row["review"]
 
 
 def test_every_lost_point_says_why(graded):
     for name, row in graded["rows"].items():
         if row["status"] != "graded":
             continue
-        lost = [q for q in COLUMNS[8:-3] if row[q] == "0"]
+        lost = [q for q in QUESTION_COLUMNS if row[q] == "0"]
         for question in lost:
             assert question in row["detail"], (name, question, row["detail"])
         assert bool(lost) == bool(row["detail"]), name
@@ -156,28 +157,40 @@ def test_every_lost_point_says_why(graded):
 
 def test_the_table_per_learner(graded):
     rows = _rows(graded["learners"])
-    assert list(rows[0]) == LEARNER_COLUMNS
+    assert list(rows[0]) == ["Student", "ID", "Platform", "Late", EX1, EX2, EX3, "Total", "Possible"]
     table = {r["Student"]: r for r in rows}
-    assert set(table) == {"Ann Lee", "doejane", "jdoe", "mallory", "Zoë Ng"}
+    unnamed = f"(no name) {graded['folder'] / f'{EX1}.ipynb'}"
+    assert set(table) == {"Ann Lee", "doejane", "jdoe", "mallory", unnamed}
     assert (table["jdoe"][EX1], table["jdoe"][EX2], table["jdoe"][EX3], table["jdoe"]["Total"]) == ("3", "0", "", "3")
     assert (table["doejane"]["ID"], table["doejane"][EX1], table["doejane"]["Total"]) == ("12345", "3", "3")
     assert (table["Ann Lee"][EX1], table["Ann Lee"][EX3], table["Ann Lee"]["Total"]) == ("1", "3", "4")
-    assert (table["Zoë Ng"][EX1], table["Zoë Ng"][EX2]) == ("", "3")
-    possible = {r["Possible"] for r in rows}
-    assert len(possible) == 1 and int(possible.pop()) >= 15
+    assert (table[unnamed][EX1], table[unnamed][EX2]) == ("", "3")
+    assert table["doejane"]["Late"] == "late" and table["jdoe"]["Late"] == ""
+    questions_in = {e: sum(cell_role(c)[0] == "answer" for c in _notebook("solutions", e).cells) for e in (EX1, EX2, EX3)}
+    assert {r["Possible"] for r in rows} == {str(sum(questions_in.values()))}  # only the exercises graded
 
 
 def test_one_feedback_page_per_learner_with_each_message(graded):
-    pages = sorted(p.name for p in graded["feedback"].iterdir())
-    assert pages == sorted(page_name(n) for n in ("Ann Lee", "doejane", "jdoe", "mallory", "Zoë Ng"))
-    ann = (graded["feedback"] / page_name("Ann Lee")).read_text(encoding="utf-8")
+    pages = sorted(p.name for p in graded["feedback"].glob("*.html") if not p.name.startswith("index"))
+    assert pages == sorted([page_name("Ann Lee", "moodle:812"), page_name("doejane", "canvas:12345"),
+                            page_name("jdoe"), page_name("mallory")])
+    ann = (graded["feedback"] / page_name("Ann Lee", "moodle:812")).read_text(encoding="utf-8")
     assert "Feedback for Ann Lee" in ann and "4 of 6 points" in ann
+    assert "Exercise 1 — An image and a kernel — 1 / 3" in ann  # the notebook's own title
+    assert " above" not in ann and "Call .hint()" not in ann
     detail = graded["rows"][f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb"]["detail"]
     message = detail.split(" | ")[0].removeprefix("window_sum: ")  # the row names the question, the page a row
-    assert "np.array(" in message and html.escape(LEADING_MARK.sub("", message)) in ann
+    assert "np.array(" in message and html.escape(standalone(message, 1)) in ann
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", ann)  # nothing fetched from elsewhere
-    jane = (graded["feedback"] / page_name("doejane")).read_text(encoding="utf-8")
+    jane = (graded["feedback"] / page_name("doejane", "canvas:12345")).read_text(encoding="utf-8")
     assert jane.count("<section>") == 1 and "3 of 3 points" in jane
+    assert "Handed in late" in jane and f"doejane_12345_67890_{EX1}.ipynb</code>, an older copy" in jane
+    with open(graded["feedback"] / "index.csv", newline="", encoding="utf-8") as handle:
+        index = list(csv.DictReader(handle))
+    assert sorted((r["learner"], r["lms_id"], r["page"]) for r in index) == sorted(
+        [("Ann Lee", "812", page_name("Ann Lee", "moodle:812")), ("doejane", "12345", page_name("doejane", "canvas:12345")),
+         ("jdoe", "", page_name("jdoe")), ("mallory", "", page_name("mallory"))])
+    assert all(f'href="{r["page"]}"' in (graded["feedback"] / "index.html").read_text(encoding="utf-8") for r in index)
 
 
 def test_two_shards_merged_equal_one_run(graded):
