@@ -42,11 +42,13 @@ from .grading.canvas import write_canvas
 from .grading.learners import write_learners
 from .grading.moodle import write_moodle
 from .grading.progress import Progress
-from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary
+from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary, write_rows
+from .grading.similarity import review_notes, similar_pairs, write_similarity
 from .grading.roster import parse_shard, roster
 from .grading.sandbox import NO_SANDBOX, UID, Executor, Limits, exposed, sandbox_kind
 from .grading.stage import stages
 from .grading.text import capped
+from .assign import strip_solutions
 from .notebook import notebooks_in
 
 __all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
@@ -132,6 +134,7 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     solution = nbformat.read(solution_path, as_version=4)
     # assemble, and the policy on the learner's answers: flags are decided before any point
     notebook, answers = graded_copy(submission.notebook, solution)
+    result.answers = answers
     huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
     if huge:
         result.status = STATUS_ANSWER_TOO_LARGE
@@ -239,6 +242,28 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
     return results
 
 
+def _similarity_inputs(results, solutions_dir):
+    """``(answers, solutions, handout)`` for :func:`~convlib.grading.similarity.similar_pairs`."""
+    answers, solutions, handout = {}, {}, {}
+    for r in results:
+        if r.status == OLDER_COPY or r.exercise not in MODULES:
+            continue
+        for name, source in r.answers.items():
+            who = f"{r.learner} ({r.platform} {r.lms_id})" if r.lms_id else (r.learner or r.submission)
+            answers.setdefault((r.exercise, name), []).append((who, r.submission, source))
+    for exercise in {exercise for exercise, _ in answers}:
+        try:
+            solution = nbformat.read(solutions_dir / f"{exercise}.ipynb", as_version=4)
+        except (OSError, ValueError):
+            continue
+        for cell in solution.cells:
+            role, name = cell_role(cell)
+            if role == "answer" and cell.cell_type == "code":
+                solutions[(exercise, name)] = cell.source
+                handout[(exercise, name)] = strip_solutions(cell.source)
+    return answers, solutions, handout
+
+
 def _bytes(text):
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*", text)
     if not match:
@@ -323,6 +348,9 @@ def _grade_main(argv):
     _lms_options(parser)
     parser.add_argument("--feedback", metavar="DIR",
                         help="also write one HTML feedback page per learner into DIR, and index.csv / index.html")
+    parser.add_argument("--similarity", metavar="FILE",
+                        help="also list pairs of answers alike once names, comments and layout are set aside "
+                             "(two learners', or one and the shipped solution), with a score; nothing is deducted")
     parser.add_argument("--gradescope", metavar="FILE",
                         help="also write Gradescope's results.json for this (one learner's) submission")
     parser.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
@@ -336,7 +364,7 @@ def _grade_main(argv):
 
     inputs = {p.resolve() for p in notebooks_in(args.submissions)}
     _refuse_notebook_outputs(parser, inputs, out=args.out, by_learner=args.by_learner, gradescope=args.gradescope,
-                             canvas=args.canvas)
+                             canvas=args.canvas, similarity=args.similarity)
     if not Path(args.solutions).is_dir():
         parser.error(f"no solutions folder at {args.solutions}")
     if not inputs:
@@ -361,8 +389,18 @@ def _grade_main(argv):
     finally:
         progress.close()
         book.close()
+    pairs = similar_pairs(*_similarity_inputs(results, Path(args.solutions)))
+    if pairs:
+        notes = review_notes(pairs)
+        for r in results:
+            r.review = "; ".join(filter(None, [r.review, *notes.get(r.submission, [])]))
+        write_rows(args.out, [r.record() for r in results])
+    if args.similarity:
+        write_similarity(args.similarity, pairs)
     print(summary(results, note))
     print(f"\ngradebook: {args.out}")
+    if args.similarity:
+        print(f"similar answers ({len(pairs)} pairs, for a person to look at; nothing deducted): {args.similarity}")
     _write_lms(args, [r.record() for r in results])
     if args.feedback:
         pages = write_feedback(args.feedback, results, titles(args.solutions))

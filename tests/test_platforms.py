@@ -131,12 +131,13 @@ def graded(tmp_path_factory):
     started = time.time()
     done = subprocess.run([*GRADE, str(folder), "--out", str(out["grades"]), "--jobs", "2",
                            "--canvas", str(out["canvas"]), "--moodle", str(out["moodle"]),
-                           "--by-learner", str(out["learners"]), "--feedback", str(out["feedback"])],
+                           "--by-learner", str(out["learners"]), "--feedback", str(out["feedback"]),
+                           "--similarity", str(base / "similar.csv")],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     with open(out["grades"], newline="", encoding="utf-8") as handle:
         rows = {Path(r["submission"]).relative_to(folder).as_posix(): r for r in csv.DictReader(handle)}
-    return {**out, "rows": rows, "done": done, "started": started}
+    return {**out, "rows": rows, "done": done, "started": started, "similar": base / "similar.csv"}
 
 
 def _table(path):
@@ -296,3 +297,53 @@ def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path)
     data = _as_gradescope(tmp_path / "c", autograder, pdf)
     _check_results(data)
     assert data["score"] == 0 and "No notebook" in data["output"] and "my work.pdf" in data["output"]
+
+
+# ------------------------------------------------------------------------------ similarity
+WINDOW_SUM = """def window_sum(image, kernel, row, col):
+    kh, kw = kernel.shape
+    total = 0
+    for i in range(kh):
+        for j in range(kw):
+            total += image[row + i, col + j] * kernel[i, j]
+    return total
+"""
+RENAMED = """def window_sum(picture, k, r, c):
+    # my own work, honest
+    height, width = k.shape
+    acc = 0
+    for a in range(height):
+
+        for b in range(width):
+            acc += picture[r + a, c + b] * k[a, b]   # multiply and add
+    return acc
+"""
+OTHER = """def window_sum(image, kernel, row, col):
+    h, w = kernel.shape
+    window = image[row:row + h, col:col + w]
+    return float(np.sum(window * kernel))
+"""
+HANDOUT = "def window_sum(image, kernel, row, col):\n    raise NotImplementedError\n"
+
+
+def test_similarity_sees_through_names_comments_and_layout():
+    from convlib.grading.similarity import SOLUTION, similar_pairs
+
+    key = (EX1, "window_sum")
+    answers = {key: [("ann", "a.ipynb", WINDOW_SUM), ("bob", "b.ipynb", RENAMED), ("cy", "c.ipynb", OTHER),
+                     ("dee", "d.ipynb", HANDOUT)]}
+    pairs = similar_pairs(answers, {key: OTHER}, {key: HANDOUT})
+    named = {(a, b) for _, _, a, b, _, _, _ in pairs}
+    assert named == {("ann", "bob"), ("cy", SOLUTION)}  # the handout's stub matches no one
+    assert all(pair[4] == 1.0 for pair in pairs)
+
+
+@needs_sandbox
+def test_the_shipped_solution_handed_in_is_flagged_and_nothing_deducted(graded):
+    with open(graded["similar"], newline="", encoding="utf-8") as handle:
+        pairs = list(csv.DictReader(handle))
+    solution_copies = {(p["first"], p["question"]) for p in pairs if p["second"] == "(the shipped solution)"}
+    assert ("Participant 812 (moodle 812)", "window_sum") in solution_copies
+    assert ("Ann Lee (moodle 816)", "feature_map") in solution_copies
+    row = graded["rows"][f"{ANN}/{EX1}.ipynb"]
+    assert row["passed"] == "3" and "matches the shipped solution" in row["review"]

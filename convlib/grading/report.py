@@ -19,7 +19,7 @@ from ..exercises import MODULES, questions
 from .text import shown
 
 __all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "QUESTION_COLUMNS", "COLUMNS", "OK",
-           "OLDER_COPY", "FIELD_MAX"]
+           "OLDER_COPY", "FIELD_MAX", "write_rows"]
 
 OK = "graded"
 OLDER_COPY = "older copy"
@@ -46,6 +46,7 @@ class Result:
     review: str = ""
     sandbox: str = ""
     seconds: float = 0.0
+    answers: dict = field(default_factory=dict, repr=False)  # name -> the answer cell's source (not in the CSV)
 
     @property
     def passed(self):
@@ -118,6 +119,11 @@ class Gradebook:
 
 def _order(row):
     return Path(row["submission"].lstrip("'")).parts
+
+
+def write_rows(path, rows):
+    """Rewrite the gradebook at ``path`` with ``rows`` (``{column: text}``), in file order."""
+    _write(path, rows)
 
 
 def _write(path, rows):
