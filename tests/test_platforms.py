@@ -296,7 +296,7 @@ def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path)
     (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
     data = _as_gradescope(tmp_path / "c", autograder, pdf)
     _check_results(data)
-    assert data["score"] == 0 and "No notebook" in data["output"] and "my work.pdf" in data["output"]
+    assert data["score"] == 0 and "No notebook" in data["output"] and "my work.pdf" in data["output"].replace("\\", "")
 
 
 # ------------------------------------------------------------------------------ similarity

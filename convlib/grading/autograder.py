@@ -23,7 +23,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from .gradescope import markdown, results_json, write_json
+from .gradescope import literal, results_json, write_json
 from .identify import Learner
 from .text import capped, shown
 
@@ -61,7 +61,7 @@ SOURCES = ("pyproject.toml", "README.md", "convlib", "solutions")  # as the Dock
 SKIPPED = ("__pycache__", ".ipynb_checkpoints")
 NO_NOTEBOOK = ("No notebook (.ipynb) was found in your upload{found}. Upload the exercise notebook itself "
                "(in Jupyter: File → Download, which saves the .ipynb file), for example "
-               "01_image_and_kernel.ipynb; not a PDF, an HTML export or a screenshot.")
+               "`01_image_and_kernel.ipynb`; not a PDF, an HTML export or a screenshot.")
 
 
 def _add(archive, path, name, mode=0o644):
@@ -114,9 +114,9 @@ def grade_upload(root, jobs=1):
     if not notebooks:
         found = sorted(p.relative_to(submission).as_posix() for p in submission.rglob("*") if p.is_file()) \
             if submission.is_dir() else []
-        listed = f" (it holds {', '.join(shown(n) for n in found[:10])}{', …' if len(found) > 10 else ''})" \
+        listed = f" (it holds {', '.join(literal(capped(n, 120)) for n in found[:10])}{', …' if len(found) > 10 else ''})" \
             if found else " (it is empty)"
-        return {"score": 0, "output": markdown(NO_NOTEBOOK.format(found=listed)), "output_format": "md",
+        return {"score": 0, "output": NO_NOTEBOOK.format(found=listed), "output_format": "md",
                 "visibility": "visible", "tests": []}
     results = grade([submission], DEFAULT_SOLUTIONS, jobs=jobs, learner=_uploader(root))
     return results_json(results)

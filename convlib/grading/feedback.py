@@ -103,7 +103,7 @@ def _grid(match):
     width = max(len(c) for r in cells for c in r)
     lines = ["[" + ", ".join(c.rjust(width) for c in r) + "]" for r in cells]
     start = "\n    np.array(["  # on a line of its own, so the rows line up
-    return start + ("," + "\n" + " " * (len(start) - 1)).join(lines) + "])\n   "
+    return start + ("," + "\n" + " " * (len(start) - 1)).join(lines) + "])"
 
 
 def standalone(message, question=None):
@@ -114,8 +114,7 @@ def standalone(message, question=None):
     ...                  "Stuck? Call .hint()."))
     Not yet, on the exercise notebook's own example (
         np.array([[ 1, 10],
-                  [ 0,  1]])
-       , 2): wrong. Stuck? In the exercise notebook, run ex.qN.hint() for a hint.
+                  [ 0,  1]]), 2): wrong. Stuck? In the exercise notebook, run ex.qN.hint() for a hint.
     """
     text = LEADING_MARK.sub("", message)
     text = text.replace("the example above", "the exercise notebook's own example")

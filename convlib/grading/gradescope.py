@@ -1,10 +1,12 @@
 """Gradescope's autograder format: ``results.json`` for one learner's upload.
 
 Gradescope runs ``/autograder/run_autograder`` on each upload and reads
-``/autograder/results/results.json``: a ``score``, an ``output`` shown above the tests,
-``output_format`` (how Gradescope renders text: ``md`` here, so the checks' ``*emphasis*``
-renders and their arrays show as code), ``execution_time`` (seconds), and ``tests`` each with
-``name``, ``score``, ``max_score``, ``output`` and ``visibility``. One test here is one question
+``/autograder/results/results.json`` (gradescope/autograder_samples, docs/specs.md): a
+``score``, an ``output`` shown above the tests, ``output_format`` and ``test_output_format``
+(how Gradescope renders text, one of ``text``, ``html``, ``simple_format``, ``md``, ``ansi``:
+``md`` here, so the checks' ``*emphasis*`` renders and their arrays show as code),
+``execution_time`` (seconds), and ``tests`` each with ``name``, ``score``, ``max_score``,
+``output`` and ``visibility``. One test here is one question
 of the newest copy of each exercise; older copies in the same upload are named, not graded.
 """
 
@@ -17,11 +19,12 @@ from pathlib import Path
 from .report import OK, OLDER_COPY
 from .text import capped, shown
 
-__all__ = ["results_json", "write_gradescope", "markdown", "OUTPUT_FORMAT"]
+__all__ = ["results_json", "write_gradescope", "markdown", "literal", "OUTPUT_FORMAT"]
 
 OUTPUT_FORMAT = "md"
 CODE_LINE = re.compile(r"^\s*(\[|array\(|np\.|\d|-\d|\(|\)|\]|hidden_case\()")
-MARKDOWN_SPECIAL = re.compile(r"([\\`_#<>|])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`_#<>|\[\]])")
+LITERAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
 def markdown(text):
@@ -47,12 +50,21 @@ def markdown(text):
     return "\n".join(out)
 
 
+def literal(name):
+    """A file name as Markdown that shows it as it is (every punctuation mark escaped).
+
+    >>> literal("[x](y)*.ipynb")
+    '\\\\[x\\\\]\\\\(y\\\\)\\\\*\\\\.ipynb'
+    """
+    return LITERAL.sub(r"\\\1", shown(name))
+
+
 def results_json(results, execution_time=None, preamble=""):
     """The ``results.json`` dict for the :class:`~.report.Result` s of one upload."""
     tests, older = [], []
     for r in results:
         if r.status == OLDER_COPY:
-            older.append(f"{shown(Path(r.submission).name)} ({r.exercise or 'no exercise'})")
+            older.append(f"{literal(Path(r.submission).name)} ({literal(r.exercise or 'no exercise')})")
             continue
         if not r.questions:
             tests.append({"name": shown(Path(r.submission).name), "score": 0, "max_score": 0, "visibility": "visible",
@@ -70,8 +82,9 @@ def results_json(results, execution_time=None, preamble=""):
     lines.append(f"{score} of {possible} checks passed.")
     if older:
         lines.append("Graded: the newest copy of each exercise. Also in your upload, not graded: "
-                     + markdown(", ".join(older)) + ".")
-    data = {"score": score, "output": "\n\n".join(lines), "output_format": OUTPUT_FORMAT, "visibility": "visible",
+                     + ", ".join(older) + ".")
+    data = {"score": score, "output": "\n\n".join(lines), "output_format": OUTPUT_FORMAT,
+            "test_output_format": OUTPUT_FORMAT, "test_name_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "tests": tests}
     if execution_time is not None:
         data["execution_time"] = max(0, round(execution_time))
