@@ -347,3 +347,13 @@ def test_the_shipped_solution_handed_in_is_flagged_and_nothing_deducted(graded):
     assert ("Ann Lee (moodle 816)", "feature_map") in solution_copies
     row = graded["rows"][f"{ANN}/{EX1}.ipynb"]
     assert row["passed"] == "3" and "matches the shipped solution" in row["review"]
+
+
+def test_a_review_note_names_a_few_and_counts_the_rest():
+    from convlib.grading.similarity import review_notes, similar_pairs
+
+    key = (EX1, "window_sum")
+    class_of_six = [(f"l{i}", f"f{i}", RENAMED.replace("acc", f"acc{i}")) for i in range(6)]
+    notes = review_notes(similar_pairs({key: class_of_six}, {}, {key: HANDOUT}))
+    assert set(notes) == {f"f{i}" for i in range(6)} and all(len(n) == 1 for n in notes.values())
+    assert notes["f0"][0].count("'s (100%)") == 3 and "and 2 other learners'" in notes["f0"][0]

@@ -118,15 +118,21 @@ def write_similarity(path, pairs):
             writer.writerow([exercise, question, _text(a), _text(b), f"{value:.2f}", _text(file_a), _text(file_b)])
 
 
-def review_notes(pairs):
-    """``{file: [note]}``: what each flagged answer's row says in ``review``."""
-    notes = {}
-    for _exercise, question, a, b, value, file_a, file_b in pairs:
-        if b == SOLUTION:
-            notes.setdefault(file_a, []).append(f"{question} matches the shipped solution ({value:.0%} of its "
-                                                "fingerprints, names and comments set aside): a person should look")
-        else:
-            notes.setdefault(file_a, []).append(f"{question} matches {b}'s ({value:.0%}): a person should look")
-            notes.setdefault(file_b, []).append(f"{question} matches {a}'s ({value:.0%}): a person should look")
-    return notes
+NAMED_MAX = 3  # learners one review note names for one question; the --similarity file has them all
 
+
+def review_notes(pairs):
+    """``{file: [note]}``: what each flagged answer's row says in ``review``, a note per question."""
+    found = {}
+    for _exercise, question, a, b, value, file_a, file_b in pairs:
+        found.setdefault((file_a, question), []).append((b, value))
+        if b != SOLUTION:
+            found.setdefault((file_b, question), []).append((a, value))
+    notes = {}
+    for (file, question), others in found.items():
+        named = [f"{'the shipped solution' if who == SOLUTION else who + chr(39) + 's'} ({value:.0%})"
+                 for who, value in others[:NAMED_MAX]]
+        more = f" and {len(others) - NAMED_MAX} other learners'" if len(others) > NAMED_MAX else ""
+        notes.setdefault(file, []).append(f"{question} matches {', '.join(named)}{more}, names and comments set "
+                                          "aside: a person should look")
+    return notes
