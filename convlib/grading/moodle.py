@@ -1,17 +1,19 @@
 """Moodle's grading worksheet: one file per exercise, uploaded in the assignment it grades.
 
 A Moodle assignment's "Upload grading worksheet" (the offline grading worksheet) reads a CSV
-and needs three columns by their English names: ``Identifier`` (``Participant N``: Moodle strips
+and needs three columns by their names in the grader's language (English here; a Moodle shown in
+another language looks for its own words): ``Identifier`` (``Participant N``: Moodle strips
 the word ``Participant`` and looks up N, the number in its download folder names, blind
 marking or not), ``Grade`` and ``Last modified (grade)`` (a grade changed in Moodle after that
-time is kept unless the upload is told to ignore it). ``Feedback comments`` is imported when
+time is kept unless the upload is told to ignore it; Moodle reads the time with PHP's
+``strtotime``, so it is written in ISO 8601 with its offset). ``Feedback comments`` is imported when
 the assignment has feedback comments on. A grade that is empty, negative or above the
 assignment's maximum grade is skipped, so set the assignment's maximum grade to the number of
 questions (``Maximum Grade`` here) or above::
 
     Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,
     Last modified (submission),Last modified (grade),Feedback comments
-    Participant 812,Participant 812,,Submitted for grading,2.00,3.00,Yes,,"Monday, 30 November 2026, 10:22 PM",...
+    Participant 812,Participant 812,,Submitted for grading,2.00,3.00,Yes,,2026-11-30T22:22:04+00:00,...
 
 Only learners Moodle named (``moodle`` in the gradebook's ``platform``) are written; the others
 are listed in the warnings.
@@ -19,7 +21,7 @@ are listed in the warnings.
 
 from __future__ import annotations
 
-import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .identify import MOODLE_PLATFORM, PARTICIPANT
@@ -31,7 +33,6 @@ __all__ = ["WORKSHEET_HEADER", "worksheet", "write_moodle", "summary_comment", "
 
 WORKSHEET_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
                     "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
-MOODLE_TIME = "%A, %d %B %Y, %I:%M %p"  # as Moodle writes its worksheet's dates (English)
 SUBMITTED = "Submitted for grading"
 COMMENT_MAX = 600  # characters of one feedback comment
 
@@ -65,7 +66,9 @@ def summary_comment(row):
 
 def worksheet(rows, exercise, when=None):
     """``(header, lines)``: the grading worksheet of ``exercise`` for per-submission ``rows``."""
-    stamp = time.strftime(MOODLE_TIME, time.localtime(when))
+    # ISO 8601 with its offset: PHP's strtotime reads it the same in every language and time zone
+    moment = datetime.now(timezone.utc) if when is None else datetime.fromtimestamp(when, timezone.utc)
+    stamp = moment.astimezone().isoformat(timespec="seconds")
     lines = []
     for line in sorted(learner_lines(rows), key=lambda line: int(line.lms_id or 0)):
         row = next((r for r in line.rows if r["exercise"] == exercise), None)
