@@ -1,7 +1,8 @@
 # The grader in a container: the course installed as a package (answer key included) and
 # bubblewrap for its sandbox. docker build -t convlib-grader .
 #   docker run --rm --privileged -v "$PWD/class:/class:ro" -v "$PWD/out:/out" convlib-grader \
-#       convlib-grade /class --out /out/grades.csv --by-learner /out/learners.csv --feedback /out/feedback
+#       convlib-grade /class --out /out/grades.csv --by-learner /out/learners.csv --feedback /out/feedback \
+#       --canvas /out/canvas.csv --moodle /out/moodle --similarity /out/similar.csv
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends bubblewrap \

@@ -92,6 +92,10 @@ def main(argv=None):
     parser.add_argument("exercises", nargs="?", default="exercises")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is not current")
     args = parser.parse_args(argv)
+    if not any(Path(args.solutions).glob("*.ipynb")):
+        installed = Path(__file__).resolve().parent / "solutions"
+        parser.error(f"no solution notebooks (*.ipynb) in {args.solutions}/"
+                     + (f"; the answer key installed with convlib is {installed}" if installed.is_dir() else ""))
     stale = assign(args.solutions, args.exercises, check=args.check)
     for path in stale:
         print(f"{'out of date' if args.check else 'wrote'}: {path}")

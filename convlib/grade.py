@@ -29,21 +29,26 @@ from queue import Queue
 import nbformat
 import numpy as np
 
+from . import __version__
 from .exercises import MODULES, questions
 from .grading.assemble import graded_copy, inputs_for
 from .grading.identify import cell_role, exercise_of
 from .grading.judge import judge
 from .grading.policy import Scanner, ScanRefused, scan
 from .grading.read import read
-from .grading.feedback import write_feedback
+from .grading.feedback import titles, write_feedback
 from .grading.gradescope import write_gradescope
+from .grading.canvas import write_canvas
 from .grading.learners import write_learners
+from .grading.moodle import write_moodle
 from .grading.progress import Progress
-from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary
+from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary, write_rows
+from .grading.similarity import review_notes, similar_pairs, write_similarity
 from .grading.roster import parse_shard, roster
 from .grading.sandbox import NO_SANDBOX, UID, Executor, Limits, exposed, sandbox_kind
 from .grading.stage import stages
 from .grading.text import capped
+from .assign import strip_solutions
 from .notebook import notebooks_in
 
 __all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
@@ -91,7 +96,8 @@ def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scann
     started = time.monotonic()
     entry = entry or roster([path])[0]
     result = Result(submission=str(path), learner=entry.learner.name, lms_id=entry.learner.lms_id,
-                    exercise=entry.exercise or "", sandbox=executor.kind)
+                    platform=entry.learner.platform, late=entry.learner.late, exercise=entry.exercise or "",
+                    sandbox=executor.kind)
     try:
         if entry.graded_instead is not None:
             result.status = OLDER_COPY
@@ -128,6 +134,7 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     solution = nbformat.read(solution_path, as_version=4)
     # assemble, and the policy on the learner's answers: flags are decided before any point
     notebook, answers = graded_copy(submission.notebook, solution)
+    result.answers = answers
     huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
     if huge:
         result.status = STATUS_ANSWER_TOO_LARGE
@@ -186,13 +193,16 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
 
 
 def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
-          kind=None, shard=(1, 1)):
+          kind=None, shard=(1, 1), learner=None):
     """Grade every notebook under ``paths`` (the ``shard`` ``(k, n)`` of them); results in file order.
+
+    ``learner``: the :class:`~convlib.grading.identify.Learner` who handed in every file (one
+    Gradescope upload), else each file's names say whose it is.
 
     Each result goes to ``gradebook.add`` (when given) and ``progress(done, total, result)`` as
     soon as it is ready.
     """
-    entries = roster(paths, shard)
+    entries = roster(paths, shard, learner)
     results = [None] * len(entries)
     limits = limits or Limits()
     kind = kind or sandbox_kind()[0]
@@ -230,6 +240,28 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
             executors.get().close()
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _similarity_inputs(results, solutions_dir):
+    """``(answers, solutions, handout)`` for :func:`~convlib.grading.similarity.similar_pairs`."""
+    answers, solutions, handout = {}, {}, {}
+    for r in results:
+        if r.status == OLDER_COPY or r.exercise not in MODULES:
+            continue
+        for name, source in r.answers.items():
+            who = f"{r.learner} ({r.platform} {r.lms_id})" if r.lms_id else (r.learner or r.submission)
+            answers.setdefault((r.exercise, name), []).append((who, r.submission, source))
+    for exercise in {exercise for exercise, _ in answers}:
+        try:
+            solution = nbformat.read(solutions_dir / f"{exercise}.ipynb", as_version=4)
+        except (OSError, ValueError):
+            continue
+        for cell in solution.cells:
+            role, name = cell_role(cell)
+            if role == "answer" and cell.cell_type == "code":
+                solutions[(exercise, name)] = cell.source
+                handout[(exercise, name)] = strip_solutions(cell.source)
+    return answers, solutions, handout
 
 
 def _bytes(text):
@@ -272,17 +304,53 @@ def _uid_warnings(reason, inputs, solutions):
     return "\n".join(lines)
 
 
+PROG = "convlib-grade"  # also python -m convlib.grade
+
+
+def _parser(command, description):
+    parser = argparse.ArgumentParser(prog=f"{PROG} {command}".strip(), description=description)
+    parser.add_argument("--version", action="version", version=f"%(prog)s (convlib {__version__})")
+    return parser
+
+
+def _lms_options(parser):
+    parser.add_argument("--by-learner", metavar="FILE",
+                        help="also write one row per learner, one column per exercise graded, Total and Possible")
+    parser.add_argument("--canvas", metavar="FILE", help="also write Canvas's gradebook import file (Grades > Import)")
+    parser.add_argument("--moodle", metavar="DIR",
+                        help="also write one Moodle grading worksheet per exercise into DIR (the assignment's "
+                             "Upload grading worksheet)")
+
+
+def _write_lms(args, rows):
+    """The per-learner files the options ask for, from gradebook ``rows``."""
+    if args.by_learner:
+        lines = write_learners(args.by_learner, rows)
+        print(f"per learner ({len(lines)}): {args.by_learner}")
+    if args.canvas:
+        count, warnings = write_canvas(args.canvas, rows)
+        print(f"canvas ({count} learners): {args.canvas}")
+        for warning in warnings:
+            print(f"canvas: {warning}", file=sys.stderr)
+    if args.moodle:
+        written, warnings = write_moodle(args.moodle, rows)
+        print(f"moodle worksheets ({len(written)}): " + ", ".join(str(p) for p in written.values()))
+        for warning in warnings:
+            print(f"moodle: {warning}", file=sys.stderr)
+
+
 def _grade_main(argv):
-    parser = argparse.ArgumentParser(
-        prog="python -m convlib.grade",
-        description="Grade submitted exercise notebooks: each in a sandbox, judged against the solutions. "
-                    "'python -m convlib.grade merge --help' joins the gradebooks of shards.",
-    )
+    parser = _parser("", "Grade submitted exercise notebooks: each in a sandbox, judged against the solutions. "
+                         f"'{PROG} merge --help' joins the gradebooks of shards; '{PROG} gradescope-autograder "
+                         "--help' writes the autograder zip Gradescope takes.")
     parser.add_argument("submissions", nargs="+", help="notebooks, or folders searched for *.ipynb")
     parser.add_argument("--out", default="grades.csv", help="the gradebook CSV to write (default grades.csv)")
-    parser.add_argument("--by-learner", metavar="FILE",
-                        help="also write one row per learner, one column per exercise (Canvas/Moodle import)")
-    parser.add_argument("--feedback", metavar="DIR", help="also write one HTML feedback page per learner into DIR")
+    _lms_options(parser)
+    parser.add_argument("--feedback", metavar="DIR",
+                        help="also write one HTML feedback page per learner into DIR, and index.csv / index.html")
+    parser.add_argument("--similarity", metavar="FILE",
+                        help="also list pairs of answers alike once names, comments and layout are set aside "
+                             "(two learners', or one and the shipped solution), with a score; nothing is deducted")
     parser.add_argument("--gradescope", metavar="FILE",
                         help="also write Gradescope's results.json for this (one learner's) submission")
     parser.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
@@ -295,7 +363,8 @@ def _grade_main(argv):
     args = parser.parse_args(argv)
 
     inputs = {p.resolve() for p in notebooks_in(args.submissions)}
-    _refuse_notebook_outputs(parser, inputs, out=args.out, by_learner=args.by_learner, gradescope=args.gradescope)
+    _refuse_notebook_outputs(parser, inputs, out=args.out, by_learner=args.by_learner, gradescope=args.gradescope,
+                             canvas=args.canvas, similarity=args.similarity)
     if not Path(args.solutions).is_dir():
         parser.error(f"no solutions folder at {args.solutions}")
     if not inputs:
@@ -320,16 +389,25 @@ def _grade_main(argv):
     finally:
         progress.close()
         book.close()
+    pairs = similar_pairs(*_similarity_inputs(results, Path(args.solutions)))
+    if pairs:
+        notes = review_notes(pairs)
+        for r in results:
+            r.review = "; ".join(filter(None, [r.review, *notes.get(r.submission, [])]))
+        write_rows(args.out, [r.record() for r in results])
+    if args.similarity:
+        write_similarity(args.similarity, pairs)
     print(summary(results, note))
     print(f"\ngradebook: {args.out}")
-    if args.by_learner:
-        lines = write_learners(args.by_learner, [r.record() for r in results])
-        print(f"per learner ({len(lines)}): {args.by_learner}")
+    if args.similarity:
+        print(f"similar answers ({len(pairs)} pairs, for a person to look at; nothing deducted): {args.similarity}")
+    _write_lms(args, [r.record() for r in results])
     if args.feedback:
-        pages = write_feedback(args.feedback, results)
+        pages = write_feedback(args.feedback, results, titles(args.solutions))
         unnamed = sum(not r.learner for r in results)
         print(f"feedback pages ({len(pages)}): {args.feedback}"
-              + (f"; {unnamed} file(s) name no learner and have no page" if unnamed else ""))
+              + (f"; {unnamed} file(s) name no learner and have no page" if unnamed else "")
+              + f"; index: {Path(args.feedback) / 'index.html'}")
     if args.gradescope:
         data = write_gradescope(args.gradescope, results)
         print(f"gradescope: {args.gradescope} ({data['score']} points)")
@@ -337,14 +415,12 @@ def _grade_main(argv):
 
 
 def _merge_main(argv):
-    parser = argparse.ArgumentParser(
-        prog="python -m convlib.grade merge",
-        description="Join the gradebooks that shards (--shard K/N) wrote into one, in file order.")
+    parser = _parser("merge", "Join the gradebooks that shards (--shard K/N) wrote into one, in file order.")
     parser.add_argument("parts", nargs="+", help="the shards' gradebook CSVs")
     parser.add_argument("--out", default="grades.csv", help="the joined gradebook (default grades.csv)")
-    parser.add_argument("--by-learner", metavar="FILE", help="also write the per-learner table of the whole class")
+    _lms_options(parser)
     args = parser.parse_args(argv)
-    _refuse_notebook_outputs(parser, set(), out=args.out, by_learner=args.by_learner)
+    _refuse_notebook_outputs(parser, set(), out=args.out, by_learner=args.by_learner, canvas=args.canvas)
     if Path(args.out).resolve() in {Path(p).resolve() for p in args.parts}:
         parser.error(f"--out {args.out} is one of the parts; give a new path")
     try:
@@ -352,17 +428,35 @@ def _merge_main(argv):
     except (OSError, ValueError) as err:
         parser.error(str(err))
     print(f"gradebook: {args.out} ({len(rows)} rows from {len(args.parts)} parts)")
-    if args.by_learner:
-        lines = write_learners(args.by_learner, rows)
-        print(f"per learner ({len(lines)}): {args.by_learner}")
+    _write_lms(args, rows)
+    return 0
+
+
+def _autograder_main(argv):
+    from .grading.autograder import write_autograder
+
+    parser = _parser("gradescope-autograder",
+                     "Write the autograder zip Gradescope takes as it is (Configure Autograder: upload it): "
+                     "setup.sh and run_autograder at its root, the course installable from where setup.sh "
+                     "installs it; each upload is graded as one learner and always gets a results.json.")
+    parser.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    args = parser.parse_args(argv)
+    try:
+        names = write_autograder(args.out)
+    except OSError as err:
+        parser.error(str(err))
+    print(f"autograder: {args.out} ({len(names)} files)")
     return 0
 
 
 def main(argv=None):
-    """``python -m convlib.grade SUBMISSIONS...`` or ``python -m convlib.grade merge PARTS...``."""
+    """``convlib-grade SUBMISSIONS...``, ``convlib-grade merge PARTS...`` or
+    ``convlib-grade gradescope-autograder --out autograder.zip``."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["merge"]:
         return _merge_main(argv[1:])
+    if argv[:1] == ["gradescope-autograder"]:
+        return _autograder_main(argv[1:])
     return _grade_main(argv)
 
 

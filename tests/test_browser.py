@@ -303,7 +303,7 @@ def test_feedback_page_reads_offline_in_chromium(lab, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "feedback_page.png"), full_page=True)
         assert page.title() == "Feedback for Ann <Lee>"
         assert page.locator("h1").inner_text() == "Feedback for Ann <Lee>"  # escaped, shown as text
-        assert page.locator("h2").all_inner_texts() == ["01_image_and_kernel — 1 / 3", "03_depth — 0 / 1"]
+        assert page.locator("h2").all_inner_texts() == ["Exercise 1 — Image and kernel — 1 / 3", "Exercise 3 — Depth — 0 / 1"]
         lost = page.locator("tr.lost")
         assert lost.count() == 3 and page.locator("tr.solved").count() == 1
         assert "you summed the window" in lost.first.inner_text() or "np.array(" in lost.first.inner_text()

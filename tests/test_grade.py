@@ -296,6 +296,11 @@ def test_the_sandbox_is_named_on_every_row_and_nothing_outlives_it(graded):
     assert "hacked" not in graded["text"]
 
 
+def _flags(row):
+    """The review notes other than similarity's (the class hands in the shipped solution more than once)."""
+    return [note for note in row["review"].split("; ") if note and "names and comments set aside" not in note]
+
+
 @pytest.mark.parametrize("name, marks", [
     ("alice.ipynb", ("1", "1", "1")),
     ("untouched.ipynb", ("0", "0", "0")),
@@ -306,7 +311,7 @@ def test_the_sandbox_is_named_on_every_row_and_nothing_outlives_it(graded):
 def test_honest_rows_are_exact(graded, name, marks):
     row = graded["rows"][name]
     assert (row["window_sum"], row["feature_map"], row["feature_map_shape"]) == marks, row
-    assert row["status"] == "graded" and row["exercise"] == EX1 and not row["review"]
+    assert row["status"] == "graded" and row["exercise"] == EX1 and not _flags(row)
     assert row["passed"] == str(marks.count("1")) and row["total"] == "3"
 
 
@@ -337,7 +342,7 @@ def test_hidden_calls_are_flagged_and_forbidden_calls_score_nothing(graded):
     row = graded["rows"]["hidden_conv2d.ipynb"]
     assert "calls getattr" in row["review"] and "__import__" in row["review"]
     for name in ("patched_print.ipynb", "input_transformer.ipynb", "reads_solutions.ipynb", "kills_everything.ipynb"):
-        assert graded["rows"][name]["review"], name
+        assert _flags(graded["rows"][name]), name
 
 
 def test_resources_and_dead_kernels_have_a_status(graded):

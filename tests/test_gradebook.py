@@ -19,10 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlib.grading.feedback import LEADING_MARK, page_name
+from convlib.grading.feedback import page_name, standalone
 from convlib.grading.identify import cell_role
-from convlib.grading.learners import LEARNER_COLUMNS
-from convlib.grading.report import COLUMNS, OLDER_COPY
+from convlib.grading.report import OLDER_COPY, QUESTION_COLUMNS
 from convlib.grading.sandbox import NO_SANDBOX, sandbox_kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +53,8 @@ def _write(folder, relative, nb, modified=None):
 
 
 def _class(folder):
-    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), Zoë (metadata),
-    and mallory, whose notebook claims to be jdoe's."""
+    """jdoe (plain names), doejane (Canvas, two copies), Ann Lee (Moodle folders), a notebook named
+    only by its metadata (Zoë), and mallory, whose notebook claims to be jdoe's."""
     _write(folder, f"jdoe_{EX1}.ipynb", _notebook("solutions", EX1))
     _write(folder, f"jdoe_{EX2}.ipynb", _notebook("exercises", EX2))
     _write(folder, f"doejane_12345_67890_{EX1}.ipynb", _notebook("exercises", EX1), modified=1_700_000_000)
@@ -109,14 +108,15 @@ def graded(tmp_path_factory):
 
 def test_each_file_names_its_learner(graded):
     learners = {name: (r["learner"], r["lms_id"]) for name, r in graded["rows"].items()}
+    # metadata names no one: the file is graded under no name, its claim noted for review
     assert learners == {
         f"jdoe_{EX1}.ipynb": ("jdoe", ""),
         f"jdoe_{EX2}.ipynb": ("jdoe", ""),
         f"doejane_12345_67890_{EX1}.ipynb": ("doejane", "12345"),
         f"doejane_LATE_12345_67999_{EX1}.ipynb": ("doejane", "12345"),
-        f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb": ("Ann Lee", ""),
-        f"Ann Lee_812_assignsubmission_file_/{EX3}.ipynb": ("Ann Lee", ""),
-        f"{EX1}.ipynb": ("Zoë Ng", ""),
+        f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb": ("Ann Lee", "812"),
+        f"Ann Lee_812_assignsubmission_file_/{EX3}.ipynb": ("Ann Lee", "812"),
+        f"{EX1}.ipynb": ("", ""),
         f"mallory_{EX1}.ipynb": ("mallory", ""),
     }
 
@@ -132,20 +132,22 @@ def test_the_newest_copy_is_graded_and_the_older_flagged(graded):
 def test_a_notebook_that_claims_another_learner_is_filed_under_its_own_name(graded):
     mallory, jdoe = graded["rows"][f"mallory_{EX1}.ipynb"], graded["rows"][f"jdoe_{EX1}.ipynb"]
     assert mallory["learner"] == "mallory" and "says it is jdoe's" in mallory["review"]
-    assert (jdoe["status"], jdoe["passed"], jdoe["review"]) == ("graded", "3", "")
+    assert (jdoe["status"], jdoe["passed"]) == ("graded", "3")
+    assert "mallory" not in jdoe["review"] and "copy" not in jdoe["review"]  # (it is the solution: flagged as such)
 
 
 def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
     row = graded["rows"][f"{EX1}.ipynb"]
     assert row["exercise"] == EX2 and row["passed"] == "3"
     assert f"the file name says {EX1} but the notebook is {EX2}" in row["review"]
+    assert "the notebook says it is Zoë Ng's" in row["review"]
 
 
 def test_every_lost_point_says_why(graded):
     for name, row in graded["rows"].items():
         if row["status"] != "graded":
             continue
-        lost = [q for q in COLUMNS[8:-3] if row[q] == "0"]
+        lost = [q for q in QUESTION_COLUMNS if row[q] == "0"]
         for question in lost:
             assert question in row["detail"], (name, question, row["detail"])
         assert bool(lost) == bool(row["detail"]), name
@@ -156,28 +158,40 @@ def test_every_lost_point_says_why(graded):
 
 def test_the_table_per_learner(graded):
     rows = _rows(graded["learners"])
-    assert list(rows[0]) == LEARNER_COLUMNS
+    assert list(rows[0]) == ["Student", "ID", "Platform", "Late", EX1, EX2, EX3, "Total", "Possible"]
     table = {r["Student"]: r for r in rows}
-    assert set(table) == {"Ann Lee", "doejane", "jdoe", "mallory", "Zoë Ng"}
+    unnamed = f"(no name) {graded['folder'] / f'{EX1}.ipynb'}"
+    assert set(table) == {"Ann Lee", "doejane", "jdoe", "mallory", unnamed}
     assert (table["jdoe"][EX1], table["jdoe"][EX2], table["jdoe"][EX3], table["jdoe"]["Total"]) == ("3", "0", "", "3")
     assert (table["doejane"]["ID"], table["doejane"][EX1], table["doejane"]["Total"]) == ("12345", "3", "3")
     assert (table["Ann Lee"][EX1], table["Ann Lee"][EX3], table["Ann Lee"]["Total"]) == ("1", "3", "4")
-    assert (table["Zoë Ng"][EX1], table["Zoë Ng"][EX2]) == ("", "3")
-    possible = {r["Possible"] for r in rows}
-    assert len(possible) == 1 and int(possible.pop()) >= 15
+    assert (table[unnamed][EX1], table[unnamed][EX2]) == ("", "3")
+    assert table["doejane"]["Late"] == "late" and table["jdoe"]["Late"] == ""
+    questions_in = {e: sum(cell_role(c)[0] == "answer" for c in _notebook("solutions", e).cells) for e in (EX1, EX2, EX3)}
+    assert {r["Possible"] for r in rows} == {str(sum(questions_in.values()))}  # only the exercises graded
 
 
 def test_one_feedback_page_per_learner_with_each_message(graded):
-    pages = sorted(p.name for p in graded["feedback"].iterdir())
-    assert pages == sorted(page_name(n) for n in ("Ann Lee", "doejane", "jdoe", "mallory", "Zoë Ng"))
-    ann = (graded["feedback"] / page_name("Ann Lee")).read_text(encoding="utf-8")
+    pages = sorted(p.name for p in graded["feedback"].glob("*.html") if not p.name.startswith("index"))
+    assert pages == sorted([page_name("Ann Lee", "moodle:812"), page_name("doejane", "canvas:12345"),
+                            page_name("jdoe"), page_name("mallory")])
+    ann = (graded["feedback"] / page_name("Ann Lee", "moodle:812")).read_text(encoding="utf-8")
     assert "Feedback for Ann Lee" in ann and "4 of 6 points" in ann
+    assert "Exercise 1 — An image and a kernel — 1 / 3" in ann  # the notebook's own title
+    assert " above" not in ann and "Call .hint()" not in ann
     detail = graded["rows"][f"Ann Lee_812_assignsubmission_file_/{EX1}.ipynb"]["detail"]
     message = detail.split(" | ")[0].removeprefix("window_sum: ")  # the row names the question, the page a row
-    assert "np.array(" in message and html.escape(LEADING_MARK.sub("", message)) in ann
+    assert "np.array(" in message and html.escape(standalone(message, 1)) in ann
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", ann)  # nothing fetched from elsewhere
-    jane = (graded["feedback"] / page_name("doejane")).read_text(encoding="utf-8")
+    jane = (graded["feedback"] / page_name("doejane", "canvas:12345")).read_text(encoding="utf-8")
     assert jane.count("<section>") == 1 and "3 of 3 points" in jane
+    assert "Handed in late" in jane and f"doejane_12345_67890_{EX1}.ipynb</code>, an older copy" in jane
+    with open(graded["feedback"] / "index.csv", newline="", encoding="utf-8") as handle:
+        index = list(csv.DictReader(handle))
+    assert sorted((r["learner"], r["lms_id"], r["page"]) for r in index) == sorted(
+        [("Ann Lee", "812", page_name("Ann Lee", "moodle:812")), ("doejane", "12345", page_name("doejane", "canvas:12345")),
+         ("jdoe", "", page_name("jdoe")), ("mallory", "", page_name("mallory"))])
+    assert all(f'href="{r["page"]}"' in (graded["feedback"] / "index.html").read_text(encoding="utf-8") for r in index)
 
 
 def test_two_shards_merged_equal_one_run(graded):
@@ -186,8 +200,10 @@ def test_two_shards_merged_equal_one_run(graded):
     learners = [{r["learner"] for r in part} for part in graded["parts"]]
     assert not learners[0] & learners[1]  # a learner's files stay in one shard
 
-    def comparable(row):  # hidden inputs are drawn fresh per run: which input fails first may differ
-        return {**row, "detail": [part.split(":")[0] for part in row["detail"].split(" | ")]}
+    def comparable(row):  # hidden inputs are drawn fresh per run: which input fails first may differ;
+        # a shard compares answers only with its own learners' (and the shipped solution)
+        review = [note for note in row["review"].split("; ") if "names and comments set aside" not in note]
+        return {**row, "detail": [part.split(":")[0] for part in row["detail"].split(" | ")], "review": review}
 
     assert [comparable(r) for r in graded["merged"]] == [comparable(r) for r in graded["whole_rows"]]
     assert _rows(graded["base"] / "merged_learners.csv") == _rows(graded["learners"])
@@ -289,3 +305,18 @@ def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
     table = {r["Student"]: r for r in _rows(course / "learners.csv")}
     assert (table["alice"][EX1], table["bob"][EX2], table["mallory"][EX1]) == ("3", "0", "0")
     assert {r["sandbox"] for r in _rows(course / "grades.csv")} == {KIND}
+
+
+def test_the_commands_name_themselves_and_refuse_an_empty_folder(tmp_path):
+    from convlib import __version__
+
+    helped = subprocess.run([*GRADE, "--help"], capture_output=True, text=True, check=True)
+    assert helped.stdout.startswith("usage: convlib-grade ")
+    version = subprocess.run([*GRADE, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == f"convlib-grade (convlib {__version__})"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = subprocess.run([sys.executable, "-m", "convlib.assign", str(empty), str(tmp_path / "out")],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "no solution notebooks" in refused.stderr
+    assert not (tmp_path / "out").exists()

@@ -17,8 +17,11 @@ execute         :mod:`.sandbox` (bubblewrap or a uid of its own, limits), :mod:`
                 :mod:`.record` (the checks, inside)
 judge           :mod:`.judge`: the answers against the references, in the grader's process
 report          :mod:`.report`: the gradebook CSV, written row by row, the summary, merge;
-                :mod:`.learners` (per learner), :mod:`.feedback` (pages to hand back),
-                :mod:`.gradescope` (results.json), :mod:`.progress` (stderr);
+                :mod:`.learners` (per learner), :mod:`.canvas` (Canvas's gradebook import),
+                :mod:`.moodle` (Moodle's grading worksheets), :mod:`.feedback` (pages to hand
+                back, and their index), :mod:`.similarity` (answers alike, for review),
+                :mod:`.gradescope` (results.json), :mod:`.autograder` (Gradescope's zip and
+                what runs per upload), :mod:`.progress` (stderr);
                 :mod:`.text` (learner text escaped and capped wherever it is shown)
 ==============  ==========================================================================
 

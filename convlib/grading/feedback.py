@@ -1,24 +1,33 @@
-"""Feedback to hand back: one self-contained HTML page per learner.
+"""Feedback to hand back: one self-contained HTML page per learner, and an index of the pages.
 
-Per exercise and question: the point, and for each lost point the message the learner's own
-``check()`` would have shown, with the input that failed when it is small enough to retype.
-No script, no stylesheet or font from elsewhere: the page opens offline, from an e-mail or an
-LMS. Everything that came from a submission is escaped. Review notes are for the instructor
-and stay out of it.
+Written for a reader without the notebook open: per exercise (its title, as the notebook
+names it) and question, the point, and for each lost point what the learner's own ``check()``
+says, with the words that point into the notebook ("the example above", "Call .hint()")
+said so they stand alone, and a small input that failed drawn as a grid, one row a line, still
+retypable. Copies that were not graded and lateness the platform marked are named. No script,
+no stylesheet or font from elsewhere: the page opens offline, from an e-mail or an LMS.
+Everything that came from a submission is escaped. Review notes are for the instructor and
+stay out of it. ``index.csv`` and ``index.html`` map each page to its learner and LMS number.
 """
 
 from __future__ import annotations
 
+import ast
+import csv
 import hashlib
 import html
 import re
 from pathlib import Path
 
-from ..exercises import MODULES
-from .report import OK, OLDER_COPY
+from ..exercises import MODULES, questions
+from .report import OK, OLDER_COPY, _text
 from .text import capped, shown
 
-__all__ = ["page", "write_feedback", "page_name"]
+__all__ = ["page", "write_feedback", "page_name", "standalone", "exercise_title", "titles", "INDEX_COLUMNS"]
+
+INDEX_COLUMNS = ["page", "learner", "platform", "lms_id"]
+GRID_MAX = 12  # rows and columns of an array drawn as a grid; larger ones stay as written
+ARRAY = re.compile(r"np\.array\((\[\[[-0-9.,\s\[\]eE+]*\]\])\)")
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
@@ -33,41 +42,116 @@ td.mark { width: 6.5rem; white-space: nowrap; font-weight: 600; }
 .solved td.mark { color: #1a7f37; }
 .lost td.mark { color: #b42318; }
 td.name { width: 11rem; font-family: ui-monospace, monospace; }
+.note { background: #eef4fb; border-left: 4px solid #2f6db5; padding: .4rem .7rem; }
 .message { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .9rem; margin: 0; }
 footer { margin-top: 2rem; color: #666; font-size: .85rem; }
 """
 
 
-def page_name(learner):
-    """The file name of a learner's page: readable, and distinct for distinct names.
+def page_name(learner, key=None):
+    """The file name of a learner's page: readable, and distinct for distinct learners (``key``:
+    what tells them apart, the platform's number when there is one; else the name).
 
     >>> page_name("Jane Doe")[:9], page_name("Jane Doe") != page_name("jane doe")
     ('jane-doe-', True)
+    >>> page_name("Sam Poe", "moodle:1") != page_name("Sam Poe", "moodle:2")
+    True
     """
     slug = re.sub(r"[^a-z0-9]+", "-", learner.lower()).strip("-")[:40] or "learner"
-    return f"{slug}-{hashlib.sha256(learner.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.html"
+    key = learner if key is None else key
+    return f"{slug}-{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.html"
+
+
+def exercise_title(exercise, known=None):
+    """``'Exercise 1 — An image and a kernel'``: from ``known`` (:func:`titles`), else from the name.
+
+    >>> exercise_title("02_the_slide")
+    'Exercise 2 — The slide'
+    """
+    if known and exercise in known:
+        return known[exercise]
+    number, _, words = exercise.partition("_")
+    return f"Exercise {int(number)} — {words.replace('_', ' ').capitalize()}" if number.isdigit() else exercise
+
+
+def titles(solutions_dir):
+    """``{exercise: title}`` from the first heading of each solution notebook (``# Exercise 1 — …``)."""
+    import nbformat
+
+    found = {}
+    for exercise in MODULES:
+        try:
+            nb = nbformat.read(Path(solutions_dir) / f"{exercise}.ipynb", as_version=4)
+            first = next(c.source for c in nb.cells if c.cell_type == "markdown").strip().splitlines()[0]
+        except (OSError, ValueError, StopIteration, IndexError):
+            continue
+        if first.startswith("# "):
+            found[exercise] = first[2:].strip()
+    return found
+
+
+def _grid(match):
+    try:
+        rows = ast.literal_eval(match.group(1))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return match.group(0)
+    if not (isinstance(rows, list) and 0 < len(rows) <= GRID_MAX
+            and all(isinstance(r, list) and 0 < len(r) <= GRID_MAX and len(r) == len(rows[0]) for r in rows)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for r in rows for v in r)):
+        return match.group(0)
+    cells = [[repr(v) for v in r] for r in rows]
+    width = max(len(c) for r in cells for c in r)
+    lines = ["[" + ", ".join(c.rjust(width) for c in r) + "]" for r in cells]
+    start = "\n    np.array(["  # on a line of its own, so the rows line up
+    return start + ("," + "\n" + " " * (len(start) - 1)).join(lines) + "])"
+
+
+def standalone(message, question=None):
+    """A check's message as a reader without the notebook reads it: no mark, no "above", hints
+    named as the notebook calls them, small arrays one row a line.
+
+    >>> print(standalone("❌ Not yet, on the example above (np.array([[1, 10], [0, 1]]), 2): wrong. "
+    ...                  "Stuck? Call .hint()."))
+    Not yet, on the exercise notebook's own example (
+        np.array([[ 1, 10],
+                  [ 0,  1]]), 2): wrong. Stuck? In the exercise notebook, run ex.qN.hint() for a hint.
+    """
+    text = LEADING_MARK.sub("", message)
+    text = text.replace("the example above", "the exercise notebook's own example")
+    hint = f"ex.q{question}.hint()" if question else "ex.qN.hint()"
+    text = text.replace("Stuck? Call .hint().", f"Stuck? In the exercise notebook, run {hint} for a hint.")
+    return ARRAY.sub(_grid, text)
 
 
 LEADING_MARK = re.compile(r"^\s*(❌|✅|✏️|✏)\s*")
 
 
+def _question_numbers(exercise):
+    try:
+        return {q.name: i for i, q in enumerate(questions(exercise), 1)}
+    except (KeyError, ImportError):
+        return {}
+
+
 def _question_rows(result):
     rows = []
     unreached = "Not reached: the notebook stopped before this check." if result.status != OK else "Not solved."
+    numbers = _question_numbers(result.exercise)
     for name, solved in result.questions.items():
         mark = "✓ 1 point" if solved else "✗ 0 points"  # glyphs every system font has
         told = capped(shown(result.messages.get(name, unreached), "\n"))
-        message = "Correct." if solved else LEADING_MARK.sub("", told)
+        message = "Correct." if solved else standalone(told, numbers.get(name))
         rows.append(f'<tr class="{"solved" if solved else "lost"}"><td class="mark">{mark}</td>'
                     f'<td class="name">{html.escape(name)}</td>'
                     f'<td><pre class="message">{html.escape(message)}</pre></td></tr>')
     return "\n".join(rows)
 
 
-def page(learner, results):
-    """The HTML of one learner's page, from their :class:`~.report.Result` s."""
+def page(learner, results, known_titles=None):
+    """The HTML of one learner's page, from their :class:`~.report.Result` s (older copies included)."""
     graded = sorted((r for r in results if r.status != OLDER_COPY and r.exercise in MODULES),
                     key=lambda r: list(MODULES).index(r.exercise))
+    older = [r for r in results if r.status == OLDER_COPY]
     earned = sum(r.passed for r in graded)
     possible = sum(r.total for r in graded)
     sections = []
@@ -75,8 +159,13 @@ def page(learner, results):
         status = "" if r.status == OK else (
             f'<p class="status">This notebook was not graded to the end: {html.escape(shown(r.status))}'
             f'{" — " + html.escape(capped(shown(r.detail.split(" | ")[-1]))) if r.detail else ""}.</p>')
-        sections.append(f'<section><h2>{html.escape(r.exercise)} — {r.passed} / {r.total}</h2>{status}'
-                        f'<p>Graded file: <code>{html.escape(shown(Path(r.submission).name))}</code></p>'
+        late = ('<p class="note">Handed in late, as the learning platform marked it.</p>' if r.late else "")
+        ignored = "".join(f'<p class="note">Also handed in, not graded: <code>{html.escape(shown(Path(o.submission).name))}'
+                          f'</code>, an older copy of this exercise (the newest copy is graded).</p>'
+                          for o in older if o.exercise == r.exercise)
+        sections.append(f'<section><h2>{html.escape(exercise_title(r.exercise, known_titles))} — '
+                        f'{r.passed} / {r.total}</h2>{status}{late}'
+                        f'<p>Graded file: <code>{html.escape(shown(Path(r.submission).name))}</code></p>{ignored}'
                         f'<table>{_question_rows(r)}</table></section>')
     if not sections:
         sections.append("<p>None of the files handed in could be matched to an exercise.</p>")
@@ -88,24 +177,52 @@ def page(learner, results):
 <body><h1>Feedback for {name}</h1>
 <p class="total">{earned} of {possible} points on the exercises you handed in.</p>
 {"".join(sections)}
-<footer>Each check was run on new inputs as well as the ones in your notebook. Where a point was lost,
-the message is the one <code>check()</code> gives; run the input it shows through your function to see
-what differs.</footer>
+<footer>Each check was run on new inputs as well as on the examples in your exercise notebook. Where a
+point was lost, the message is the one the question's check gives in the notebook; call your function on the
+input it shows to see what differs.</footer>
 </body></html>
 """
 
 
-def write_feedback(folder, results):
-    """Write one page per named learner into ``folder``; returns ``{learner: path}``."""
+def _key(result):
+    return f"{result.platform}:{result.lms_id}" if result.lms_id else result.learner
+
+
+def write_feedback(folder, results, known_titles=None):
+    """Write one page per named learner into ``folder``, and ``index.csv`` / ``index.html``;
+    returns ``{learner: path}`` (``'name (platform number)'`` when two learners share a name)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_learner = {}
     for r in results:
         if r.learner:
-            by_learner.setdefault(r.learner, []).append(r)
-    written = {}
-    for learner, theirs in sorted(by_learner.items()):
-        path = folder / page_name(learner)
-        path.write_text(page(learner, theirs), encoding="utf-8")
-        written[learner] = path
+            by_learner.setdefault(_key(r), []).append(r)
+    names = [theirs[0].learner for theirs in by_learner.values()]
+    written, index = {}, []
+    for key, theirs in sorted(by_learner.items(), key=lambda item: (item[1][0].learner.lower(), item[0])):
+        first = theirs[0]
+        path = folder / page_name(first.learner, key)
+        path.write_text(page(first.learner, theirs, known_titles), encoding="utf-8")
+        shared = names.count(first.learner) > 1
+        written[f"{first.learner} ({first.platform} {first.lms_id})" if shared else first.learner] = path
+        index.append([path.name, first.learner, first.platform, first.lms_id])
+    with (folder / "index.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(INDEX_COLUMNS)
+        writer.writerows([name, _text(learner), platform, lms_id] for name, learner, platform, lms_id in index)
+    rows = "\n".join(f'<tr><td><a href="{html.escape(name)}">{html.escape(shown(learner))}</a></td>'
+                     f"<td>{html.escape(platform)}</td><td>{html.escape(lms_id)}</td></tr>"
+                     for name, learner, platform, lms_id in index)
+    (folder / "index.html").write_text(f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Feedback pages</title><style>{STYLE}</style></head>
+<body><h1>Feedback pages</h1>
+<p>One page per learner; hand each learner their own.</p>
+<table><thead><tr><th scope="col">Learner</th><th scope="col">Platform</th><th scope="col">LMS number</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+</body></html>
+""", encoding="utf-8")
     return written

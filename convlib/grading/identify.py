@@ -1,13 +1,20 @@
 """The *identify* step: which exercise a notebook answers, whose it is, and which cells hold its answers.
 
-Learners are named the way learning platforms deliver their files (the notebook's own
-``convlib.learner`` metadata only when its name and folder name no one)::
+Whose a file is comes from the names the learning platform gave it, never from what the learner
+typed. A platform's name carries the learner's number there (``lms_id``), and that number, not
+the name, tells learners apart::
 
-    jdoe_01_image_and_kernel.ipynb                         -> jdoe
-    jdoe/01_image_and_kernel.ipynb                         -> jdoe
-    doejane_12345_67890_01_image_and_kernel.ipynb          -> doejane, id 12345   (Canvas)
-    doejane_LATE_12345_67890_01_image_and_kernel.ipynb     -> doejane, id 12345   (Canvas, late)
-    Jane Doe_12345_assignsubmission_file_/01_image_...     -> Jane Doe            (Moodle)
+    Jane Doe_814_assignsubmission_file_/01_image_and_kernel.ipynb    -> Jane Doe, moodle 814
+    Participant_812_assignsubmission_file_/01_image_and_kernel.ipynb -> Participant 812, moodle 812 (blind marking)
+    Group A-John Roe_815_assignsubmission_file_/...                  -> Group A-John Roe, moodle 815 (group mode)
+    Jane Doe_814_assignsubmission_file_01_image_and_kernel.ipynb     -> Jane Doe, moodle 814 (flat download)
+    doejane_12345_67890_01_image_and_kernel.ipynb                    -> doejane, canvas 12345
+    doejane_LATE_12345_67890_01_image_and_kernel.ipynb               -> doejane, canvas 12345, late
+    jdoe_01_image_and_kernel.ipynb, jdoe/01_image_and_kernel.ipynb   -> jdoe (no platform)
+
+Inside a platform's folder the file's own name prefix (``Ann Lee_01_...`` in Mallory's Moodle
+folder) is the learner's typing and is only noted for review; so is the notebook's
+``convlib.learner`` metadata, which never names anyone.
 """
 
 from __future__ import annotations
@@ -21,19 +28,35 @@ from ..notebook import cell_role
 from ..notebook import exercise_of as recorded_exercise
 from .text import shown
 
-__all__ = ["exercise_of", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role"]
+__all__ = ["exercise_of", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role", "CANVAS_PLATFORM",
+           "MOODLE_PLATFORM", "PARTICIPANT"]
 
-CANVAS = re.compile(r"^(?P<name>.+?)(?:_late)?_(?P<id>\d+)_\d+(?:_|$)", re.I)
-MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_\w*$", re.I)
+CANVAS_PLATFORM, MOODLE_PLATFORM = "canvas", "moodle"
+PARTICIPANT = "Participant"  # Moodle's name for a learner under blind marking ("Participant 812")
+CANVAS = re.compile(r"^(?P<name>.+?)(?P<late>_late)?_(?P<id>\d+)_\d+(?:_|$)", re.I)
+MOODLE_FOLDER = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_$", re.I)
+MOODLE_FILE = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_", re.I)
 SEPARATORS = " _-.()[]"
 MAX_NAME = 100
 
 
 class Learner(NamedTuple):
-    """Who handed a file in; ``name`` is empty when nothing named the learner."""
+    """Who handed a file in; ``name`` is empty when no name the platform set names the learner.
+
+    ``platform`` and ``lms_id``: the learning platform and its number for the learner, when its
+    names carry one (Canvas's user id, Moodle's participant number); ``late``: the platform
+    marked the file late (Canvas's ``_LATE_``).
+    """
 
     name: str = ""
-    lms_id: str = ""  # the platform's user id, when its file names carry one (Canvas)
+    lms_id: str = ""
+    platform: str = ""
+    late: bool = False
+
+    @property
+    def key(self):
+        """What tells two learners apart: the platform's number when there is one, else the name."""
+        return f"{self.platform}:{self.lms_id}" if self.lms_id else self.name
 
 
 def _clean(name):
@@ -55,46 +78,74 @@ def exercise_of(nb, path):
     return named_exercise(path)  # "01_image_and_kernel (1)", "alice_02_the_slide"
 
 
+def _moodle(match):
+    name, number = _clean(match["name"]), match["id"]
+    if name.lower() == PARTICIPANT.lower():  # blind marking: the number is all there is
+        name = f"{PARTICIPANT} {number}"
+    return Learner(name, number, MOODLE_PLATFORM)
+
+
+def _typed_name(stem):
+    """The learner's own prefix before the exercise's name (``'Ann Lee'`` of ``'Ann Lee_01_image_and_kernel'``)."""
+    exercise = named_exercise(stem)
+    return _clean(stem[:stem.lower().index(exercise)] if exercise else stem)
+
+
 def _named_by_path(path, root):
+    """``(learner, typed)``: the learner the platform's names give, and a name the file's own
+    prefix gives inside a platform's folder (for review only)."""
     path = Path(path)
     stem = path.stem
-    exercise = named_exercise(path)
-    prefix = stem[:stem.lower().index(exercise)] if exercise else stem
+    base = Path(root).resolve() if root is not None else None
+    for folder in path.parents:  # a platform's folder first: whatever is inside it, the learner named
+        if folder == Path(".") or (base is not None and folder.resolve() == base):
+            break
+        moodle = MOODLE_FOLDER.match(folder.name)
+        if moodle:
+            return _moodle(moodle), _typed_name(stem)
     canvas = CANVAS.match(stem)
     if canvas:
-        return Learner(_clean(canvas["name"]), canvas["id"])
-    if _clean(prefix):
-        return Learner(_clean(prefix))
+        return Learner(_clean(canvas["name"]), canvas["id"], CANVAS_PLATFORM, bool(canvas["late"])), ""
+    moodle = MOODLE_FILE.match(stem)
+    if moodle:
+        return _moodle(moodle), ""
+    if _typed_name(stem):
+        return Learner(_typed_name(stem)), ""
     folder = path.parent
-    if root is not None and folder.resolve() == Path(root).resolve() or folder == Path("."):
-        return Learner()
-    moodle = MOODLE.match(folder.name)
-    return Learner(_clean(moodle["name"] if moodle else folder.name))
+    if folder == Path(".") or (base is not None and folder.resolve() == base):
+        return Learner(), ""
+    return Learner(_clean(folder.name)), ""
 
 
 def learner_of(nb, path, root=None):
     """``(learner, note)``: the :class:`Learner` who handed in ``path``, and a note for review.
 
-    The file's name or folder, which the learning platform sets, names the learner; the
-    notebook's own ``convlib.learner`` metadata, which the learner can edit, only when they do
-    not (a notebook that claims to be someone else's is flagged, never filed under their name).
-    ``root`` is the folder the grader was pointed at; folders above it name no one.
+    The names the learning platform set (its folder, its file name) name the learner; the
+    learner's own file-name prefix inside a platform's folder and the notebook's
+    ``convlib.learner`` metadata, which the learner can edit, are only noted. ``root`` is the
+    folder the grader was pointed at; folders above it name no one.
 
-    >>> learner_of({}, "class/doejane_12345_67890_01_image_and_kernel.ipynb", "class")[0]
-    Learner(name='doejane', lms_id='12345')
-    >>> learner_of({}, "class/Jane Doe_812_assignsubmission_file_/01_image_and_kernel.ipynb", "class")[0].name
-    'Jane Doe'
-    >>> learner_of({"metadata": {"convlib": {"learner": "jdoe"}}}, "class/mallory_01_image_and_kernel.ipynb", "class")
-    (Learner(name='mallory', lms_id=''), "the notebook says it is jdoe's; filed under mallory, as its file name says")
+    >>> learner_of({}, "class/doejane_LATE_12345_67890_01_image_and_kernel.ipynb", "class")[0]
+    Learner(name='doejane', lms_id='12345', platform='canvas', late=True)
+    >>> learner_of({}, "class/Participant_812_assignsubmission_file_/01_image_and_kernel.ipynb", "class")[0]
+    Learner(name='Participant 812', lms_id='812', platform='moodle', late=False)
+    >>> learner_of({}, "class/Mal Roy_9_assignsubmission_file_/Ann Lee_01_image_and_kernel.ipynb", "class")[1]
+    "the file's own name says Ann Lee; filed under Mal Roy (moodle 9), as the platform named it"
+    >>> learner_of({"metadata": {"convlib": {"learner": "jdoe"}}}, "class/01_image_and_kernel.ipynb", "class")
+    (Learner(name='', lms_id='', platform='', late=False), "the notebook says it is jdoe's; no name the platform set says whose it is")
     """
     meta = nb.get("metadata", {}).get("convlib") if isinstance(nb.get("metadata"), dict) else None
     claimed = _clean(meta["learner"]) if isinstance(meta, dict) and isinstance(meta.get("learner"), str) else ""
-    named = _named_by_path(path, root)
-    if not named.name:
-        return Learner(claimed), ""
-    if claimed and claimed != named.name:
-        return named, f"the notebook says it is {claimed}'s; filed under {named.name}, as its file name says"
-    return named, ""
+    named, typed = _named_by_path(path, root)
+    notes = []
+    where = f" ({named.platform} {named.lms_id})" if named.lms_id else ""
+    if typed and typed.lower() != named.name.lower():
+        notes.append(f"the file's own name says {typed}; filed under {named.name}{where}, as the platform named it")
+    if claimed and not named.name:
+        notes.append(f"the notebook says it is {claimed}'s; no name the platform set says whose it is")
+    elif claimed and claimed.lower() != named.name.lower():
+        notes.append(f"the notebook says it is {claimed}'s; filed under {named.name}{where}, as its file name says")
+    return named, "; ".join(notes)
 
 
 def answer_cells(submission, solution):

@@ -19,12 +19,12 @@ from ..exercises import MODULES, questions
 from .text import shown
 
 __all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "QUESTION_COLUMNS", "COLUMNS", "OK",
-           "OLDER_COPY", "FIELD_MAX"]
+           "OLDER_COPY", "FIELD_MAX", "write_rows"]
 
 OK = "graded"
 OLDER_COPY = "older copy"
 QUESTION_COLUMNS = [q.name for exercise in MODULES for q in questions(exercise)]
-COLUMNS = ["submission", "learner", "lms_id", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
+COLUMNS = ["submission", "learner", "platform", "lms_id", "late", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
            "detail", "review", "sandbox"]
 FIELD_MAX = 32 * 1024  # characters of one field: well under what any CSV reader accepts (128 KiB here)
 
@@ -36,6 +36,8 @@ class Result:
     submission: str
     learner: str = ""
     lms_id: str = ""
+    platform: str = ""  # the learning platform whose names gave the learner and lms_id (canvas, moodle)
+    late: bool = False  # the platform marked the file late
     exercise: str = ""
     status: str = OK
     questions: dict = field(default_factory=dict)  # name -> True/False, in order
@@ -44,6 +46,7 @@ class Result:
     review: str = ""
     sandbox: str = ""
     seconds: float = 0.0
+    answers: dict = field(default_factory=dict, repr=False)  # name -> the answer cell's source (not in the CSV)
 
     @property
     def passed(self):
@@ -59,7 +62,8 @@ class Result:
 
     def row(self):
         marks = ["" if name not in self.questions else int(bool(self.questions[name])) for name in QUESTION_COLUMNS]
-        return [_text(self.submission), _text(self.learner), self.lms_id, self.exercise, _text(self.status),
+        return [_text(self.submission), _text(self.learner), self.platform, self.lms_id, "late" if self.late else "",
+                self.exercise, _text(self.status),
                 self.passed, self.total, self.score, *marks, _text(self.detail), _text(self.review), self.sandbox]
 
     def record(self):
@@ -98,7 +102,7 @@ class Gradebook:
         try:
             self._writer.writerow(result.row())
         except Exception as err:  # noqa: BLE001 - one row's trouble never ends the run
-            self._writer.writerow([_text(result.submission), "", "", "", _text(f"grader error: {type(err).__name__}"),
+            self._writer.writerow([_text(result.submission), "", "", "", "", "", _text(f"grader error: {type(err).__name__}"),
                                    0, 0, 0.0, *[""] * len(QUESTION_COLUMNS), "", "", _text(result.sandbox)])
         self._flush()
 
@@ -115,6 +119,11 @@ class Gradebook:
 
 def _order(row):
     return Path(row["submission"].lstrip("'")).parts
+
+
+def write_rows(path, rows):
+    """Rewrite the gradebook at ``path`` with ``rows`` (``{column: text}``), in file order."""
+    _write(path, rows)
 
 
 def _write(path, rows):

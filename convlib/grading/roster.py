@@ -5,7 +5,7 @@
 
 - the learner (:func:`~.identify.learner_of`) and the exercise;
 - a note for review when the file's name names another exercise than its metadata;
-- when one learner handed in several copies of one exercise, the newest (by modification time,
+- when one learner (told apart by the platform's number, else by name) handed in several copies of one exercise, the newest (by modification time,
   then by name) is graded and the others point to it (``graded_instead``);
 - ``shard=(k, n)`` keeps the k-th of n shares. Files are shared out by a hash of the learner
   (of the file's path below the submissions folder when no learner is named), so the share is
@@ -37,7 +37,7 @@ class Entry:
 
     @property
     def key(self):
-        return f"learner:{self.learner.name}" if self.learner.name else f"file:{self.relative}"
+        return f"learner:{self.learner.key}" if self.learner.name else f"file:{self.relative}"
 
 
 def _files(paths):
@@ -95,15 +95,24 @@ def _entry(file, root):
     return entry
 
 
-def roster(paths, shard=(1, 1)):
-    """One :class:`Entry` per notebook under ``paths`` that falls in ``shard`` (``(k, n)``, 1-based)."""
+def roster(paths, shard=(1, 1), learner=None):
+    """One :class:`Entry` per notebook under ``paths`` that falls in ``shard`` (``(k, n)``, 1-based).
+
+    ``learner``: a :class:`~.identify.Learner` the platform says handed in every file (one
+    Gradescope upload); the files' own names then name no one.
+    """
     k, n = shard
-    entries = [e for e in (_entry(file, root) for file, root in _files(paths)) if shard_of(e.key, n) == k - 1]
+    entries = [_entry(file, root) for file, root in _files(paths)]
+    if learner is not None:
+        for entry in entries:
+            entry.learner = learner
+    entries = [e for e in entries if shard_of(e.key, n) == k - 1]
     copies = {}
     for entry in entries:
         if entry.learner.name and entry.exercise:
-            copies.setdefault((entry.learner.name, entry.exercise), []).append(entry)
-    for (learner, exercise), group in copies.items():
+            copies.setdefault((entry.learner.key, entry.exercise), []).append(entry)
+    for group in copies.values():
+        learner = group[0].learner.name
         if len(group) < 2:
             continue
         newest = max(group, key=lambda e: (e.modified, e.relative))
