@@ -16,9 +16,9 @@ from convlib.grading import wire
 from convlib.grading.assemble import graded_copy, inputs_for
 from convlib.grading.identify import cell_role, exercise_of
 from convlib.grading.judge import judge
-from convlib.grading.policy import CONVOLUTION, scan
+from convlib.answers.policy import CONVOLUTION, scan
 from convlib.grading.read import STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read
-from convlib.grading.record import call
+from convlib.answers.calls import call
 from convlib.grading.stage import stage, stages
 from convlib.grading.text import MESSAGE_MAX, shown
 
@@ -297,7 +297,7 @@ def test_a_call_is_limited_by_its_own_cpu_time_not_by_the_clock():
 
 
 def test_the_policy_reads_answers_within_a_memory_bound():
-    from convlib.grading.policy import Scanner, ScanRefused
+    from convlib.answers.policy import Scanner, ScanRefused
 
     scanner = Scanner(memory=190 * 2**20)  # this Python with IPython: about 150 MB of address space
     try:

@@ -23,8 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..grading.policy import scan
-from ..grading.record import call
+from ..answers.calls import call
+from ..answers.policy import scan
 
 __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 
@@ -226,7 +226,7 @@ class Question:
         """``(outcome, message)`` from what the answer gave on each case.
 
         ``records`` holds one ``{"kind": ...}`` per case, in order (see
-        :func:`convlib.grading.record.call`): ``"value"`` with the returned ``"value"``,
+        :func:`convlib.answers.calls.call`): ``"value"`` with the returned ``"value"``,
         ``"error"``, ``"timeout"``, ``"not attempted"``, ``"not a function"`` or
         ``"not plain data"``. Judging stops at the first case that is not right.
         """

@@ -47,7 +47,7 @@ from pathlib import Path
 import convlib
 
 from . import cgroup as cgroups
-from .record import time_limit
+from ..answers.calls import time_limit
 from .runner import outcome
 from .uids import FIRST_UID, UID_COUNT, lease, processes_of
 from .zygote import set_limits
