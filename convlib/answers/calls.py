@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["call", "time_limit", "TIME_LIMIT", "WALL_FACTOR"]
+__all__ = ["call", "time_limit", "DEFAULT_SECONDS", "TIME_LIMIT", "WALL_FACTOR"]
 
-TIME_LIMIT = None  # CPU seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else 10
+DEFAULT_SECONDS = 10.0  # CPU seconds per call, unless $CONVLIB_CHECK_TIME_LIMIT says otherwise
+TIME_LIMIT = None  # CPU seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else DEFAULT_SECONDS
 WALL_FACTOR = 6  # a call may wait this many times its CPU limit by the clock
 
 
@@ -18,9 +19,9 @@ def time_limit():
     if TIME_LIMIT is not None:
         return TIME_LIMIT
     try:
-        return float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10"))
+        return float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", DEFAULT_SECONDS))
     except ValueError:
-        return 10.0
+        return DEFAULT_SECONDS
 
 
 class _TimeUp(BaseException):
@@ -36,7 +37,7 @@ def _alarm(signum, frame):
 def call(fn, args, seconds=None):
     """``fn(*args)`` as a record: ``{"kind": "value" | "error" | "timeout" | "not attempted", ...}``.
 
-    A call that uses more than ``seconds`` of CPU time (default ``TIME_LIMIT``: 10 s, or
+    A call that uses more than ``seconds`` of CPU time (default ``TIME_LIMIT``: ``DEFAULT_SECONDS``, or
     ``$CONVLIB_CHECK_TIME_LIMIT``) is stopped; so is one that waits ``WALL_FACTOR`` times as
     long by the clock (sleeping, or starved). CPU time is what the learner's code itself used,
     so a busy neighbour on the machine never costs an honest answer its point.
