@@ -148,6 +148,7 @@ def test_the_sandbox_copy_of_convlib_holds_no_answer_key(tmp_path):
         assert answer not in text
     assert not (folder / "convlib" / "exercises" / "question.py").exists()
     assert not (folder / "convlib" / "grading" / "judge.py").exists()
+    assert (folder / "convlib" / "answers" / "calls.py").exists()  # the recorder calls answers through it
     assert "Recorder('window_sum')" in (folder / "convlib" / "exercises" / "image_and_kernel.py").read_text()
 
 
