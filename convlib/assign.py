@@ -12,56 +12,12 @@ indentation, outputs and execution counts are cleared, and the notebook keeps it
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from pathlib import Path
 
+from .answers.blocks import BEGIN, END, make_exercise, strip_solutions
+
 __all__ = ["BEGIN", "END", "strip_solutions", "make_exercise", "assign", "main"]
-
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-
-
-def strip_solutions(source, where="cell"):
-    """Replace every BEGIN/END SOLUTION block of ``source`` by a stub that raises.
-
-    Examples
-    --------
-    >>> print(strip_solutions("def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n    ### END SOLUTION"))
-    def f():
-        # YOUR CODE HERE
-        raise NotImplementedError()
-    """
-    out, inside, indent = [], False, ""
-    for number, line in enumerate(source.splitlines(), start=1):
-        marker = line.strip()
-        if marker == BEGIN:
-            if inside:
-                raise ValueError(f"{where}, line {number}: {BEGIN} inside another solution block")
-            inside, indent = True, line[: len(line) - len(line.lstrip())]
-            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
-        elif marker == END:
-            if not inside:
-                raise ValueError(f"{where}, line {number}: {END} without a {BEGIN} before it")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{where}: {BEGIN} is never closed by {END}")
-    return "\n".join(out)
-
-
-def make_exercise(solution, name="notebook"):
-    """The exercise notebook for a solution notebook (a new object; the solution is untouched)."""
-    nb = copy.deepcopy(solution)
-    nb.metadata.pop("widgets", None)
-    for index, cell in enumerate(nb.cells):
-        cell.metadata.pop("execution", None)
-        if cell.cell_type != "code":
-            continue
-        cell.source = strip_solutions(cell.source, where=f"{name}, cell {index}")
-        cell.outputs = []
-        cell.execution_count = None
-    return nb
 
 
 def assign(source_dir, target_dir, check=False):
@@ -70,7 +26,7 @@ def assign(source_dir, target_dir, check=False):
     Returns the list of exercise files that are missing or differ (all of them written unless
     ``check``).
     """
-    import nbformat  # here: the question modules import BEGIN and END, and nbformat takes a second to import
+    import nbformat  # here: nbformat takes a second to import
 
     source_dir, target_dir = Path(source_dir), Path(target_dir)
     stale = []

@@ -34,7 +34,7 @@ from .exercises import MODULES, questions
 from .grading.assemble import graded_copy, inputs_for
 from .grading.identify import cell_role, exercise_of
 from .grading.judge import judge
-from .grading.policy import Scanner, ScanRefused, scan
+from .answers.policy import Scanner, ScanRefused, scan
 from .grading.read import read
 from .grading.feedback import titles, write_feedback
 from .grading.gradescope import write_gradescope
@@ -48,7 +48,7 @@ from .grading.roster import parse_shard, roster
 from .grading.sandbox import NO_SANDBOX, UID, Executor, Limits, exposed, sandbox_kind
 from .grading.stage import stages
 from .grading.text import capped
-from .assign import strip_solutions
+from .answers.blocks import strip_solutions
 from .notebook import notebooks_in
 
 __all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
@@ -90,7 +90,7 @@ def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scann
 
     ``entry`` (from :func:`~convlib.grading.roster.roster`) names the learner and says whether a
     newer copy is graded instead; without it the learner comes from the file's name. ``scanner``
-    (a :class:`~convlib.grading.policy.Scanner`) reads the answers in a bounded process of its
+    (a :class:`~convlib.answers.policy.Scanner`) reads the answers in a bounded process of its
     own; without it they are read here.
     """
     started = time.monotonic()

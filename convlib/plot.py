@@ -37,7 +37,6 @@ __all__ = [
     "effects_table",
     "show_images",
     "show_receptive_field",
-    "flat_axes",
     "update_grid",
 ]
 
@@ -309,11 +308,6 @@ def show_receptive_field(n_layers=3, f=3, *, dilation=1):
                   + (f"; the other {side * side - reached} never do." if reached < side * side else ".")
                   + (" " + grid_text(panels[-1], "Paths per input pixel", panels[-1] == 0) if panels[-1].size <= 81 else ""))
     return fig
-
-
-def flat_axes(fig):
-    """All axes of a figure in reading order (handy in tests and widgets)."""
-    return list(fig.axes)
 
 
 # --------------------------------------------------------------------------------------------

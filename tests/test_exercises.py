@@ -12,7 +12,7 @@ from scipy import signal
 from convlib import conv2d, output_size
 from convlib.exercises import CORRECT, MODULES, NOT_ATTEMPTED, WRONG, answer_key, question, questions
 from convlib.exercises import depth, filter_effects, image_and_kernel, learning, slide
-from convlib.grading import record
+from convlib.answers import calls
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL = [q for exercise in MODULES for q in questions(exercise)]
@@ -172,7 +172,7 @@ def test_feedback_names_what_differs():
 
 
 def test_a_function_that_never_ends_is_stopped(monkeypatch):
-    monkeypatch.setattr(record, "TIME_LIMIT", 0.3)
+    monkeypatch.setattr(calls, "TIME_LIMIT", 0.3)
 
     def forever(*args):
         while True:
@@ -399,7 +399,7 @@ def test_check_refuses_a_forbidden_function_under_any_name_as_the_grader_does(na
     """check() reads the whole cell the answer was defined in, as the grader's policy reads the
     answer cell: an import or alias above the def is seen by both, with the same message."""
     from convlib.grading.judge import judge
-    from convlib.grading.policy import scan
+    from convlib.answers.policy import scan
 
     q = next(q for q in ALL if q.name == name)
     answer = _run_cell(cell)[name]

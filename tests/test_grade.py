@@ -55,6 +55,7 @@ RIGHT_WINDOW = _solution_source("window_sum")
 WRONG_WINDOW = "def window_sum(image, kernel, row, col):\n    return 0\n"
 LATIN1_NAME = os.fsdecode(b"ren\xe9e_01_image_and_kernel.ipynb")  # what unzip makes of a Latin-1 zip
 ESCAPE_NAME = "evil\x1b[2J\x1b]0;pwned\x07_01_image_and_kernel.ipynb"
+DETACHED = f"detached-{os.getpid()}"  # in the command line of the process detached.ipynb leaves behind
 
 
 def _if_it_worked(attack):
@@ -144,9 +145,9 @@ def _class(folder, gradebook):
         "import os\nos.kill(os.getppid(), 9)")
     subs["detached.ipynb"] = _with(
         WRONG_WINDOW + "import subprocess\nsubprocess.Popen(['sh', '-c', "
-        f"'(sleep 2; echo hacked > {gradebook}; echo hacked > /tmp/x) &'], start_new_session=True)")
+        f"'(sleep 2; echo hacked > {gradebook}; echo hacked > /tmp/x; sleep 60; : {DETACHED}) &'], start_new_session=True)")
     # ---------------------------------------------------------------- resources, dead kernels
-    subs["memory.ipynb"] = _with("big = bytearray(3 * 2**30)\n" + WRONG_WINDOW)
+    subs["memory.ipynb"] = _with(_if_it_worked("big = bytearray(3 * 2**30)\nworked = True"))
     subs["flood.ipynb"] = _with(RIGHT_WINDOW.replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION\n", "")
                                 + "\nprint('x' * 60_000_000)\n", base="solutions")
     subs["kills_kernel.ipynb"] = _with("import os\nos._exit(3)")
@@ -209,6 +210,17 @@ def _class(folder, gradebook):
     nbformat.write(_read("solutions"), folder / ESCAPE_NAME)
 
 
+def _detached_alive():
+    """Whether the process that detached.ipynb started still runs anywhere on this host."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if DETACHED.encode() in cmdline.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _uids_alive():
     """Sandbox uids that still have a process, leaving out those a live sandbox holds right now
     (its lock taken: another grading run on this host, another worktree's tests)."""
@@ -268,7 +280,6 @@ def graded(tmp_path_factory):
     env = dict(os.environ, CONVLIB_CHECK_TIME_LIMIT="2")
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    time.sleep(3)  # what a detached process would do, it would have done by now
     text = out.read_text(encoding="utf-8")
     rows = {Path(r["submission"]).name: r for r in csv.DictReader(text.splitlines())}
     after = _hashes(folder)
@@ -279,21 +290,22 @@ def graded(tmp_path_factory):
             "pages": [p.read_text(encoding="utf-8") for p in (folder.parent / "feedback").iterdir()]}
 
 
-pytestmark = needs_sandbox
 
-
+@needs_sandbox
 def test_every_file_has_a_row_and_submissions_are_untouched(graded):
     assert set(graded["rows"]) == set(graded["before"])
     assert graded["before"] == graded["after"]
     assert graded["package"][0] == graded["package"][1]
 
 
+@needs_sandbox
 def test_the_sandbox_is_named_on_every_row_and_nothing_outlives_it(graded):
     assert KIND != NO_SANDBOX, WHY
     assert {r["sandbox"] for r in graded["rows"].values()} == {KIND}
     assert f"sandbox: {KIND}" in graded["done"].stdout
     assert not _uids_alive()
-    assert "hacked" not in graded["text"]
+    # detached.ipynb's process sleeps a minute after its writes: gone now, or it outlived its sandbox
+    _wait_for(lambda: not _detached_alive(), timeout=10)
 
 
 def _flags(row):
@@ -308,6 +320,7 @@ def _flags(row):
     ("debug_prints.ipynb", ("1", "1", "1")),
     (f"bob_{EX1}.ipynb", ("1", "1", "1")),
 ])
+@needs_sandbox
 def test_honest_rows_are_exact(graded, name, marks):
     row = graded["rows"][name]
     assert (row["window_sum"], row["feature_map"], row["feature_map_shape"]) == marks, row
@@ -315,6 +328,7 @@ def test_honest_rows_are_exact(graded, name, marks):
     assert row["passed"] == str(marks.count("1")) and row["total"] == "3"
 
 
+@needs_sandbox
 def test_each_lost_point_says_why(graded):
     row = graded["rows"]["partial.ipynb"]
     assert row["detail"].count("not attempted yet") == 2
@@ -331,11 +345,13 @@ def test_each_lost_point_says_why(graded):
     "kills_kernel.ipynb", "children_memory.ipynb", "nested_userns.ipynb", "keyring.ipynb", "spoofed_status.ipynb",
     "text_flood.ipynb", "overflow_and_hidden.ipynb", "huge_cell.ipynb", f"linker_{EX1}.ipynb", f"fifo_{EX1}.ipynb",
 ])
+@needs_sandbox
 def test_attacks_earn_nothing(graded, name):
     row = graded["rows"][name]
     assert row["window_sum"] in ("0", "") and row["passed"] == "0", row  # "": not even graded
 
 
+@needs_sandbox
 def test_hidden_calls_are_flagged_and_forbidden_calls_score_nothing(graded):
     row = graded["rows"]["forbidden_conv2d.ipynb"]
     assert row["feature_map"] == "0" and "conv2d" in row["detail"]
@@ -345,6 +361,7 @@ def test_hidden_calls_are_flagged_and_forbidden_calls_score_nothing(graded):
         assert _flags(graded["rows"][name]), name
 
 
+@needs_sandbox
 def test_resources_and_dead_kernels_have_a_status(graded):
     rows = graded["rows"]
     assert rows["memory.ipynb"]["status"] == grade.STATUS_MEMORY
@@ -357,6 +374,7 @@ def test_resources_and_dead_kernels_have_a_status(graded):
     assert "was stopped" in rows["endless_function.ipynb"]["detail"]
 
 
+@needs_sandbox
 def test_malformed_files_cost_only_their_own_row(graded):
     rows = graded["rows"]
     for name in ("broken.ipynb", "latin1.ipynb", "not_a_notebook_01_image_and_kernel.ipynb"):
@@ -366,6 +384,7 @@ def test_malformed_files_cost_only_their_own_row(graded):
     assert weird["status"] == "graded" and weird["feature_map"] == "1"
 
 
+@needs_sandbox
 def test_links_fifos_and_names_that_are_not_utf8_or_move_the_cursor(graded):
     rows = graded["rows"]
     link = rows[f"linker_{EX1}.ipynb"]
@@ -381,6 +400,7 @@ def test_links_fifos_and_names_that_are_not_utf8_or_move_the_cursor(graded):
     assert "ren\\xe9e" in graded["learners"]
 
 
+@needs_sandbox
 def test_status_is_what_the_grader_saw_never_what_the_learner_printed(graded):
     rows = graded["rows"]
     assert rows["spoofed_status.ipynb"]["status"] == "graded"
@@ -388,6 +408,7 @@ def test_status_is_what_the_grader_saw_never_what_the_learner_printed(graded):
     assert "all processes together" in rows["children_memory.ipynb"]["detail"]
 
 
+@needs_sandbox
 def test_one_answer_cannot_break_the_run_nor_erase_its_flags(graded):
     rows = graded["rows"]
     flood = rows["text_flood.ipynb"]
@@ -401,16 +422,19 @@ def test_one_answer_cannot_break_the_run_nor_erase_its_flags(graded):
     ("attrgetter_conv2d.ipynb", "attrgetter"), ("locate_conv2d.ipynb", "locate"), ("reduce_conv2d.ipynb", "uses getattr"),
     ("hidden_conv2d.ipynb", "calls getattr"),
 ])
+@needs_sandbox
 def test_no_spelling_reaches_conv2d_where_it_is_forbidden(graded, name, flag):
     row = graded["rows"][name]
     assert row["feature_map"] == "0" and flag in row["review"], row
 
 
+@needs_sandbox
 def test_a_huge_answer_cell_is_refused_before_it_is_read(graded):
     row = graded["rows"]["huge_cell.ipynb"]
     assert (row["status"], row["passed"]) == (grade.STATUS_ANSWER_TOO_LARGE, "0"), row
 
 
+@needs_sandbox
 def test_summary_and_progress(graded):
     done = graded["done"]
     assert "solved by:" in done.stdout and "flagged for review" in done.stdout
@@ -418,6 +442,7 @@ def test_summary_and_progress(graded):
     assert f"[{total}/{total}]" in done.stderr
 
 
+@needs_sandbox
 def test_all_solutions_full_marks_all_exercises_zero():
     results = grade.grade([ROOT / "solutions", ROOT / "exercises"], jobs=2)
     by_folder = {}
@@ -434,6 +459,7 @@ def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):
     assert [(r.passed, r.total, r.sandbox) for r in results] == [(3, 3, NO_SANDBOX)]
 
 
+@needs_sandbox
 def test_the_user_namespace_sandbox_grades_and_hides_the_key(tmp_path):
     """What an instructor who is not root gets: bubblewrap through a user namespace."""
     nbformat.write(_read("solutions"), tmp_path / "alice.ipynb")
@@ -446,6 +472,7 @@ def test_the_user_namespace_sandbox_grades_and_hides_the_key(tmp_path):
     assert results["mallory.ipynb"].questions["window_sum"] is False
 
 
+@needs_sandbox
 def test_a_killed_grader_leaves_a_valid_partial_gradebook(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
@@ -485,6 +512,7 @@ def _wait_for(condition, timeout=60.0):
         time.sleep(0.05)
 
 
+@needs_sandbox
 def test_a_cpu_hog_beside_a_slow_honest_answer_costs_the_honest_one_nothing(tmp_path):
     """200 spinning processes in one sandbox; beside it, an answer that needs 0.3 s of CPU a call."""
     hog = _with("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        end = time.time() + 20\n"
@@ -502,6 +530,7 @@ def test_a_cpu_hog_beside_a_slow_honest_answer_costs_the_honest_one_nothing(tmp_
     assert not _uids_alive()
 
 
+@needs_sandbox
 def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
     """One run's thread bomb (near its process limit) beside another run of honest work."""
     bomb, honest = tmp_path / "bomb", tmp_path / "honest"
@@ -530,6 +559,7 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
 
 
 # ---------------------------------------------------------------------------- root without namespaces
+@needs_sandbox
 def test_root_without_namespaces_separates_learners_by_uid(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("the uid mode is the grader's as root")

@@ -29,8 +29,8 @@ EX1, EX2, EX3 = "01_image_and_kernel", "02_the_slide", "03_depth"
 KIND, WHY = sandbox_kind()
 GRADE = [sys.executable, "-m", "convlib.grade"]
 
-pytestmark = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
-                                reason=f"grading sandbox unavailable ({WHY}); .ci/run installs bubblewrap")
+needs_sandbox = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
+                                   reason=f"grading sandbox unavailable ({WHY}); .ci/run installs bubblewrap")
 
 
 def _notebook(folder, exercise):
@@ -106,6 +106,7 @@ def graded(tmp_path_factory):
             "whole_rows": _rows(out["whole"]), **out}
 
 
+@needs_sandbox
 def test_each_file_names_its_learner(graded):
     learners = {name: (r["learner"], r["lms_id"]) for name, r in graded["rows"].items()}
     # metadata names no one: the file is graded under no name, its claim noted for review
@@ -121,6 +122,7 @@ def test_each_file_names_its_learner(graded):
     }
 
 
+@needs_sandbox
 def test_the_newest_copy_is_graded_and_the_older_flagged(graded):
     rows = graded["rows"]
     older, newer = rows[f"doejane_12345_67890_{EX1}.ipynb"], rows[f"doejane_LATE_12345_67999_{EX1}.ipynb"]
@@ -129,6 +131,7 @@ def test_the_newest_copy_is_graded_and_the_older_flagged(graded):
     assert "doejane_12345_67890" in newer["review"]
 
 
+@needs_sandbox
 def test_a_notebook_that_claims_another_learner_is_filed_under_its_own_name(graded):
     mallory, jdoe = graded["rows"][f"mallory_{EX1}.ipynb"], graded["rows"][f"jdoe_{EX1}.ipynb"]
     assert mallory["learner"] == "mallory" and "says it is jdoe's" in mallory["review"]
@@ -136,6 +139,7 @@ def test_a_notebook_that_claims_another_learner_is_filed_under_its_own_name(grad
     assert "mallory" not in jdoe["review"] and "copy" not in jdoe["review"]  # (it is the solution: flagged as such)
 
 
+@needs_sandbox
 def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
     row = graded["rows"][f"{EX1}.ipynb"]
     assert row["exercise"] == EX2 and row["passed"] == "3"
@@ -143,6 +147,7 @@ def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
     assert "the notebook says it is Zoë Ng's" in row["review"]
 
 
+@needs_sandbox
 def test_every_lost_point_says_why(graded):
     for name, row in graded["rows"].items():
         if row["status"] != "graded":
@@ -156,6 +161,7 @@ def test_every_lost_point_says_why(graded):
     assert "feature_map calls your window_sum" in ann["detail"]  # a later answer failing because of an earlier
 
 
+@needs_sandbox
 def test_the_table_per_learner(graded):
     rows = _rows(graded["learners"])
     assert list(rows[0]) == ["Student", "ID", "Platform", "Late", EX1, EX2, EX3, "Total", "Possible"]
@@ -171,6 +177,7 @@ def test_the_table_per_learner(graded):
     assert {r["Possible"] for r in rows} == {str(sum(questions_in.values()))}  # only the exercises graded
 
 
+@needs_sandbox
 def test_one_feedback_page_per_learner_with_each_message(graded):
     pages = sorted(p.name for p in graded["feedback"].glob("*.html") if not p.name.startswith("index"))
     assert pages == sorted([page_name("Ann Lee", "moodle:812"), page_name("doejane", "canvas:12345"),
@@ -194,6 +201,7 @@ def test_one_feedback_page_per_learner_with_each_message(graded):
     assert all(f'href="{r["page"]}"' in (graded["feedback"] / "index.html").read_text(encoding="utf-8") for r in index)
 
 
+@needs_sandbox
 def test_two_shards_merged_equal_one_run(graded):
     names = [{r["submission"] for r in part} for part in graded["parts"]]
     assert names[0] and names[1] and not names[0] & names[1]
@@ -209,6 +217,7 @@ def test_two_shards_merged_equal_one_run(graded):
     assert _rows(graded["base"] / "merged_learners.csv") == _rows(graded["learners"])
 
 
+@needs_sandbox
 def test_merge_refuses_overlapping_parts(graded, tmp_path):
     part = graded["base"] / "part1.csv"
     done = subprocess.run([*GRADE, "merge", str(part), str(part), "--out", str(tmp_path / "m.csv")],
@@ -217,6 +226,7 @@ def test_merge_refuses_overlapping_parts(graded, tmp_path):
     assert not (tmp_path / "m.csv").exists()
 
 
+@needs_sandbox
 def test_gradescope_results_json(tmp_path):
     submission = tmp_path / "submission"
     _write(submission, f"{EX1}.ipynb",
@@ -267,6 +277,7 @@ def test_bad_shards_and_outputs_are_refused(tmp_path):
     assert done.returncode == 2 and "would overwrite a notebook" in done.stderr
 
 
+@needs_sandbox
 def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
     """``pip install .`` (a wheel, not editable) into a new environment, then ``convlib-grade``.
 

@@ -1,5 +1,6 @@
 """The project's own files: dependencies in step, the Python we claim, the commands, CI calling the test command."""
 
+import ast
 import re
 import shlex
 import sys
@@ -122,3 +123,45 @@ def test_make_check_runs_no_browser_no_sandbox_and_no_notebook():
     readme = (ROOT / "README.md").read_text()
     assert "make check" in readme.split("## Start", 1)[1].split("\n## ", 1)[0]
     assert "make check" in readme.split("## Tests", 1)[1].split("\n## ", 1)[0]
+
+
+def _imported_modules(path, package):
+    """Every module ``path`` imports, relative imports resolved against ``package``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = package.split(".") + ([] if path.name == "__init__.py" else [path.stem])
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            found += [module] + [f"{module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def test_imports_run_one_way_exercises_below_grading_and_the_authoring_command():
+    """No module of the exercises imports grading or the authoring command, and grading's
+    graded copy does not import the authoring command either: what they share is convlib.answers."""
+    def reaches(module, names):
+        return any(module == n or module.startswith(n + ".") for n in names)
+
+    exercises = sorted((ROOT / "convlib" / "exercises").glob("*.py"))
+    assert len(exercises) > 5
+    for path in exercises:
+        wrong = [m for m in _imported_modules(path, "convlib.exercises")
+                 if reaches(m, ("convlib.grading", "convlib.grade", "convlib.assign"))]
+        assert not wrong, f"{path.name} imports {wrong}"
+    for path in sorted((ROOT / "convlib" / "answers").glob("*.py")):
+        wrong = [m for m in _imported_modules(path, "convlib.answers")
+                 if reaches(m, ("convlib.grading", "convlib.grade", "convlib.assign", "convlib.exercises"))]
+        assert not wrong, f"{path.name} imports {wrong}"
+    assemble = _imported_modules(ROOT / "convlib" / "grading" / "assemble.py", "convlib.grading")
+    assert not [m for m in assemble if reaches(m, ("convlib.assign",))]
+
+
+def test_the_import_check_sees_relative_imports(tmp_path):
+    """The check above would see an exercise that imported grading, however it is spelled."""
+    path = tmp_path / "question.py"
+    path.write_text("from ..grading.policy import scan\nimport convlib.grading.record\n", encoding="utf-8")
+    assert {"convlib.grading.policy", "convlib.grading.record"} <= set(_imported_modules(path, "convlib.exercises"))

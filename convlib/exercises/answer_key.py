@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..assign import BEGIN, END
+from ..answers.blocks import BEGIN, END
 from .question import Question
 
 __all__ = ["SOLUTIONS", "Answer", "AnswerKey", "answer_key", "worked_text"]

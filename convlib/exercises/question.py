@@ -23,8 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..grading.policy import scan
-from ..grading.record import call
+from ..answers.calls import DEFAULT_SECONDS, call
+from ..answers.policy import scan
 
 __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
 
@@ -41,14 +41,11 @@ class Case:
 
     args: tuple
     shown: bool = False
-    label: str = ""
     rebuild: str = ""  # how to get these arguments back: "hidden_case('window_sum', 123, 0)"
 
     def describe(self):
         """The call's arguments as a learner can retype them: values when small, else shapes
         and how to rebuild them."""
-        if self.label:
-            return self.label
         text = "(" + ", ".join(_describe_value(arg) for arg in self.args) + ")"
         large = any(isinstance(a, np.ndarray) and a.size > SMALL for a in self.args)
         if large and self.rebuild:
@@ -226,7 +223,7 @@ class Question:
         """``(outcome, message)`` from what the answer gave on each case.
 
         ``records`` holds one ``{"kind": ...}`` per case, in order (see
-        :func:`convlib.grading.record.call`): ``"value"`` with the returned ``"value"``,
+        :func:`convlib.answers.calls.call`): ``"value"`` with the returned ``"value"``,
         ``"error"``, ``"timeout"``, ``"not attempted"``, ``"not a function"`` or
         ``"not plain data"``. Judging stops at the first case that is not right.
         """
@@ -240,7 +237,7 @@ class Question:
                 return WRONG, (f"❌ {self.name} should be a function (def {self.name}(...): ...), "
                                f"but it is a {record.get('type', 'value')}.")
             if kind == "timeout":
-                return WRONG, (f"❌ {self.name}{case.describe()} ran for more than {record.get('seconds', 10):g} s "
+                return WRONG, (f"❌ {self.name}{case.describe()} ran for more than {record.get('seconds', DEFAULT_SECONDS):g} s "
                                "and was stopped. Is there a loop that never ends?")
             if kind == "error":
                 error = str(record.get("error", "an error"))

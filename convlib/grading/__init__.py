@@ -6,8 +6,8 @@ step            module
 read            :mod:`.read`: a file's bytes to a notebook, or the reason it is not one
 identify        :mod:`.identify`: which exercise a notebook answers, whose it is;
                 :mod:`.roster`: every file's learner, which copy counts, this shard's share
-policy          :mod:`.policy`: calls an answer may not make, code that hides what it calls
-                (read in a process bounded in memory and time)
+policy          :mod:`convlib.answers.policy`: calls an answer may not make, code that hides
+                what it calls (read in a process bounded in memory and time)
 assemble        :mod:`.assemble`: the graded copy (solution cells + the learner's answers)
                 and the inputs the answers are called with (fresh hidden cases per run)
 execute         :mod:`.sandbox` (bubblewrap or a uid of its own, limits), :mod:`.cgroup` (each
@@ -25,7 +25,8 @@ report          :mod:`.report`: the gradebook CSV, written row by row, the summa
                 :mod:`.text` (learner text escaped and capped wherever it is shown)
 ==============  ==========================================================================
 
-Only :mod:`.confine`, :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` ever run
-inside a sandbox; nothing in them knows an answer. This package's ``__init__`` imports nothing,
+Only :mod:`.confine`, :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` (and
+:mod:`convlib.answers`, which both the exercises and grading import) ever run inside a sandbox;
+nothing in them knows an answer. This package's ``__init__`` imports nothing,
 so that importing one of them does not pull in the answer key.
 """

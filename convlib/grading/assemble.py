@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 
-from ..assign import make_exercise
+from ..answers.blocks import make_exercise
 from .identify import answer_cells, cell_role
 from .wire import dumps
 

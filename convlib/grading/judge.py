@@ -22,7 +22,6 @@ __all__ = ["Verdict", "judge"]
 
 @dataclass
 class Verdict:
-    name: str
     solved: bool
     message: str
 
@@ -49,19 +48,19 @@ def judge(question, cases, raw, forbidden=(), reached=True):
     try:
         verdict = _judge(question, cases, raw, forbidden, reached)
     except Exception as err:  # noqa: BLE001 - a verdict, never a crash of the row or the batch
-        verdict = Verdict(question.name, False, f"❌ {question.name}: grader error ({type(err).__name__}).")
+        verdict = Verdict(False, f"❌ {question.name}: grader error ({type(err).__name__}).")
     verdict.message = capped(verdict.message)
     return verdict
 
 
 def _judge(question, cases, raw, forbidden, reached):
     if forbidden:
-        return Verdict(question.name, False, question.forbidden_message(forbidden))
+        return Verdict(False, question.forbidden_message(forbidden))
     if raw is ...:
         why = "its check cell did not run" + ("" if reached else " (the notebook stopped before it)")
-        return Verdict(question.name, False, f"❌ {question.name}: {why}.")
+        return Verdict(False, f"❌ {question.name}: {why}.")
     records, problem = _records(raw, len(cases))
     if records is None:
-        return Verdict(question.name, False, f"❌ {question.name}: {problem}.")
+        return Verdict(False, f"❌ {question.name}: {problem}.")
     outcome, message = question.judge(cases, records)
-    return Verdict(question.name, outcome == CORRECT, str(message))
+    return Verdict(outcome == CORRECT, str(message))

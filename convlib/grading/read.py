@@ -59,7 +59,6 @@ def read_regular(path, cap):
 
 @dataclass
 class Submission:
-    path: Path
     notebook: object = None  # nbformat.NotebookNode, or None
     status: str = ""  # empty when read
     detail: str = ""
@@ -93,7 +92,7 @@ def _clean_cells(nb):
 def read(path):
     """A :class:`Submission`: ``status`` is empty when ``path`` held a notebook."""
     path = Path(path)
-    result = Submission(path=path)
+    result = Submission()
     try:
         raw, result.modified, size = read_regular(path, MAX_NOTEBOOK_BYTES)
         if raw is None or len(raw) > MAX_NOTEBOOK_BYTES:

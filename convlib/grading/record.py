@@ -12,68 +12,11 @@ values of that learner's own answers.
 from __future__ import annotations
 
 import os
-import signal
 
+from ..answers.calls import call
 from .wire import dumps, encode, loads
 
-__all__ = ["Recorder", "call"]
-
-TIME_LIMIT = None  # CPU seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else 10
-WALL_FACTOR = 6  # a call may wait this many times its CPU limit by the clock
-
-
-def time_limit():
-    """Seconds one call of a learner's function may take."""
-    if TIME_LIMIT is not None:
-        return TIME_LIMIT
-    try:
-        return float(os.environ.get("CONVLIB_CHECK_TIME_LIMIT", "10"))
-    except ValueError:
-        return 10.0
-
-
-class _TimeUp(BaseException):
-    def __init__(self, by):
-        super().__init__(by)
-        self.by = by
-
-
-def _alarm(signum, frame):
-    raise _TimeUp("cpu" if signum == signal.SIGPROF else "clock")
-
-
-def call(fn, args, seconds=None):
-    """``fn(*args)`` as a record: ``{"kind": "value" | "error" | "timeout" | "not attempted", ...}``.
-
-    A call that uses more than ``seconds`` of CPU time (default ``TIME_LIMIT``: 10 s, or
-    ``$CONVLIB_CHECK_TIME_LIMIT``) is stopped; so is one that waits ``WALL_FACTOR`` times as
-    long by the clock (sleeping, or starved). CPU time is what the learner's code itself used,
-    so a busy neighbour on the machine never costs an honest answer its point.
-    """
-    seconds = time_limit() if seconds is None else seconds
-    usable = hasattr(signal, "setitimer")
-    try:
-        previous = {s: signal.signal(s, _alarm) for s in (signal.SIGPROF, signal.SIGALRM)} if usable else {}
-    except ValueError:  # not the main thread
-        usable, previous = False, {}
-    if usable:
-        signal.setitimer(signal.ITIMER_PROF, seconds)
-        signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
-    try:
-        value = fn(*args)
-    except _TimeUp as up:
-        return {"kind": "timeout", "seconds": seconds, "by": up.by}
-    except NotImplementedError:
-        return {"kind": "not attempted"}
-    except Exception as err:  # noqa: BLE001 - the learner's error, recorded for the feedback
-        return {"kind": "error", "error": f"{type(err).__name__}: {str(err)[:300]}"}
-    finally:
-        if usable:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-    return {"kind": "value", "value": value}
+__all__ = ["Recorder"]
 
 
 class Recorder:

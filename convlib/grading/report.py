@@ -1,8 +1,10 @@
 """The *report* step: the gradebook CSV, one row per submission as it finishes, and a summary.
 
 Rows are flushed to disk one by one, so a grader that is killed leaves a valid CSV of the
-submissions graded so far; when the run ends the file is rewritten in file order, so two runs
-over the same files give the same CSV, and :func:`merge` of shards gives it too. Text that
+submissions graded so far; when the run ends the file is rewritten in file order, so the rows
+of a run come in one order however its submissions finished, and :func:`merge` of shards gives
+that order too (the hidden cases are drawn fresh every run, so the feedback on a wrong answer,
+and the seed it names, differ from one run to the next). Text that
 came from a learner (file names, error messages) is written so that a spreadsheet shows it as
 text and never runs it as a formula.
 """

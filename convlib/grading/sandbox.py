@@ -47,7 +47,7 @@ from pathlib import Path
 import convlib
 
 from . import cgroup as cgroups
-from .record import time_limit
+from ..answers.calls import time_limit
 from .runner import outcome
 from .uids import FIRST_UID, UID_COUNT, lease, processes_of
 from .zygote import set_limits
@@ -92,7 +92,6 @@ class Execution:
     answers: dict = field(default_factory=dict)  # question name -> JSON bytes (None if too large)
     junit: bytes | None = None
     log_tail: str = ""
-    exit_code: int | None = None
     # what the grader itself observed: its timer, the cgroup's count, the runner's exit status
     timed_out: bool = False
     out_of_memory: bool = False
@@ -104,7 +103,7 @@ class Execution:
 
     def observe(self, code, timed_out, group):
         """Fill in the status fields from what was seen (``group``: the sandbox's cgroup or None)."""
-        self.exit_code, self.timed_out = code, timed_out
+        self.timed_out = timed_out
         self.kernel_died, self.cell_timed_out = outcome(code)
         self.out_of_memory = bool(group and group.out_of_memory())
         return self

@@ -3,7 +3,9 @@
 Inside a sandbox, ``convlib`` must work as the lessons use it (``conv2d``, data, plots) while
 ``convlib.exercises`` holds no reference answers, hidden cases or mistakes: there each question
 is a :class:`~convlib.grading.record.Recorder`. :func:`stage` writes such a copy into a folder
-that the sandbox mounts read-only, and that the zygote imports from.
+that the sandbox mounts read-only, and that the zygote imports from. ``convlib.answers`` (the
+policy, calling a function within its limits, the solution markers: no answer in it) is copied
+whole, since the recorder calls the learner's function through it.
 
 Where an exercise forbids ``conv2d`` or ``conv2d_loop`` (writing them is the exercise), its
 sandboxes get a copy without them at all (:func:`stages`): the functions, ``convlib.fast``

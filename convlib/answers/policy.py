@@ -149,7 +149,7 @@ class Scanner:
 
     def _start(self):
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "convlib.grading.policy", str(self.memory)], stdin=subprocess.PIPE,
+            [sys.executable, "-m", "convlib.answers.policy", str(self.memory)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="surrogateescape")
 
     def scan(self, source, forbidden=()):
@@ -180,7 +180,7 @@ class Scanner:
 
 
 def _serve(memory):
-    """``python -m convlib.grading.policy MEMORY``: scan each JSON request on stdin, one reply per line."""
+    """``python -m convlib.answers.policy MEMORY``: scan each JSON request on stdin, one reply per line."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     for line in sys.stdin:
         try:
