@@ -21,22 +21,11 @@ import pytest
 from convlib import grade
 from convlib.grading.identify import cell_role
 from convlib.grading.read import STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK
-from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, UID_COUNT, sandbox_kind
+from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, UID_COUNT
 from convlib.grading.text import shown
 from convlib.grading.uids import LOCK_FOLDERS
 
-ROOT = Path(__file__).resolve().parent.parent
-EX1 = "01_image_and_kernel"
-KIND, WHY = sandbox_kind()
-
-needs_sandbox = pytest.mark.skipif(
-    KIND == NO_SANDBOX and not os.environ.get("CI"),
-    reason=f"grading sandbox unavailable ({WHY or KIND}); .ci/run installs bubblewrap",
-)
-
-
-def _read(folder, name=EX1):
-    return nbformat.read(ROOT / folder / f"{name}.ipynb", as_version=4)
+from gradingkit import EX1, KIND, ROOT, WHY, course_notebook as _read, needs_sandbox
 
 
 def _cells(nb, role, name=None):

@@ -22,19 +22,8 @@ import pytest
 from convlib.grading.feedback import page_name, standalone
 from convlib.grading.identify import cell_role
 from convlib.grading.report import OLDER_COPY, QUESTION_COLUMNS
-from convlib.grading.sandbox import NO_SANDBOX, sandbox_kind
 
-ROOT = Path(__file__).resolve().parent.parent
-EX1, EX2, EX3 = "01_image_and_kernel", "02_the_slide", "03_depth"
-KIND, WHY = sandbox_kind()
-GRADE = [sys.executable, "-m", "convlib.grade"]
-
-needs_sandbox = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
-                                   reason=f"grading sandbox unavailable ({WHY}); .ci/run installs bubblewrap")
-
-
-def _notebook(folder, exercise):
-    return nbformat.read(ROOT / folder / f"{exercise}.ipynb", as_version=4)
+from gradingkit import EX1, EX2, EX3, GRADE, KIND, ROOT, course_notebook as _notebook, needs_sandbox
 
 
 def _with_answer(exercise, name, source, base="exercises"):

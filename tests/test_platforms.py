@@ -29,18 +29,8 @@ import pytest
 
 from convlib.grading.identify import cell_role, learner_of
 from convlib.grading.roster import roster
-from convlib.grading.sandbox import NO_SANDBOX, sandbox_kind
 
-ROOT = Path(__file__).resolve().parent.parent
-EX1, EX2 = "01_image_and_kernel", "02_the_slide"
-KIND, WHY = sandbox_kind()
-GRADE = [sys.executable, "-m", "convlib.grade"]
-needs_sandbox = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
-                                   reason=f"grading sandbox unavailable ({WHY}); .ci/run installs bubblewrap")
-
-
-def _notebook(folder, exercise):
-    return nbformat.read(ROOT / folder / f"{exercise}.ipynb", as_version=4)
+from gradingkit import EX1, EX2, GRADE, course_notebook as _notebook, needs_sandbox
 
 
 def _questions_in(exercise):
