@@ -31,6 +31,7 @@ import numpy as np
 
 from . import __version__
 from .exercises import MODULES, questions
+from .exercises.answer_key import SOLUTIONS
 from .grading.assemble import graded_copy, inputs_for
 from .grading.identify import cell_role, exercise_of
 from .grading.judge import judge
@@ -54,9 +55,7 @@ from .notebook import notebooks_in
 __all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
 
 # the answer key: inside the package when installed (a wheel), else the repository's solutions/
-_PACKAGE = Path(__file__).resolve().parent
-DEFAULT_SOLUTIONS = next((p for p in (_PACKAGE / "solutions", _PACKAGE.parent / "solutions") if p.is_dir()),
-                         _PACKAGE / "solutions")
+DEFAULT_SOLUTIONS = SOLUTIONS
 
 STATUS_UNKNOWN = "belongs to no known exercise"
 STATUS_TIMEOUT = "timed out"
