@@ -30,7 +30,14 @@ Examples
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
+
+try:  # comes with scikit-learn, which lesson 7 reads its digits from
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - then NumPy's matrix products pick their own threads
+    threadpool_limits = None
 
 from .checks import as_numbers, shape_text, whole
 from .conv import conv2d, output_size
@@ -511,7 +518,8 @@ def _windows(x, f):
     ``(f, f, C)``, so that ``windows @ w.reshape(K, -1).T`` is the layer (lesson 6's im2col).
     """
     pad = f // 2
-    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    padded = np.zeros((x.shape[0], x.shape[1] + 2 * pad, x.shape[2] + 2 * pad, x.shape[3]))
+    padded[:, pad:pad + x.shape[1], pad:pad + x.shape[2]] = x
     windows = np.lib.stride_tricks.sliding_window_view(padded, (f, f), axis=(1, 2))  # (N, H, W, C, f, f)
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, f * f * x.shape[3])
 
@@ -656,6 +664,18 @@ def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1
         if {"conv_w", "conv_b"} <= set(frozen) else None
     rng = np.random.default_rng(seed)
     history = {"loss": [], "train accuracy": []} | ({"test accuracy": []} if test is not None else {})
+    with _one_thread():
+        _train_epochs(params, x, y, pool, features, frozen, epochs, batch_size, learning_rate, rng, test, history)
+    return params, history
+
+
+def _one_thread():
+    """The network's matrices are small: one thread multiplies them sooner than several that wait on each other."""
+    return threadpool_limits(1, user_api="blas") if threadpool_limits else nullcontext()
+
+
+def _train_epochs(params, x, y, pool, features, frozen, epochs, batch_size, learning_rate, rng, test, history):
+    """The loop of :func:`train`, changing ``params`` and ``history`` in place."""
     for _ in range(epochs):
         order = rng.permutation(len(x))
         losses = []
@@ -673,7 +693,6 @@ def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1
         history["train accuracy"].append(accuracy(params, x, y))
         if test is not None:
             history["test accuracy"].append(accuracy(params, *test))
-    return params, history
 
 
 # ----------------------------------------------------------------------- checking gradients
