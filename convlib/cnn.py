@@ -616,7 +616,8 @@ def accuracy(params, images, labels):
     return float(np.mean(predict(params, images) == _labels(labels, (len(images), None))))
 
 
-def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1, seed=0, test=None, frozen=()):
+def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1, seed=0, test=None, frozen=(),
+          track=True):
     """Mini-batch gradient descent: ``params -= learning_rate * gradient``, batch after batch.
 
     Each epoch goes once through the images in a new random order (drawn from ``seed``, so a
@@ -638,14 +639,17 @@ def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1
         Held-out images, to measure the accuracy on after each epoch.
     frozen : tuple of str
         Names of ``params`` not to change.
+    track : bool
+        Measure the accuracies after each epoch; without (``False``) the history holds only the
+        loss, and training takes about a third less time.
 
     Returns
     -------
     params : dict
         The trained numbers.
     history : dict of lists
-        Per epoch: ``loss`` (the mean of the batches' losses), ``train accuracy`` and, with
-        ``test``, ``test accuracy``.
+        Per epoch: ``loss`` (the mean of the batches' losses) and, when tracked, ``train
+        accuracy`` and, with ``test``, ``test accuracy``.
     """
     x = as_numbers(images, "images").astype(float)
     y = _labels(labels, (len(x), None))
@@ -663,7 +667,8 @@ def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1
     features = _forward(params, x, pool)[1]["pool"].reshape(len(x), -1) \
         if {"conv_w", "conv_b"} <= set(frozen) else None
     rng = np.random.default_rng(seed)
-    history = {"loss": [], "train accuracy": []} | ({"test accuracy": []} if test is not None else {})
+    history = {"loss": []} | ({"train accuracy": []} if track else {}) \
+        | ({"test accuracy": []} if track and test is not None else {})
     with _one_thread():
         _train_epochs(params, x, y, pool, features, frozen, epochs, batch_size, learning_rate, rng, test, history)
     return params, history
@@ -690,8 +695,9 @@ def _train_epochs(params, x, y, pool, features, frozen, epochs, batch_size, lear
                     params[name] -= learning_rate * grads[name]
             losses.append(loss)
         history["loss"].append(float(np.mean(losses)))
-        history["train accuracy"].append(accuracy(params, x, y))
-        if test is not None:
+        if "train accuracy" in history:
+            history["train accuracy"].append(accuracy(params, x, y))
+        if "test accuracy" in history:
             history["test accuracy"].append(accuracy(params, *test))
 
 

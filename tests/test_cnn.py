@@ -367,6 +367,10 @@ def test_frozen_numbers_keep_their_start_and_the_rest_trains_as_plain_gradient_d
     np.testing.assert_allclose(trained["dense_w"], dense["dense_w"], atol=1e-12)
     with pytest.raises(ValueError, match="frozen names the numbers to keep"):
         cnn.train(start, images, labels, frozen="conv_w")
+    untracked, history = cnn.train(start, images, labels, epochs=3, batch_size=8, learning_rate=0.3, seed=2,
+                                   frozen=("conv_w", "conv_b"), track=False, test=(images, labels))
+    assert list(history) == ["loss"] and len(history["loss"]) == 3
+    np.testing.assert_array_equal(untracked["dense_w"], trained["dense_w"])
 
 
 def test_exercise_7_names_np_max_a_flipped_sign_and_average_pooling(tmp_path):
