@@ -578,19 +578,9 @@ def loss_and_gradients(params, images, labels):
     return _backward(params, cache, _labels(labels, scores.shape))
 
 
-def _scores_backward(scores, labels):
-    """The mean cross-entropy loss and its gradient with respect to the scores (checked labels)."""
-    p = np.exp(scores - scores.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    rows = np.arange(len(labels))
-    loss = float(-np.mean(np.log(p[rows, labels] + 1e-300)))
-    p[rows, labels] -= 1  # softmax minus one-hot, over N: cross_entropy's gradient
-    return loss, p / len(labels)
-
-
 def _dense_backward(params, features, labels):
     """The loss, the dense layer's gradients and the scores' from flattened pooled maps (N, features)."""
-    loss, d_scores = _scores_backward(features @ params["dense_w"] + params["dense_b"], labels)
+    loss, d_scores = cross_entropy(features @ params["dense_w"] + params["dense_b"], labels)
     return loss, {"dense_w": features.T @ d_scores, "dense_b": d_scores.sum(axis=0)}, d_scores
 
 
