@@ -7,9 +7,13 @@ The network of lesson 7, one block of each kind::
 
 Every layer has a forward function and a backward function: the backward one takes the
 gradient of the loss with respect to the layer's output (``d_out``, the output's shape) and
-returns the gradients with respect to its input and its learnable numbers. The conv layer
-computes with :func:`convlib.conv2d`, forward and backward: its weight gradient is lesson 5's
-cross-correlation of the input with the error, added up over the images of the batch.
+returns the gradients with respect to its input and its learnable numbers. The conv layer's
+:func:`conv_forward` and :func:`conv_backward` compute with :func:`convlib.conv2d`: its weight
+gradient is lesson 5's cross-correlation of the input with the error, added up over the images
+of the batch. Inside the network (:func:`forward`, :func:`loss_and_gradients`, :func:`train`)
+the same layer is computed as lesson 6's one matrix product of the windows (im2col), whose
+windows serve the weight gradient too: the same numbers (the tests hold them equal), fast enough
+to train several networks within a lesson.
 
 Shapes are channels last, as everywhere in convlib: images and maps ``(N, H, W, C)``, a layer's
 kernels ``(K, kh, kw, C)``.
@@ -26,12 +30,19 @@ Examples
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
+
+try:  # comes with scikit-learn, which lesson 7 reads its digits from
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - then NumPy's matrix products pick their own threads
+    threadpool_limits = None
 
 from .checks import as_numbers, shape_text, whole
 from .conv import conv2d, output_size
 
-__all__ = ["relu", "relu_backward", "max_pool", "max_pool_backward", "conv_forward", "conv_backward",
+__all__ = ["relu", "relu_backward", "max_pool", "max_pool_backward", "average_pool", "conv_forward", "conv_backward",
            "softmax", "cross_entropy", "init_params", "forward", "loss_and_gradients", "predict",
            "accuracy", "train", "numerical_gradient", "relative_error"]
 
@@ -216,6 +227,40 @@ def max_pool_backward(x, d_out, size=2, stride=None):
         dx[:, rows, cols, :] += np.where(first, grad, 0.0)
         given |= first
     return back(dx)
+
+
+def average_pool(x, size=2, stride=None):
+    """Average pooling: the mean of each ``size`` x ``size`` window, channel by channel.
+
+    The windows are those of :func:`max_pool`; only what is kept of each differs (its mean
+    instead of its largest number).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+    size : int
+    stride : int, optional
+        ``size`` when not given.
+
+    Returns
+    -------
+    ndarray of float, shape (H', W'), (H', W', C) or (N, H', W', C), as ``x``
+
+    Examples
+    --------
+    >>> average_pool(np.array([[1, 3, 2, 0],
+    ...                        [4, 2, 1, 1],
+    ...                        [0, 0, 5, 6],
+    ...                        [1, 2, 7, 0]]))
+    array([[2.5 , 1.  ],
+           [0.75, 4.5 ]])
+    """
+    maps, back = _maps(x, "x")
+    size, stride, out_h, out_w = _pool_arguments(maps, size, stride, "x")
+    out = np.zeros((maps.shape[0], out_h, out_w, maps.shape[3]))
+    for rows, cols in _offsets(size, stride, out_h, out_w):
+        out += maps[:, rows, cols, :]
+    return back(out / (size * size))
 
 
 # -------------------------------------------------------------------------------- conv layer
@@ -451,20 +496,70 @@ def forward(params, images):
     if x.ndim != 4:
         raise ValueError(f"images must be a batch (N, H, W, C); got shape {shape_text(x.shape)}"
                          + ("; for one image write images[None]" if x.ndim == 3 else ""))
-    pool = _pool_size(params, x)
-    conv = conv_forward(x, params["conv_w"], params["conv_b"], padding=params["conv_w"].shape[1] // 2)
-    activated = relu(conv)
-    pooled = max_pool(activated, pool)
+    return _forward(params, x, _pool_size(params, x))
+
+
+def _forward(params, x, pool):
+    """:func:`forward` of checked images ``x`` (N, H, W, C) of float, pooled ``pool`` x ``pool``."""
+    w = params["conv_w"]
+    patches = _windows(x, w.shape[1])  # (N * H * W, f * f * C)
+    conv = (patches @ w.reshape(len(w), -1).T + params["conv_b"]).reshape(x.shape[:3] + (len(w),))
+    activated = np.maximum(conv, 0.0)
+    pooled, first = _max_pool_fast(activated, pool)
     scores = pooled.reshape(len(x), -1) @ params["dense_w"] + params["dense_b"]
-    return scores, {"images": x, "conv": conv, "relu": activated, "pool": pooled, "pool_size": pool}
+    return scores, {"images": x, "conv": conv, "relu": activated, "pool": pooled, "pool_size": pool,
+                    "windows": patches, "first max": first}
+
+
+def _windows(x, f):
+    """The f x f windows of ``x`` (N, H, W, C), 'same' padding, one row each: (N * H * W, f * f * C).
+
+    Row ``(n, r, s)`` holds the window of output ``(n, r, s)`` in the order of a kernel
+    ``(f, f, C)``, so that ``windows @ w.reshape(K, -1).T`` is the layer (lesson 6's im2col).
+    """
+    pad = f // 2
+    padded = np.zeros((x.shape[0], x.shape[1] + 2 * pad, x.shape[2] + 2 * pad, x.shape[3]))
+    padded[:, pad:pad + x.shape[1], pad:pad + x.shape[2]] = x
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (f, f), axis=(1, 2))  # (N, H, W, C, f, f)
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, f * f * x.shape[3])
+
+
+def _max_pool_fast(maps, pool):
+    """:func:`max_pool` at stride ``pool`` of (N, H, W, K) maps, and where each window's first max was.
+
+    Returns the pooled maps and, for each, the place of its maximum inside the window (row by
+    row, the first when it is there twice), or None when the windows do not tile the maps (then
+    :func:`max_pool_backward` does the backward pass).
+    """
+    n, height, width, k = maps.shape
+    if height % pool or width % pool:
+        return max_pool(maps, pool), None
+    blocks = maps.reshape(n, height // pool, pool, width // pool, pool, k).transpose(0, 1, 3, 5, 2, 4)
+    blocks = blocks.reshape(n, height // pool, width // pool, k, pool * pool)
+    first = blocks.argmax(axis=-1)
+    return np.take_along_axis(blocks, first[..., None], axis=-1)[..., 0], first
+
+
+def _max_pool_fast_backward(cache, d_pooled):
+    """The gradient through :func:`_max_pool_fast`: each window's goes to its first max."""
+    pool, first, maps = cache["pool_size"], cache["first max"], cache["relu"]
+    if first is None:
+        return max_pool_backward(maps, d_pooled, pool)
+    n, height, width, k = maps.shape
+    blocks = np.zeros(first.shape + (pool * pool,))
+    np.put_along_axis(blocks, first[..., None], d_pooled[..., None], axis=-1)
+    blocks = blocks.reshape(n, height // pool, width // pool, k, pool, pool).transpose(0, 1, 4, 2, 5, 3)
+    return blocks.reshape(maps.shape)
 
 
 def loss_and_gradients(params, images, labels):
     """The mean cross-entropy loss of a batch and its gradient for every learnable number.
 
     Backpropagation: the gradient of the loss flows back from the scores through the dense
-    layer, the pooling, the ReLU and the conv layer, each layer's backward function turning the
-    gradient of its output into that of its input and its weights.
+    layer, the pooling, the ReLU and the conv layer, each turning the gradient of its output
+    into that of its input and its weights. The conv layer's weight gradient is that of
+    :func:`conv_backward` (each window of the input times its error, summed over the batch and
+    the positions), computed from the windows the forward pass kept.
 
     Parameters
     ----------
@@ -480,14 +575,24 @@ def loss_and_gradients(params, images, labels):
         The same keys and shapes as ``params``.
     """
     scores, cache = forward(params, images)
-    loss, d_scores = cross_entropy(scores, labels)
-    pooled = cache["pool"]
-    grads = {"dense_w": pooled.reshape(len(pooled), -1).T @ d_scores, "dense_b": d_scores.sum(axis=0)}
+    return _backward(params, cache, _labels(labels, scores.shape))
+
+
+def _dense_backward(params, features, labels):
+    """The loss, the dense layer's gradients and the scores' from flattened pooled maps (N, features)."""
+    loss, d_scores = cross_entropy(features @ params["dense_w"] + params["dense_b"], labels)
+    return loss, {"dense_w": features.T @ d_scores, "dense_b": d_scores.sum(axis=0)}, d_scores
+
+
+def _backward(params, cache, labels):
+    """:func:`loss_and_gradients` from a forward pass's ``cache`` and checked labels."""
+    pooled, w = cache["pool"], params["conv_w"]
+    loss, grads, d_scores = _dense_backward(params, pooled.reshape(len(pooled), -1), labels)
     d_pooled = (d_scores @ params["dense_w"].T).reshape(pooled.shape)
-    d_relu = max_pool_backward(cache["relu"], d_pooled, cache["pool_size"])
-    d_conv = relu_backward(cache["conv"], d_relu)
-    _, grads["conv_w"], grads["conv_b"] = conv_backward(cache["images"], params["conv_w"], d_conv,
-                                                        padding=params["conv_w"].shape[1] // 2)
+    d_conv = np.where(cache["conv"] > 0, _max_pool_fast_backward(cache, d_pooled), 0.0)  # through the ReLU
+    d_conv = d_conv.reshape(-1, len(w))
+    grads["conv_w"] = (d_conv.T @ cache["windows"]).reshape(w.shape)
+    grads["conv_b"] = d_conv.sum(axis=0)
     return loss, {name: grads[name] for name in params}
 
 
@@ -501,11 +606,14 @@ def accuracy(params, images, labels):
     return float(np.mean(predict(params, images) == _labels(labels, (len(images), None))))
 
 
-def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1, seed=0, test=None):
+def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1, seed=0, test=None, frozen=(),
+          track=True):
     """Mini-batch gradient descent: ``params -= learning_rate * gradient``, batch after batch.
 
     Each epoch goes once through the images in a new random order (drawn from ``seed``, so a
-    run can be repeated number for number).
+    run can be repeated number for number). The numbers named in ``frozen`` keep their
+    starting values: ``frozen=("conv_w", "conv_b")`` trains only the dense layer on top of the
+    random filters, what the network would do without learning its filters.
 
     Parameters
     ----------
@@ -519,37 +627,68 @@ def train(params, images, labels, *, epochs=10, batch_size=32, learning_rate=0.1
     seed : int
     test : (images, labels), optional
         Held-out images, to measure the accuracy on after each epoch.
+    frozen : tuple of str
+        Names of ``params`` not to change.
+    track : bool
+        Measure the accuracies after each epoch; without (``False``) the history holds only the
+        loss, and training takes about a third less time.
 
     Returns
     -------
     params : dict
         The trained numbers.
     history : dict of lists
-        Per epoch: ``loss`` (the mean of the batches' losses), ``train accuracy`` and, with
-        ``test``, ``test accuracy``.
+        Per epoch: ``loss`` (the mean of the batches' losses) and, when tracked, ``train
+        accuracy`` and, with ``test``, ``test accuracy``.
     """
     x = as_numbers(images, "images").astype(float)
     y = _labels(labels, (len(x), None))
     epochs, batch_size = whole(epochs, "epochs"), whole(batch_size, "batch_size")
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
-    params = {name: value.copy() for name, value in params.items()}
+    unknown = [name for name in frozen if name not in params]
+    if isinstance(frozen, str) or unknown:
+        raise ValueError(f"frozen names the numbers to keep, a tuple of {', '.join(params)}; got {frozen!r}")
+    params = {name: np.array(value, dtype=float) for name, value in params.items()}
+    if x.ndim != 4:
+        raise ValueError(f"images must be a batch (N, H, W, C); got shape {shape_text(x.shape)}")
+    pool = _pool_size(params, x)
+    # filters that do not change give every image the same pooled maps all along: compute them once
+    features = _forward(params, x, pool)[1]["pool"].reshape(len(x), -1) \
+        if {"conv_w", "conv_b"} <= set(frozen) else None
     rng = np.random.default_rng(seed)
-    history = {"loss": [], "train accuracy": []} | ({"test accuracy": []} if test is not None else {})
+    history = {"loss": []} | ({"train accuracy": []} if track else {}) \
+        | ({"test accuracy": []} if track and test is not None else {})
+    with _one_thread():
+        _train_epochs(params, x, y, pool, features, frozen, epochs, batch_size, learning_rate, rng, test, history)
+    return params, history
+
+
+def _one_thread():
+    """The network's matrices are small: one thread multiplies them sooner than several that wait on each other."""
+    return threadpool_limits(1, user_api="blas") if threadpool_limits else nullcontext()
+
+
+def _train_epochs(params, x, y, pool, features, frozen, epochs, batch_size, learning_rate, rng, test, history):
+    """The loop of :func:`train`, changing ``params`` and ``history`` in place."""
     for _ in range(epochs):
         order = rng.permutation(len(x))
         losses = []
         for start in range(0, len(x), batch_size):
             batch = order[start:start + batch_size]
-            loss, grads = loss_and_gradients(params, x[batch], y[batch])
+            if features is None:
+                loss, grads = _backward(params, _forward(params, x[batch], pool)[1], y[batch])
+            else:
+                loss, grads, _ = _dense_backward(params, features[batch], y[batch])
             for name in params:
-                params[name] -= learning_rate * grads[name]
+                if name not in frozen:
+                    params[name] -= learning_rate * grads[name]
             losses.append(loss)
         history["loss"].append(float(np.mean(losses)))
-        history["train accuracy"].append(accuracy(params, x, y))
-        if test is not None:
+        if "train accuracy" in history:
+            history["train accuracy"].append(accuracy(params, x, y))
+        if "test accuracy" in history:
             history["test accuracy"].append(accuracy(params, *test))
-    return params, history
 
 
 # ----------------------------------------------------------------------- checking gradients

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import patches
+from matplotlib.colors import ListedColormap
 from matplotlib import pyplot as plt
 
 from .alternatives import describe, filter_effect, grid_text, install, shows
@@ -48,6 +49,10 @@ _FULL_RANGE = {"photo"}  # roles whose colour map is used whole (text colour ada
 # Above this many cells the numbers are left out (a note says so): they could not be read, and
 # writing each one costs about a millisecond.
 MAX_ANNOTATED = 32 * 32
+# The part of a colour map a grid uses, so that black numbers stay legible on every cell: the
+# lighter 65 % of a one-sided map, the middle 60 % of the diverging one (0 stays in its middle).
+_LIGHTER = (0.0, 0.65)
+_LIGHTER_SIGNED = (0.2, 0.8)
 TABLE_DPI = 100  # the filter-effects table: photos fine enough to compare close up
 
 
@@ -76,7 +81,10 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
         Write each cell's number; grids of more than ``MAX_ANNOTATED`` cells are drawn without
         them, with a note under the grid.
     vmin, vmax : float, optional
-        Colour limits; by default those of the values (0 to 1 at least).
+        Colour limits; by default those of the values (0 to 1 at least; from -m to m, m the
+        largest size, when some are negative). They are the artist's true limits: a colour bar
+        made from it reads the values (the grid uses only the lighter part of its colour map,
+        where written numbers stay legible).
     mask : array_like of bool, shape (H, W), optional
         Cells to leave blank (not yet computed): drawn white, without a number.
     fontsize : float, optional
@@ -99,19 +107,19 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
         raise TypeError(f"offset must be a (rows, cols) pair of whole numbers, like (-1, -1); got {offset!r}")
     lo = np.nanmin(grid) if vmin is None else vmin
     hi = np.nanmax(grid) if vmax is None else vmax
-    cmap = CMAPS.get(role, role)
-    # The darkest part of a colour map would hide black numbers: stretch the limits so that
-    # the values use only its lighter part.
-    if lo < 0 and vmin is None:
+    cmap, part = CMAPS.get(role, role), _LIGHTER
+    if lo < 0 and vmin is None:  # zero in the middle, as far each way
         bound = max(abs(lo), abs(hi)) or 1.0
-        lo, hi, cmap = -bound / 0.6, bound / 0.6, CMAPS["signed"]
+        lo, hi, cmap, part = -bound, bound, CMAPS["signed"], _LIGHTER_SIGNED
     else:
         if vmin is None:
             lo, hi = min(lo, 0.0), max(hi, 1.0)
-        if role not in _FULL_RANGE:
-            hi = lo + ((hi - lo) or 1.0) / 0.65
+        if hi <= lo:
+            hi = lo + 1.0
+        if role in _FULL_RANGE:
+            part = (0.0, 1.0)
     shown = np.ma.masked_array(grid, mask=np.zeros_like(grid, bool) if mask is None else mask)
-    colormap = plt.get_cmap(cmap).with_extremes(bad="white")
+    colormap = _lighter_part(cmap, part).with_extremes(bad="white")
     artist = ax.imshow(shown, cmap=colormap, vmin=lo, vmax=hi)
     rows, cols = grid.shape
     ax.set_xticks(np.arange(cols))
@@ -137,8 +145,25 @@ def draw_grid(ax, values, *, role="image", title=None, annotate=True, vmin=None,
     return artist
 
 
+def _lighter_part(name, part):
+    """The colour map ``name`` cut to the fraction ``part`` = (start, end) of its colours.
+
+    The darkest part of a colour map would hide black numbers, so a grid uses only the lighter
+    part; cutting the map, not stretching the limits, keeps the limits the true ones, and a
+    colour bar drawn from the grid reads the values the grid holds.
+    """
+    if part == (0.0, 1.0):
+        return plt.get_cmap(name)
+    colours = plt.get_cmap(name)(np.linspace(part[0], part[1], 256))
+    return ListedColormap(colours, name=f"{name} ({part[0]:g}-{part[1]:g} of it)")
+
+
 def _annotate(ax, artist, grid, mask):
-    """Write each cell's number (black or white, whichever reads on its colour); masked cells stay blank."""
+    """Write each cell's number (black or white, whichever reads on its colour); masked cells stay blank.
+
+    The numbers sit inside their cells, so a layout engine need not measure them (``in_layout=False``):
+    on a figure of many written grids that is most of its layout time.
+    """
     colormap, size = artist.get_cmap(), artist.cell_fontsize
     for r in range(grid.shape[0]):
         for c in range(grid.shape[1]):
@@ -147,7 +172,7 @@ def _annotate(ax, artist, grid, mask):
             red, green, blue, _ = colormap(artist.norm(grid[r, c]))
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # white text on dark cells
             artist.cell_texts.append(ax.text(c, r, format_number(grid[r, c]), ha="center", va="center", fontsize=size,
-                                             color="white" if dark else "black"))
+                                             color="white" if dark else "black", in_layout=False))
 
 
 def update_grid(artist, values, *, mask=None):

@@ -263,6 +263,25 @@ def gradient_mean(images, d_maps):
 def gradient_swapped(images, d_maps):
     from convlib import conv2d
     return np.array([sum(conv2d(d[:, :, k], im) for im, d in zip(images, d_maps)) for k in range(d_maps.shape[3])])
+
+def relu_np_max(x):
+    return np.max(x, 0)
+
+def gradient_descent_sign(images, d_maps):
+    from convlib import conv2d
+    grad = np.zeros((d_maps.shape[3], images.shape[1] - d_maps.shape[1] + 1, images.shape[2] - d_maps.shape[2] + 1))
+    for k in range(d_maps.shape[3]):
+        for n in range(len(images)):
+            grad[k] -= conv2d(images[n], d_maps[n, :, :, k])
+    return grad
+
+def pool_mean(x, size, stride):
+    height, width, channels = x.shape
+    out = np.zeros(((height - size) // stride + 1, (width - size) // stride + 1, channels))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = x[r * stride:r * stride + size, c * stride:c * stride + size].mean(axis=(0, 1))
+    return out
 ''')
     cases = [
         (small_cnn.q1, answers.relu_wrong_side, "wrong side of 0"),
@@ -274,6 +293,9 @@ def gradient_swapped(images, d_maps):
         (small_cnn.q3, answers.pool_library, "uses `max_pool`"),
         (small_cnn.q4, answers.gradient_mean, "you divided by the number of images"),
         (small_cnn.q4, answers.gradient_swapped, "the image goes first"),
+        (small_cnn.q1, answers.relu_np_max, "np.max(x, 0) is the largest number along axis 0"),
+        (small_cnn.q4, answers.gradient_descent_sign, "your gradient has the wrong sign"),
+        (small_cnn.q3, answers.pool_mean, "lesson 7 compares it with max pooling"),
     ]
     for question, answer, words in cases:
         outcome, message = question.evaluate(answer)
@@ -294,3 +316,81 @@ def test_exercise_7_references_agree_with_the_lessons_network():
     images, d_maps = RNG.normal(size=(3, 6, 7)), RNG.normal(size=(3, 4, 4, 2))
     _, dw, _ = cnn.conv_backward(images[..., None], np.zeros((2, 3, 4, 1)), d_maps)
     np.testing.assert_allclose(reference["filter_gradient"](images, d_maps), dw[..., 0])
+
+
+# ------------------------------------------------- the network's own computation of the layers
+
+
+def average_pool_loop(x, size, stride):
+    """Average pooling of one (H, W, C) stack, written as plain loops."""
+    height, width, channels = x.shape
+    out = np.zeros(((height - size) // stride + 1, (width - size) // stride + 1, channels))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            for k in range(channels):
+                out[r, c, k] = sum(x[r * stride + i, c * stride + j, k] for i in range(size) for j in range(size)) / size**2
+    return out
+
+
+@pytest.mark.parametrize("shape, size, stride", [((6, 6, 2), 2, 2), ((7, 5, 3), 3, 2), ((5, 6, 1), 2, 1)])
+def test_average_pool_matches_the_loop(shape, size, stride):
+    x = RNG.normal(size=shape)
+    np.testing.assert_allclose(cnn.average_pool(x, size, stride), average_pool_loop(x, size, stride))
+
+
+@pytest.mark.parametrize("shape, f, pool", [((3, 8, 8, 1), 3, 2), ((2, 6, 9, 2), 5, 3), ((2, 12, 12, 1), 3, 4)])
+def test_the_network_computes_its_layers_as_the_layer_functions_do(shape, f, pool):
+    params = cnn.init_params(shape[1:], n_filters=4, f=f, pool=pool, seed=2, filter_std=0.5)
+    params["conv_b"] = RNG.normal(0, 0.1, 4)
+    x = RNG.normal(size=shape)
+    labels = RNG.integers(0, 10, shape[0])
+    scores, cache = cnn.forward(params, x)
+    conv = cnn.conv_forward(x, params["conv_w"], params["conv_b"], padding=f // 2)
+    np.testing.assert_allclose(cache["conv"], conv, atol=1e-12)
+    np.testing.assert_array_equal(cache["pool"], cnn.max_pool(cnn.relu(conv), pool))
+    # the weight gradient, layer by layer with the public backward functions
+    _, d_scores = cnn.cross_entropy(scores, labels)
+    d_pooled = (d_scores @ params["dense_w"].T).reshape(cache["pool"].shape)
+    d_conv = cnn.relu_backward(conv, cnn.max_pool_backward(cnn.relu(conv), d_pooled, pool))
+    _, dw, db = cnn.conv_backward(x, params["conv_w"], d_conv, padding=f // 2)
+    _, grads = cnn.loss_and_gradients(params, x, labels)
+    np.testing.assert_allclose(grads["conv_w"], dw, atol=1e-12)
+    np.testing.assert_allclose(grads["conv_b"], db, atol=1e-12)
+
+
+def test_the_network_sends_a_tied_window_s_gradient_to_its_first_max():
+    params = {"conv_w": np.zeros((1, 3, 3, 1)), "conv_b": np.ones(1), "dense_w": np.ones((16, 2)),
+              "dense_b": np.zeros(2)}
+    params["conv_w"][0, 1, 1, 0] = 1.0  # the map is the image plus 1: every window of a blank image ties
+    params["dense_w"][:, 1] = -1.0
+    _, grads = cnn.loss_and_gradients(params, np.zeros((1, 8, 8, 1)), [0])
+    loop = cnn.relu_backward(np.ones((1, 8, 8, 1)), cnn.max_pool_backward(
+        np.ones((1, 8, 8, 1)), (cnn.cross_entropy([[16.0, -16.0]], [0])[1] @ params["dense_w"].T).reshape(1, 4, 4, 1)))
+    assert np.count_nonzero(loop) == 16  # one number per 2x2 window
+    assert grads["conv_b"][0] == pytest.approx(loop.sum())
+
+
+def test_frozen_numbers_keep_their_start_and_the_rest_trains_as_plain_gradient_descent():
+    rng = np.random.default_rng(5)
+    images, labels = rng.normal(size=(40, 6, 6, 1)), rng.integers(0, 3, 40)
+    start = cnn.init_params((6, 6, 1), n_filters=2, n_classes=3, seed=1)
+    trained, _ = cnn.train(start, images, labels, epochs=3, batch_size=8, learning_rate=0.3, seed=2,
+                           frozen=("conv_w", "conv_b"))
+    assert np.array_equal(trained["conv_w"], start["conv_w"]) and np.array_equal(trained["conv_b"], start["conv_b"])
+    # the same steps, written out: the dense layer alone on the pooled maps of the fixed filters
+    dense = {"dense_w": start["dense_w"].copy(), "dense_b": start["dense_b"].copy()}
+    order_rng = np.random.default_rng(2)
+    for _ in range(3):
+        order = order_rng.permutation(40)
+        for s in range(0, 40, 8):
+            batch = order[s:s + 8]
+            _, grads = cnn.loss_and_gradients(start | dense, images[batch], labels[batch])
+            dense = {name: dense[name] - 0.3 * grads[name] for name in dense}
+    np.testing.assert_allclose(trained["dense_w"], dense["dense_w"], atol=1e-12)
+    with pytest.raises(ValueError, match="frozen names the numbers to keep"):
+        cnn.train(start, images, labels, frozen="conv_w")
+    untracked, history = cnn.train(start, images, labels, epochs=3, batch_size=8, learning_rate=0.3, seed=2,
+                                   frozen=("conv_w", "conv_b"), track=False, test=(images, labels))
+    assert list(history) == ["loss"] and len(history["loss"]) == 3
+    np.testing.assert_array_equal(untracked["dense_w"], trained["dense_w"])
+

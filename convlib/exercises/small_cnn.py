@@ -38,6 +38,10 @@ q1 = key.question(
         Mistake(lambda x: x > 0,
                 "you returned where x is positive (True/False); return the numbers themselves there, and 0 elsewhere."),
         Mistake(lambda x: np.clip(x, 0, 1), "you capped the numbers at 1: ReLU leaves every positive number as it is."),
+        Mistake(lambda x: np.max(x, 0),
+                "np.max(x, 0) is the largest number along axis 0 (its 0 is an axis, not a number to compare "
+                "with), so your result lost that axis. ReLU compares every number with 0 and keeps the shape: "
+                "np.maximum(x, 0)."),
     ],
     hints=[
         "ReLU works number by number: a positive number stays, a negative one becomes 0. The shape does not change.",
@@ -99,7 +103,9 @@ q3 = key.question(
         Mistake(lambda x, f, s: _pool(x, f, f),
                 "your windows move by the window's size; move them by stride: window (r, c) starts at row "
                 "r * stride, column c * stride."),
-        Mistake(_average_pool, "that is average pooling: take the largest number of each window (max), not the mean."),
+        Mistake(_average_pool,
+                "that is average pooling, the mean of each window (lesson 7 compares it with max pooling under a "
+                "shift): max pooling keeps the largest number of each window, window.max(axis=(0, 1))."),
         Mistake(lambda x, f, s: _pool(x, f, s)[:-1, :-1],
                 "your map is one window short on each side: there are (H - size) // stride + 1 window starts."),
     ],
@@ -136,6 +142,10 @@ q4 = key.question(
                 "your filters come last: return (K, kh, kw), one kh x kw gradient per filter, filters first."),
         Mistake(lambda x, d: filter_gradient(x, d[..., ::-1]),
                 "your filters are in reverse order: gradient k belongs to d_maps[..., k]."),
+        Mistake(lambda x, d: -filter_gradient(x, d),
+                "your gradient has the wrong sign: it points to where the loss falls. Each weight's gradient adds "
+                "up d_maps times the pixel the weight multiplied, with a + sign; the minus belongs to the step of "
+                "gradient descent (w -= learning_rate * gradient), not to the gradient."),
     ],
     error_hints=[(r"kernel is \d+x\d+ but the image is only",
                   "conv2d(image, error): the image goes first and the error map slides over it (lesson 5).")],
