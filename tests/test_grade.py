@@ -9,9 +9,11 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -525,9 +527,10 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
     bomb, honest = tmp_path / "bomb", tmp_path / "honest"
     bomb.mkdir()
     honest.mkdir()
+    # the bomb lasts 50 s: longer than the honest run takes from its start (its canary included)
     nbformat.write(_with("import threading, time\nfor _ in range(230):\n"
-                         "    threading.Thread(target=time.sleep, args=(20,), daemon=True).start()\n"
-                         "time.sleep(20)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
+                         "    threading.Thread(target=time.sleep, args=(50,), daemon=True).start()\n"
+                         "time.sleep(50)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
     for i in range(4):
         nbformat.write(_read("solutions"), honest / f"learner{i}.ipynb")
     command = [sys.executable, "-m", "convlib.grade", "--jobs", "2", "--timeout", "60"]
@@ -582,5 +585,12 @@ def test_root_without_namespaces_separates_learners_by_uid(tmp_path):
     assert alice.read_bytes() == before
     assert oct(book_path.stat().st_mode & 0o777) == oct(0o600)
     assert not _uids_alive()  # the detached sleep was killed with its uid
-    warning = grade._uid_warnings("no namespaces", set(), ROOT / "solutions")
-    assert "answer key is readable by every user" in warning  # as in this checkout: the note says so
+    open_key = Path(tempfile.mkdtemp(prefix="open-key-"))  # /tmp: every user may pass through it
+    try:
+        open_key.chmod(0o755)
+        shutil.copy(ROOT / "solutions" / f"{EX1}.ipynb", open_key)
+        (open_key / f"{EX1}.ipynb").chmod(0o644)
+        warning = grade._uid_warnings("no namespaces", set(), open_key)
+    finally:
+        shutil.rmtree(open_key)
+    assert "answer key is readable by every user" in warning and str(open_key) in warning
