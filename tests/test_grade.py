@@ -27,7 +27,7 @@ from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, UID_COU
 from convlib.grading.text import shown
 from convlib.grading.uids import LOCK_FOLDERS
 
-from gradingkit import EX1, KIND, ROOT, WHY, course_notebook as _read, needs_sandbox
+from gradingkit import EX1, GRADE, KIND, ROOT, WHY, course_notebook as _read, needs_sandbox
 
 
 def _cells(nb, role, name=None):
@@ -294,6 +294,7 @@ def test_the_sandbox_is_named_on_every_row_and_nothing_outlives_it(graded):
     assert KIND != NO_SANDBOX, WHY
     assert {r["sandbox"] for r in graded["rows"].values()} == {KIND}
     assert f"sandbox: {KIND}" in graded["done"].stdout
+    assert "canary: the shipped solutions scored full marks (01_image_and_kernel 3/3)" in graded["done"].stderr
     assert not _uids_alive()
     # detached.ipynb's process sleeps a minute after its writes: gone now, or it outlived its sandbox
     _wait_for(lambda: not _detached_alive(), timeout=10)
@@ -357,6 +358,8 @@ def test_resources_and_dead_kernels_have_a_status(graded):
     rows = graded["rows"]
     assert rows["memory.ipynb"]["status"] == grade.STATUS_MEMORY
     assert rows["kills_kernel.ipynb"]["status"] == grade.STATUS_KERNEL
+    assert rows["kills_kernel.ipynb"]["detail"].startswith("cause: the learner's code: the kernel died in cell 1, "
+                                                           "the answer window_sum")
     flood = rows["flood.ipynb"]
     assert flood["window_sum"] == "1", flood  # printing never costs a point
     assert rows["endless_cell.ipynb"]["window_sum"] == "0"
@@ -443,6 +446,45 @@ def test_all_solutions_full_marks_all_exercises_zero():
     assert all(p == t >= 3 for p, t in by_folder["solutions"])
     assert all(p == 0 and t >= 3 for p, t in by_folder["exercises"])
     assert len(by_folder["solutions"]) == len(by_folder["exercises"]) == len(grade.MODULES)
+
+
+def _solutions_with(tmp_path, name, source):
+    """A copy of the solutions folder whose exercise 1 answer ``name`` is ``source``."""
+    folder = tmp_path / "solutions"
+    shutil.copytree(ROOT / "solutions", folder)
+    nb = _read("solutions")
+    _answer(nb, name, source)
+    nbformat.write(nb, folder / f"{EX1}.ipynb")
+    return folder
+
+
+@needs_sandbox
+def test_a_failed_canary_grades_no_one_and_says_why(tmp_path):
+    """The shipped solution that is not full marks, a limit too tight: the run stops before any learner."""
+    nbformat.write(_read("solutions"), tmp_path / f"alice_{EX1}.ipynb")
+    out = tmp_path / "grades.csv"
+    out.write_text("an earlier gradebook\n")
+    wrong = _solutions_with(tmp_path, "window_sum", WRONG_WINDOW)
+    done = subprocess.run([*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), "--solutions", str(wrong), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert f"stopped before grading anyone" in done.stderr and \
+        f"{EX1}: the shipped solution scored 1/3 (expected 3/3, status graded)" in done.stderr, done.stderr[-2000:]
+    assert "window_sum" in done.stderr  # what differs, as the judge says it
+    assert out.read_text() == "an earlier gradebook\n" and "[1/1]" not in done.stderr
+    done = subprocess.run([*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), "--memory", "60M", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3 and "status out of memory" in done.stderr and "give a larger --memory" in done.stderr
+    assert out.read_text() == "an earlier gradebook\n"
+
+
+@needs_sandbox
+def test_a_handout_that_scores_stops_the_run(tmp_path):
+    """An answer left outside its solution markers stays in the handout: the judge would give points for nothing."""
+    unmarked = _solution_source("feature_map_shape").replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION", "")
+    nbformat.write(_read("solutions"), tmp_path / f"alice_{EX1}.ipynb")
+    with pytest.raises(grade.CanaryFailed, match=f"{EX1}: the untouched handout scored 1/3 \\(expected 0/3"):
+        grade.grade([tmp_path / f"alice_{EX1}.ipynb"], _solutions_with(tmp_path, "feature_map_shape", unmarked))
 
 
 def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):

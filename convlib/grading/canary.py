@@ -39,7 +39,7 @@ class CanaryFailed(RuntimeError):
 @dataclass
 class _Run:
     exercise: str
-    what: str  # "solution" or "handout"
+    what: str  # "shipped solution" or "untouched handout"
     path: Path
 
 
@@ -54,7 +54,7 @@ def handouts(exercises, solutions_dir, folder):
             raise CanaryFailed(f"no solution notebook {solution}: give --solutions the folder of the solutions")
         handout = folder / f"{exercise}.ipynb"
         nbformat.write(make_exercise(nbformat.read(solution, as_version=4), name=str(solution)), handout)
-        runs += [_Run(exercise, "solution", solution), _Run(exercise, "handout", handout)]
+        runs += [_Run(exercise, "shipped solution", solution), _Run(exercise, "untouched handout", handout)]
     return runs
 
 
@@ -67,7 +67,7 @@ def _why(result, limits):
         return (f"it ran out of time ({limits.wall:g} s for the notebook, {limits.cell_timeout:g} s a cell): "
                 "a limit too tight for this machine now; give a larger --timeout or fewer --jobs")
     if result.status == "out of memory":
-        return (f"it ran out of memory ({limits.memory / 2**30:g} GB for the whole sandbox): a limit too tight "
+        return (f"it ran out of memory ({limits.memory / 2**20:.0f} MB for the whole sandbox): a limit too tight "
                 "for this exercise; give a larger --memory")
     if denied:
         return (f"the sandbox's uid cannot read {denied[-1]}: make it (and every folder above it) readable "
@@ -102,13 +102,13 @@ def check(exercises, solutions_dir, folder, grade_file, run_all=None, *, limits,
     results = list((run_all or map)(lambda run: grade_file(run.path), runs))
     failed = []
     for run, result in zip(runs, results):
-        expected = result.total if run.what == "solution" else 0
+        expected = result.total if run.what == "shipped solution" else 0
         if result.status != OK or not result.total or result.passed != expected:
-            failed.append(f"{run.exercise}: the shipped {run.what} scored {result.passed}/{result.total} "
+            failed.append(f"{run.exercise}: the {run.what} scored {result.passed}/{result.total} "
                           f"(expected {expected}/{result.total or '?'}, status {result.status}): {_why(result, limits)}")
     seconds = time.monotonic() - started
     if failed:
         raise CanaryFailed("the grader failed its own check, so no learner was graded: " + " || ".join(failed))
-    marks = ", ".join(f"{r.exercise} {res.passed}/{res.total}" for r, res in zip(runs, results) if r.what == "solution")
+    marks = ", ".join(f"{r.exercise} {res.passed}/{res.total}" for r, res in zip(runs, results) if r.what == "shipped solution")
     return (f"canary: the shipped solutions scored full marks ({marks}) and the untouched handouts zero, "
             f"in this run's sandboxes, in {seconds:.1f} s")
