@@ -225,7 +225,10 @@ class Grading:
         self.scanner = Scanner()
         self.pool = ThreadPoolExecutor(max_workers=self.jobs)
         try:
-            self.staged = stages(self.work / "stage")
+            try:
+                self.staged = stages(self.work / "stage")
+            except LookupError as err:  # a package every notebook needs is not installed
+                raise CanaryFailed(f"the sandbox's Python cannot be staged: {err}") from None
             for slot in range(self.jobs):
                 self.executors.put(Executor(self.staged, self.limits, slot=slot, kind=self.kind, work_dir=self.work))
         except BaseException:
@@ -413,6 +416,9 @@ def _grade_main(argv):
     parser.add_argument("--memory", type=_bytes, default=Limits.memory,
                         help="address space per process in the sandbox (default 2G)")
     parser.add_argument("--solutions", default=str(DEFAULT_SOLUTIONS), help="folder of solution notebooks")
+    parser.epilog = ("Before anyone is graded, each exercise's shipped solution and untouched handout are graded "
+                     "in the same sandboxes (the canary); exit status 3 when they do not score full marks and zero: "
+                     "no one is graded, and stderr says why.")
     args = parser.parse_args(argv)
 
     inputs = {p.resolve() for p in notebooks_in(args.submissions)}
@@ -435,22 +441,22 @@ def _grade_main(argv):
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
 
     progress = Progress(len(inputs))
-    with Grading(args.submissions, args.solutions, jobs=args.jobs, limits=limits, kind=kind,
-                 shard=args.shard) as run:
-        try:
+    try:
+        with Grading(args.submissions, args.solutions, jobs=args.jobs, limits=limits, kind=kind,
+                     shard=args.shard) as run:
             checked = run.canary()
-        except CanaryFailed as err:
-            progress.close()
-            print(f"{PROG}: stopped before grading anyone: {err}", file=sys.stderr)
-            return 3
-        print(checked, file=sys.stderr, flush=True)
-        note = f"{note}\n{checked}"
-        book = Gradebook(args.out)  # only now: a failed canary leaves an earlier gradebook as it was
-        try:
-            results = run.grade(progress, book)
-        finally:
-            progress.close()
-            book.close()
+            print(checked, file=sys.stderr, flush=True)
+            note = f"{note}\n{checked}"
+            book = Gradebook(args.out)  # only now: a failed canary leaves an earlier gradebook as it was
+            try:
+                results = run.grade(progress, book)
+            finally:
+                progress.close()
+                book.close()
+    except CanaryFailed as err:
+        progress.close()
+        print(f"{PROG}: stopped before grading anyone: {err}", file=sys.stderr)
+        return 3
     pairs = similar_pairs(*_similarity_inputs(results, Path(args.solutions)))
     if pairs:
         notes = review_notes(pairs)
