@@ -1,18 +1,19 @@
-"""The Python packages a sandbox may import, staged where its uid can read them.
+"""The Python a sandbox imports from, staged where its uid can read it.
 
 A sandbox's code runs as an unprivileged uid. In the ``uid`` mode (root without namespaces:
 Gradescope, Kubernetes) that uid reads the host's own file system, so a course installed in a
 private folder (a mode-``0700`` home, ``/root``, ``mktemp -d``; ``setup.sh`` of the Gradescope
-autograder makes the installed package root-only) is out of its reach, and every notebook
-would stop at its first import. So the grader stages, once per run, the distributions a
-sandbox needs (:data:`SANDBOX_REQUIREMENTS` and everything they require, nothing else) into
-``site-packages`` beside the sandbox's own copy of convlib: each file hard-linked when it is
-readable by every user and on the same file system (no copy, no cost), else copied readable.
-The interpreter's standard library is staged beside them the same way (a Python installed in
-``/root/.pyenv`` is as far out of reach). The sandbox's Python starts without the ``site``
-module (``-S``): its ``sys.path`` is the staged convlib, standard library and packages first,
-whatever else the environment holds. The staged folder is made once per Python and kept
-between runs (:func:`cached_site`), so runs and shards on one machine share it.
+autograder makes the installed package root-only), or a Python installed in ``/root/.pyenv``,
+is out of its reach, and every notebook would stop at its first import. So the grader stages
+the standard library (``stdlib``, ``lib-dynload``: without its tests, IDLE and Tk) and the
+distributions a sandbox needs (:data:`SANDBOX_REQUIREMENTS` and everything they require,
+nothing else; never convlib) into one folder of :data:`PARTS`: each file hard-linked when it is
+readable by every user and on the same file system, else copied readable. That folder is made
+once per Python and kept between runs in :func:`cache_folder` (:func:`cached_site`), so runs
+and shards on one machine share it; each run links it beside its staged copies of convlib
+(:func:`site_of`). The sandbox's Python starts without the ``site`` module (``-S``,
+:func:`python_command`): its ``sys.path`` is the staged convlib, standard library and packages
+first, whatever else the environment holds.
 
 What a sandbox must read is checked before the canary (:func:`unreachable`): a path its uid
 cannot read is named, with how to fix it, and the run stops before anyone is graded.
@@ -29,9 +30,8 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["SANDBOX_REQUIREMENTS", "SITE", "distributions", "stage_packages", "python_command", "unreachable", "site_of",
-           "cached_site", "cache_folder",
-           "readable_by_others"]
+__all__ = ["SANDBOX_REQUIREMENTS", "SITE", "PARTS", "distributions", "stage_packages", "cached_site", "cache_folder",
+           "site_of", "python_command", "unreachable", "readable_by_others"]
 
 # what the course's code imports (convlib's own requirements but JupyterLab, the editor) and
 # what runs a notebook (pytest, nbval, a kernel); their requirements are staged with them

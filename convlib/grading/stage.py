@@ -13,9 +13,9 @@ that computes their planes, and every import of them are taken out of the staged
 with a built name, ``operator.attrgetter``, ``pydoc.locate``, reading the module's file --
 reaches them. The policy's review is a second line, not the only one.
 
-Beside the copies, ``site-packages`` holds the Python packages a sandbox may import, staged by
-:mod:`.packages` where the sandbox's uid can read them, wherever the course is installed (a
-link to the folder staged once for this Python and kept between runs).
+Beside the copies, ``python`` holds the standard library and the packages a sandbox may import,
+staged by :mod:`.packages` where the sandbox's uid can read them, wherever the course is
+installed (a link to the folder staged once for this Python and kept between runs).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def forbids_convolution(exercise):
 def stages(folder):
     """``{exercise: staged folder}``: the whole copy, and one without convlib's convolutions for
     the exercises that forbid them (each written once, in ``folder/full`` and ``folder/bare``),
-    and beside them, in ``folder/site-packages``, the packages a sandbox may import."""
+    and beside them, in ``folder/python``, the Python a sandbox imports from (:mod:`.packages`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
