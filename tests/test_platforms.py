@@ -30,12 +30,8 @@ import pytest
 from convlib.grading.identify import cell_role, learner_of
 from convlib.grading.roster import roster
 
-from gradingkit import EX1, EX2, GRADE, course_notebook as _notebook, needs_sandbox
-
-
-def _questions_in(exercise):
-    """How many answers an exercise asks for, counted from its solution's answer cells."""
-    return sum(cell_role(c)[0] == "answer" for c in _notebook("solutions", exercise).cells)
+from gradingkit import (EX1, EX2, GRADE, as_gradescope, autograder_zip, check_results, course_notebook as _notebook,
+                        needs_sandbox, questions_in as _questions_in)
 
 
 def _wrong_window_sum():
@@ -202,81 +198,9 @@ def test_by_learner_counts_only_the_exercises_graded(graded):
 
 
 # ------------------------------------------------------------------------------ Gradescope's autograder zip
-def _setup_chmods(setup_sh):
-    """The ``chmod`` command of the zip's ``setup.sh`` (with its continuation lines), run with the
-    Python that runs the autograder here instead of the one setup.sh installs."""
-    lines = setup_sh.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("chmod "))
-    end = next(i for i in range(start, len(lines)) if not lines[i].endswith("\\"))
-    command = "\n".join(lines[start:end + 1])
-    assert "/autograder/source" in command and "convlib.__file__" in command  # the source and the installed package
-    return command.replace("/opt/course/bin/python", '"$CONVLIB_PYTHON"')
-
-
-def _as_gradescope(tmp_path, zip_path, upload, *, setup=False, grader_bwrap="present"):
-    """Run the zip's ``run_autograder`` as root with a folder laid out like ``/autograder`` bound at
-    /autograder (a new mount namespace over this machine's own folders, made by bubblewrap for the
-    test); returns ``(results.json, stderr)``. The course is imported from the zip's own source.
-
-    ``setup``: first run setup.sh's ``chmod`` of the source and of the installed package.
-    ``grader_bwrap``: what the grader finds: ``present``, ``absent`` (not on its PATH) or
-    ``refused`` (installed, but the container refuses namespaces: no CAP_SYS_ADMIN, as in
-    Docker's default set).
-    """
-    import zipfile
-
-    home = tmp_path / "autograder"
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(home / "source")
-        setup_sh = archive.read("setup.sh").decode()
-    shutil.copy(home / "source" / "run_autograder", home / "run_autograder")
-    (home / "run_autograder").chmod(0o755)
-    shutil.copytree(upload, home / "submission")
-    (home / "submission_metadata.json").write_text('{"users": [{"name": "Ann Lee", "id": 4242}]}')
-    binds = []
-    for entry in sorted(Path("/").iterdir()):
-        if entry.name in ("proc", "dev", "autograder", "lost+found"):
-            continue
-        binds += ["--symlink", os.readlink(entry), str(entry)] if entry.is_symlink() else ["--bind", str(entry), str(entry)]
-    env = {**os.environ, "CONVLIB_PYTHON": sys.executable, "PYTHONPATH": "/autograder/source"}
-    if grader_bwrap == "absent":
-        tools = tmp_path / "bin"  # what run_autograder and setup.sh's chmod call, and no bwrap
-        tools.mkdir()
-        for name in ("bash", "sh", "mkdir", "cat", "chmod", "env"):
-            (tools / name).symlink_to(shutil.which(name))
-        env["PATH"] = str(tools)
-    wrapper = [shutil.which("bwrap"), *binds, "--dev-bind", "/dev", "/dev", "--proc", "/proc", "--bind", str(home), "/autograder"]
-    if grader_bwrap == "refused":
-        wrapper += ["--cap-drop", "CAP_SYS_ADMIN"]
-    if setup:
-        chmod = subprocess.run([*wrapper, "bash", "-euxc", _setup_chmods(setup_sh)], capture_output=True, text=True,
-                               timeout=120, env=env)
-        assert chmod.returncode == 0, chmod.stderr[-2000:]
-        assert (home / "source").stat().st_mode & 0o077 == 0  # root's alone, as on Gradescope
-    done = subprocess.run([*wrapper, "/autograder/run_autograder"], capture_output=True, text=True, timeout=600,
-                          env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads((home / "results" / "results.json").read_text(encoding="utf-8")), done.stderr
-
-
-def _check_results(data):
-    """results.json as Gradescope's autograder specification describes it."""
-    assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
-    assert data["output_format"] in ("text", "html", "simple_format", "md", "ansi")
-    assert isinstance(data["execution_time"], (int, float)) and data["execution_time"] >= 0
-    for test in data["tests"]:
-        assert isinstance(test["name"], str) and isinstance(test["output"], str) and test["output"]
-        assert 0 <= test["score"] <= test["max_score"]
-    assert data["score"] == sum(t["score"] for t in data["tests"])
-
-
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zip") / "autograder.zip"
-    done = subprocess.run([*GRADE, "gradescope-autograder", "--out", str(out)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return out
+    return autograder_zip(tmp_path_factory.mktemp("zip"))
 
 
 def test_the_autograder_zip_has_its_scripts_at_the_root_and_the_course_installable(autograder):
@@ -297,8 +221,8 @@ def test_the_autograder_zip_has_its_scripts_at_the_root_and_the_course_installab
 def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path):
     one = tmp_path / "one"
     _write(one, f"{EX1}.ipynb", _wrong_window_sum(), 1_700_000_000)
-    data, _ = _as_gradescope(tmp_path / "a", autograder, one)
-    _check_results(data)
+    data, _ = as_gradescope(tmp_path / "a", autograder, one)
+    check_results(data)
     assert data["output_format"] == "md" and len(data["tests"]) == _questions_in(EX1)
     assert data["score"] == 1  # feature_map_shape; feature_map calls the wrong window_sum
     assert "flipped" not in data["output"]
@@ -306,64 +230,17 @@ def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path)
     copies = tmp_path / "copies"
     for i, when in enumerate((1_700_000_000, 1_800_000_000, 1_600_000_000)):
         _write(copies, f"{EX1} ({i}).ipynb", _notebook("solutions" if i == 1 else "exercises", EX1), when)
-    data, _ = _as_gradescope(tmp_path / "b", autograder, copies)
-    _check_results(data)
+    data, _ = as_gradescope(tmp_path / "b", autograder, copies)
+    check_results(data)
     assert data["score"] == _questions_in(EX1)  # the newest copy, once: never 3 copies' worth
     assert f"{EX1} (0).ipynb" in data["output"].replace("\\", "") and f"{EX1} (2).ipynb" in data["output"].replace("\\", "")
 
     pdf = tmp_path / "pdf"
     pdf.mkdir()
     (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
-    data, _ = _as_gradescope(tmp_path / "c", autograder, pdf)
-    _check_results(data)
+    data, _ = as_gradescope(tmp_path / "c", autograder, pdf)
+    check_results(data)
     assert data["score"] == 0 and "No notebook" in data["output"] and "my work.pdf" in data["output"].replace("\\", "")
-
-
-def _stealing_wrong_window_sum():
-    """window_sum wrong, unless the answer key Gradescope unpacked could be read and run."""
-    nb = _notebook("solutions", EX1)
-    key = f"/autograder/source/solutions/{EX1}.ipynb"
-    next(c for c in nb.cells if cell_role(c) == ("answer", "window_sum")).source = (
-        "import json\ntry:\n"
-        f"    cells = json.load(open({key!r}))['cells']\n"
-        "    exec(''.join(next(''.join(c['source']) for c in cells if 'def window_sum' in ''.join(c['source']))))\n"
-        "except OSError:\n    def window_sum(image, kernel, row, col):\n        return 4\n")
-    return nb
-
-
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
-                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
-def test_gradescope_after_its_setup_grades_in_the_uid_mode_without_bubblewrap(autograder, tmp_path):
-    """As on Gradescope: setup.sh made the source and the package root's alone; no bubblewrap."""
-    honest, wrong, pdf = tmp_path / "honest", tmp_path / "wrong", tmp_path / "pdf"
-    _write(honest, f"{EX1}.ipynb", _notebook("solutions", EX1), 1_700_000_000)
-    _write(wrong, f"{EX1}.ipynb", _stealing_wrong_window_sum(), 1_700_000_000)
-    pdf.mkdir()
-    (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
-
-    data, log = _as_gradescope(tmp_path / "a", autograder, honest, setup=True, grader_bwrap="absent")
-    _check_results(data)
-    assert "sandbox: uid" in log and "canary: the shipped solutions scored full marks" in log, log[-2000:]
-    assert data["score"] == _questions_in(EX1), data["output"]
-
-    data, log = _as_gradescope(tmp_path / "b", autograder, wrong, setup=True, grader_bwrap="absent")
-    _check_results(data)
-    assert "sandbox: uid" in log and data["score"] == 1, data  # feature_map_shape; the key stayed out of reach
-
-    data, log = _as_gradescope(tmp_path / "c", autograder, pdf, setup=True, grader_bwrap="absent")
-    _check_results(data)
-    assert data["score"] == 0 and "No notebook" in data["output"]
-
-
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
-                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
-def test_gradescope_with_bubblewrap_but_no_namespaces_grades_in_the_uid_mode(autograder, tmp_path):
-    honest = tmp_path / "honest"
-    _write(honest, f"{EX1}.ipynb", _notebook("solutions", EX1), 1_700_000_000)
-    data, log = _as_gradescope(tmp_path / "a", autograder, honest, setup=True, grader_bwrap="refused")
-    _check_results(data)
-    assert "sandbox: uid (bubblewrap cannot make namespaces here" in log, log[-2000:]
-    assert data["score"] == _questions_in(EX1), data["output"]
 
 
 # ------------------------------------------------------------------------------ similarity
