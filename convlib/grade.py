@@ -39,7 +39,9 @@ from .answers.policy import Scanner, ScanRefused, scan
 from .grading.read import read
 from .grading.feedback import titles, write_feedback
 from .grading.gradescope import write_gradescope
+from .grading.canary import CanaryFailed, check
 from .grading.canvas import write_canvas
+from .grading.cause import grader_error, kernel_death
 from .grading.learners import write_learners
 from .grading.moodle import write_moodle
 from .grading.progress import Progress
@@ -52,7 +54,7 @@ from .grading.text import capped
 from .answers.blocks import strip_solutions
 from .notebook import notebooks_in
 
-__all__ = ["Result", "grade_one", "grade", "main", "DEFAULT_SOLUTIONS"]
+__all__ = ["Result", "grade_one", "grade", "Grading", "CanaryFailed", "main", "DEFAULT_SOLUTIONS"]
 
 # the answer key: inside the package when installed (a wheel), else the repository's solutions/
 DEFAULT_SOLUTIONS = SOLUTIONS
@@ -106,6 +108,7 @@ def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scann
     except Exception as err:  # noqa: BLE001 - one row's trouble, never the batch's; no point survives it
         result.questions = dict.fromkeys(result.questions, False)
         result.status = f"grader error: {type(err).__name__}: {capped(err, 200)}"
+        result.detail = grader_error(f"{type(err).__name__}: {capped(err, 200)}", during="grading")
     result.review = "; ".join(filter(None, [*entry.notes, result.review]))
     result.seconds = time.monotonic() - started
     return result
@@ -129,6 +132,7 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     solution_path = solutions_dir / f"{exercise}.ipynb"
     if not solution_path.is_file():
         result.status = f"grader error: no solution notebook {solution_path}"
+        result.detail = grader_error(f"no solution notebook {solution_path}", during="solution")
         return
     solution = nbformat.read(solution_path, as_version=4)
     # assemble, and the policy on the learner's answers: flags are decided before any point
@@ -152,10 +156,12 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     # execute, in a sandbox
     execution = executor.execute(nbformat.writes(notebook), inputs, exercise=exercise)
     result.sandbox = execution.sandbox or result.sandbox
+    result.log = execution.log_tail
     if execution.warning:
         result.review = "; ".join(filter(None, [result.review, execution.warning]))
     if execution.error:
         result.status = f"grader error: {capped(execution.error, 300)}"
+        result.detail = grader_error(execution.error, during="sandbox")
         return
     # the status: only from what the grader itself saw (its timer, the cgroup, exit statuses)
     if execution.timed_out:
@@ -167,6 +173,8 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     # judge, here
     reached = execution.junit is not None and not execution.timed_out
     notes = []
+    if result.status == STATUS_KERNEL:
+        notes.append(kernel_death(execution.junit, notebook, execution.runner_failed, execution.log_tail))
     for q in asked:
         verdict = judge(q, cases[q.name], execution.answers.get(q.name, ...), findings[q.name].forbidden, reached)
         result.questions[q.name] = verdict.solved
@@ -191,37 +199,74 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     result.detail = " | ".join(notes)
 
 
-def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
-          kind=None, shard=(1, 1), learner=None):
-    """Grade every notebook under ``paths`` (the ``shard`` ``(k, n)`` of them); results in file order.
+class Grading:
+    """One grading run: its staged sandboxes and workers, its canary, then its class.
 
-    ``learner``: the :class:`~convlib.grading.identify.Learner` who handed in every file (one
-    Gradescope upload), else each file's names say whose it is.
-
-    Each result goes to ``gradebook.add`` (when given) and ``progress(done, total, result)`` as
-    soon as it is ready.
+    ``with Grading(paths, ...) as run: run.canary(); results = run.grade(...)``; the canary
+    (:mod:`~convlib.grading.canary`) grades the shipped solution and the untouched handout of
+    every exercise among ``paths`` with the same workers, sandboxes and limits as the class, and
+    raises :class:`~convlib.grading.canary.CanaryFailed` (nobody graded) if they do not score
+    full marks and zero. Arguments as :func:`grade`'s.
     """
-    entries = roster(paths, shard, learner)
-    results = [None] * len(entries)
-    limits = limits or Limits()
-    kind = kind or sandbox_kind()[0]
-    work = Path(tempfile.mkdtemp(prefix="convlib-grade-"))
-    work.chmod(0o711)  # a sandbox's uid may pass through to its own folder, never list the others
-    lock = threading.Lock()
-    done = [0]
-    executors = Queue()
-    scanner = Scanner()
-    try:
-        staged = stages(work / "stage")
-        for slot in range(max(1, jobs)):
-            executors.put(Executor(staged, limits, slot=slot, kind=kind, work_dir=work))
+
+    def __init__(self, paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, kind=None, shard=(1, 1),
+                 learner=None):
+        self.entries = roster(paths, shard, learner)
+        self.solutions_dir = Path(solutions_dir)
+        self.jobs = max(1, jobs)
+        self.limits = limits or Limits()
+        self.kind = kind or sandbox_kind()[0]
+        self.checked = None  # the canary's log line, once it passed
+
+    def __enter__(self):
+        self.work = Path(tempfile.mkdtemp(prefix="convlib-grade-"))
+        self.work.chmod(0o711)  # a sandbox's uid may pass through to its own folder, never list the others
+        self.executors = Queue()
+        self.scanner = Scanner()
+        self.pool = ThreadPoolExecutor(max_workers=self.jobs)
+        try:
+            try:
+                self.staged = stages(self.work / "stage")
+            except LookupError as err:  # a package every notebook needs is not installed
+                raise CanaryFailed(f"the sandbox's Python cannot be staged: {err}") from None
+            for slot in range(self.jobs):
+                self.executors.put(Executor(self.staged, self.limits, slot=slot, kind=self.kind, work_dir=self.work))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True)
+        self.scanner.close()
+        while not self.executors.empty():
+            self.executors.get().close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def _grade_one(self, path, entry=None):
+        executor = self.executors.get()
+        try:
+            return grade_one(path, executor, self.solutions_dir, entry, self.scanner)
+        finally:
+            self.executors.put(executor)
+
+    def canary(self):
+        """Grade what the grader knows the answer to (see :mod:`~convlib.grading.canary`); its log line."""
+        exercises = {e.exercise for e in self.entries if e.exercise in MODULES and e.graded_instead is None}
+        self.checked = check(exercises, self.solutions_dir, self.work / "canary", self._grade_one,
+                             lambda function, items: list(self.pool.map(function, items)), limits=self.limits,
+                             uid_mode=self.kind == UID, stage_dirs=sorted({*map(str, self.staged.values())}))
+        return self.checked
+
+    def grade(self, progress=None, gradebook=None):
+        """Grade the class (after :meth:`canary`); results in file order, each also handed to
+        ``gradebook.add`` and ``progress(done, total, result)`` as soon as it is ready."""
+        if self.checked is None:
+            raise RuntimeError("the canary has not run: call canary() first")
+        entries, results, lock, done = self.entries, [None] * len(self.entries), threading.Lock(), [0]
 
         def task(index):
-            executor = executors.get()
-            try:
-                result = grade_one(entries[index].path, executor, solutions_dir, entries[index], scanner)
-            finally:
-                executors.put(executor)
+            result = self._grade_one(entries[index].path, entries[index])
             with lock:
                 results[index] = result
                 done[0] += 1
@@ -231,14 +276,26 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
                     except Exception as err:  # noqa: BLE001 - a row that cannot be shown never ends the run
                         print(f"could not report a row: {type(err).__name__}", file=sys.stderr)
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            list(pool.map(task, range(len(entries))))
-    finally:
-        scanner.close()
-        while not executors.empty():
-            executors.get().close()
-        shutil.rmtree(work, ignore_errors=True)
-    return results
+        list(self.pool.map(task, range(len(entries))))
+        return results
+
+
+def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
+          kind=None, shard=(1, 1), learner=None, log=None):
+    """Grade every notebook under ``paths`` (the ``shard`` ``(k, n)`` of them); results in file order.
+
+    ``learner``: the :class:`~convlib.grading.identify.Learner` who handed in every file (one
+    Gradescope upload), else each file's names say whose it is.
+
+    The canary runs first (:class:`Grading`); its line goes to ``log`` (a callable; default
+    stderr), and if it fails, :class:`~convlib.grading.canary.CanaryFailed` is raised and no
+    one is graded. Each result goes to ``gradebook.add`` (when given) and
+    ``progress(done, total, result)`` as soon as it is ready.
+    """
+    with Grading(paths, solutions_dir, jobs=jobs, limits=limits, kind=kind, shard=shard, learner=learner) as run:
+        line = run.canary()
+        (log or (lambda text: print(text, file=sys.stderr, flush=True)))(line)
+        return run.grade(progress, gradebook)
 
 
 def _similarity_inputs(results, solutions_dir):
@@ -359,6 +416,9 @@ def _grade_main(argv):
     parser.add_argument("--memory", type=_bytes, default=Limits.memory,
                         help="address space per process in the sandbox (default 2G)")
     parser.add_argument("--solutions", default=str(DEFAULT_SOLUTIONS), help="folder of solution notebooks")
+    parser.epilog = ("Before anyone is graded, each exercise's shipped solution and untouched handout are graded "
+                     "in the same sandboxes (the canary); exit status 3 when they do not score full marks and zero: "
+                     "no one is graded, and stderr says why.")
     args = parser.parse_args(argv)
 
     inputs = {p.resolve() for p in notebooks_in(args.submissions)}
@@ -381,13 +441,22 @@ def _grade_main(argv):
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
 
     progress = Progress(len(inputs))
-    book = Gradebook(args.out)
     try:
-        results = grade(args.submissions, args.solutions, jobs=args.jobs, limits=limits, progress=progress,
-                        gradebook=book, kind=kind, shard=args.shard)
-    finally:
+        with Grading(args.submissions, args.solutions, jobs=args.jobs, limits=limits, kind=kind,
+                     shard=args.shard) as run:
+            checked = run.canary()
+            print(checked, file=sys.stderr, flush=True)
+            note = f"{note}\n{checked}"
+            book = Gradebook(args.out)  # only now: a failed canary leaves an earlier gradebook as it was
+            try:
+                results = run.grade(progress, book)
+            finally:
+                progress.close()
+                book.close()
+    except CanaryFailed as err:
         progress.close()
-        book.close()
+        print(f"{PROG}: stopped before grading anyone: {err}", file=sys.stderr)
+        return 3
     pairs = similar_pairs(*_similarity_inputs(results, Path(args.solutions)))
     if pairs:
         notes = review_notes(pairs)

@@ -9,9 +9,11 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, UID_COU
 from convlib.grading.text import shown
 from convlib.grading.uids import LOCK_FOLDERS
 
-from gradingkit import EX1, KIND, ROOT, WHY, course_notebook as _read, needs_sandbox
+from gradingkit import EX1, GRADE, KIND, ROOT, WHY, course_notebook as _read, needs_sandbox
 
 
 def _cells(nb, role, name=None):
@@ -292,6 +294,7 @@ def test_the_sandbox_is_named_on_every_row_and_nothing_outlives_it(graded):
     assert KIND != NO_SANDBOX, WHY
     assert {r["sandbox"] for r in graded["rows"].values()} == {KIND}
     assert f"sandbox: {KIND}" in graded["done"].stdout
+    assert "canary: the shipped solutions scored full marks (01_image_and_kernel 3/3)" in graded["done"].stderr
     assert not _uids_alive()
     # detached.ipynb's process sleeps a minute after its writes: gone now, or it outlived its sandbox
     _wait_for(lambda: not _detached_alive(), timeout=10)
@@ -355,6 +358,8 @@ def test_resources_and_dead_kernels_have_a_status(graded):
     rows = graded["rows"]
     assert rows["memory.ipynb"]["status"] == grade.STATUS_MEMORY
     assert rows["kills_kernel.ipynb"]["status"] == grade.STATUS_KERNEL
+    assert rows["kills_kernel.ipynb"]["detail"].startswith("cause: the learner's code: the kernel died in cell 1, "
+                                                           "the answer window_sum")
     flood = rows["flood.ipynb"]
     assert flood["window_sum"] == "1", flood  # printing never costs a point
     assert rows["endless_cell.ipynb"]["window_sum"] == "0"
@@ -443,6 +448,45 @@ def test_all_solutions_full_marks_all_exercises_zero():
     assert len(by_folder["solutions"]) == len(by_folder["exercises"]) == len(grade.MODULES)
 
 
+def _solutions_with(tmp_path, name, source):
+    """A copy of the solutions folder whose exercise 1 answer ``name`` is ``source``."""
+    folder = tmp_path / "solutions"
+    shutil.copytree(ROOT / "solutions", folder)
+    nb = _read("solutions")
+    _answer(nb, name, source)
+    nbformat.write(nb, folder / f"{EX1}.ipynb")
+    return folder
+
+
+@needs_sandbox
+def test_a_failed_canary_grades_no_one_and_says_why(tmp_path):
+    """The shipped solution that is not full marks, a limit too tight: the run stops before any learner."""
+    nbformat.write(_read("solutions"), tmp_path / f"alice_{EX1}.ipynb")
+    out = tmp_path / "grades.csv"
+    out.write_text("an earlier gradebook\n")
+    wrong = _solutions_with(tmp_path, "window_sum", WRONG_WINDOW)
+    done = subprocess.run([*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), "--solutions", str(wrong), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert f"stopped before grading anyone" in done.stderr and \
+        f"{EX1}: the shipped solution scored 1/3 (expected 3/3, status graded)" in done.stderr, done.stderr[-2000:]
+    assert "window_sum" in done.stderr  # what differs, as the judge says it
+    assert out.read_text() == "an earlier gradebook\n" and "[1/1]" not in done.stderr
+    done = subprocess.run([*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), "--memory", "60M", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3 and "status out of memory" in done.stderr and "give a larger --memory" in done.stderr
+    assert out.read_text() == "an earlier gradebook\n"
+
+
+@needs_sandbox
+def test_a_handout_that_scores_stops_the_run(tmp_path):
+    """An answer left outside its solution markers stays in the handout: the judge would give points for nothing."""
+    unmarked = _solution_source("feature_map_shape").replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION", "")
+    nbformat.write(_read("solutions"), tmp_path / f"alice_{EX1}.ipynb")
+    with pytest.raises(grade.CanaryFailed, match=f"{EX1}: the untouched handout scored 1/3 \\(expected 0/3"):
+        grade.grade([tmp_path / f"alice_{EX1}.ipynb"], _solutions_with(tmp_path, "feature_map_shape", unmarked))
+
+
 def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):
     results = grade.grade([ROOT / "solutions" / f"{EX1}.ipynb"], jobs=1, kind=NO_SANDBOX)
     assert [(r.passed, r.total, r.sandbox) for r in results] == [(3, 3, NO_SANDBOX)]
@@ -525,9 +569,10 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
     bomb, honest = tmp_path / "bomb", tmp_path / "honest"
     bomb.mkdir()
     honest.mkdir()
+    # the bomb lasts 50 s: longer than the honest run takes from its start (its canary included)
     nbformat.write(_with("import threading, time\nfor _ in range(230):\n"
-                         "    threading.Thread(target=time.sleep, args=(20,), daemon=True).start()\n"
-                         "time.sleep(20)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
+                         "    threading.Thread(target=time.sleep, args=(50,), daemon=True).start()\n"
+                         "time.sleep(50)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
     for i in range(4):
         nbformat.write(_read("solutions"), honest / f"learner{i}.ipynb")
     command = [sys.executable, "-m", "convlib.grade", "--jobs", "2", "--timeout", "60"]
@@ -582,5 +627,12 @@ def test_root_without_namespaces_separates_learners_by_uid(tmp_path):
     assert alice.read_bytes() == before
     assert oct(book_path.stat().st_mode & 0o777) == oct(0o600)
     assert not _uids_alive()  # the detached sleep was killed with its uid
-    warning = grade._uid_warnings("no namespaces", set(), ROOT / "solutions")
-    assert "answer key is readable by every user" in warning  # as in this checkout: the note says so
+    open_key = Path(tempfile.mkdtemp(prefix="open-key-"))  # /tmp: every user may pass through it
+    try:
+        open_key.chmod(0o755)
+        shutil.copy(ROOT / "solutions" / f"{EX1}.ipynb", open_key)
+        (open_key / f"{EX1}.ipynb").chmod(0o644)
+        warning = grade._uid_warnings("no namespaces", set(), open_key)
+    finally:
+        shutil.rmtree(open_key)
+    assert "answer key is readable by every user" in warning and str(open_key) in warning

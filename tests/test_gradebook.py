@@ -23,7 +23,8 @@ from convlib.grading.feedback import page_name, standalone
 from convlib.grading.identify import cell_role
 from convlib.grading.report import OLDER_COPY, QUESTION_COLUMNS
 
-from gradingkit import EX1, EX2, EX3, GRADE, KIND, ROOT, course_notebook as _notebook, needs_sandbox
+from gradingkit import (EX1, EX2, EX3, GRADE, KIND, ROOT, as_gradescope, autograder_zip, check_results,
+                        course_notebook as _notebook, needs_sandbox, questions_in as _questions_in)
 
 
 def _with_answer(exercise, name, source, base="exercises"):
@@ -320,3 +321,56 @@ def test_the_commands_name_themselves_and_refuse_an_empty_folder(tmp_path):
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "no solution notebooks" in refused.stderr
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------- Gradescope as it runs there
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    return autograder_zip(tmp_path_factory.mktemp("zip"))
+
+
+def _stealing_wrong_window_sum():
+    """window_sum wrong, unless the answer key Gradescope unpacked could be read and run."""
+    nb = _notebook("solutions", EX1)
+    key = f"/autograder/source/solutions/{EX1}.ipynb"
+    next(c for c in nb.cells if cell_role(c) == ("answer", "window_sum")).source = (
+        "import json\ntry:\n"
+        f"    cells = json.load(open({key!r}))['cells']\n"
+        "    exec(''.join(next(''.join(c['source']) for c in cells if 'def window_sum' in ''.join(c['source']))))\n"
+        "except OSError:\n    def window_sum(image, kernel, row, col):\n        return 4\n")
+    return nb
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
+                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
+def test_gradescope_after_its_setup_grades_in_the_uid_mode_without_bubblewrap(autograder, tmp_path):
+    """As on Gradescope: setup.sh made the source and the package root's alone; no bubblewrap."""
+    honest, wrong, pdf = tmp_path / "honest", tmp_path / "wrong", tmp_path / "pdf"
+    _write(honest, f"{EX1}.ipynb", _notebook("solutions", EX1), 1_700_000_000)
+    _write(wrong, f"{EX1}.ipynb", _stealing_wrong_window_sum(), 1_700_000_000)
+    pdf.mkdir()
+    (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
+
+    data, log = as_gradescope(tmp_path / "a", autograder, honest, setup=True, grader_bwrap="absent")
+    check_results(data)
+    assert "sandbox: uid" in log and "canary: the shipped solutions scored full marks" in log, log[-2000:]
+    assert data["score"] == _questions_in(EX1), data["output"]
+
+    data, log = as_gradescope(tmp_path / "b", autograder, wrong, setup=True, grader_bwrap="absent")
+    check_results(data)
+    assert "sandbox: uid" in log and data["score"] == 1, data  # feature_map_shape; the key stayed out of reach
+
+    data, log = as_gradescope(tmp_path / "c", autograder, pdf, setup=True, grader_bwrap="absent")
+    check_results(data)
+    assert data["score"] == 0 and "No notebook" in data["output"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
+                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
+def test_gradescope_with_bubblewrap_but_no_namespaces_grades_in_the_uid_mode(autograder, tmp_path):
+    honest = tmp_path / "honest"
+    _write(honest, f"{EX1}.ipynb", _notebook("solutions", EX1), 1_700_000_000)
+    data, log = as_gradescope(tmp_path / "a", autograder, honest, setup=True, grader_bwrap="refused")
+    check_results(data)
+    assert "sandbox: uid (bubblewrap cannot make namespaces here" in log, log[-2000:]
+    assert data["score"] == _questions_in(EX1), data["output"]

@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from convlib.exercises import CORRECT, MODULES, WRONG, image_and_kernel, questions, slide
-from convlib.grading import wire
+from convlib.grading import canary, cause, packages, wire
 from convlib.grading.assemble import graded_copy, inputs_for
 from convlib.grading.identify import cell_role, exercise_of
 from convlib.grading.judge import judge
@@ -150,6 +152,69 @@ def test_the_sandbox_copy_of_convlib_holds_no_answer_key(tmp_path):
     assert not (folder / "convlib" / "grading" / "judge.py").exists()
     assert (folder / "convlib" / "answers" / "calls.py").exists()  # the recorder calls answers through it
     assert "Recorder('window_sum')" in (folder / "convlib" / "exercises" / "image_and_kernel.py").read_text()
+
+
+def test_the_sandbox_imports_only_staged_packages_that_every_user_can_read(tmp_path):
+    """What a sandbox may import is staged readable by every user; convlib (the answer key) never."""
+    dists = packages.distributions()
+    assert {"numpy", "matplotlib", "ipykernel", "nbval", "pytest", "pyzmq", "traitlets"} <= set(dists)
+    assert "convlib" not in dists and "jupyterlab" not in dists  # the course's own copy; the editor
+    tmp_path.chmod(0o755)
+    site = packages.stage_packages(tmp_path / "site", {k: dists[k] for k in ("numpy", "traitlets")})
+    staged = site / packages.PACKAGES
+    assert (staged / "numpy" / "__init__.py").is_file() and (staged / "traitlets" / "__init__.py").is_file()
+    assert not (staged / "matplotlib").exists() and not list(staged.glob("convlib*"))
+    assert (site / "stdlib" / "json" / "__init__.py").is_file() and not (site / "stdlib" / "test").exists()
+    assert list((site / "lib-dynload").glob("_json*.so")) or sys.modules["_json"].__spec__.origin == "built-in"
+    folders = [Path(d) for d, _, _ in os.walk(site)]
+    assert all(f.stat().st_mode & 0o005 == 0o005 for f in folders)
+    assert all(p.stat().st_mode & 0o004 for p in site.rglob("*") if p.is_file())
+    command, path = packages.python_command(tmp_path / "stage", "convlib.grading.zygote")
+    assert command[1:3] == ["-S", "-P"]
+    assert path.split(os.pathsep) == [str(tmp_path / "stage"), *(str(tmp_path / packages.SITE / part)
+                                                                   for part in ("stdlib", "lib-dynload", "site-packages"))]
+
+
+def test_a_path_the_sandbox_uid_cannot_read_is_named_with_its_fix():
+    base = Path(tempfile.mkdtemp())  # in /tmp, which every user may pass through
+    try:
+        base.chmod(0o755)
+        private = base / "home"
+        private.mkdir(mode=0o700)
+        staged = private / "stage"
+        staged.mkdir(mode=0o755)
+        [(path, what, fix)] = packages.unreachable([staged])
+        assert path == str(staged) and "staged" in what and f"chmod o+x {private} " in fix
+        private.chmod(0o711)
+        assert packages.unreachable([staged]) == []
+        private.chmod(0o700)
+        with pytest.raises(canary.CanaryFailed, match=f"uid cannot read .*{staged}.*chmod o\\+x {private} "):
+            canary.check({"01_image_and_kernel"}, Path("solutions"), base / "canary", grade_file=None, limits=None,
+                         uid_mode=True, stage_dirs=[str(staged)])
+        assert not (base / "canary").exists()  # stopped before anything ran
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_dead_kernel_is_put_down_to_the_learner_or_the_set_up():
+    nb = _read("solutions", "01_image_and_kernel")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    number = {cell_role(c): i for i, c in enumerate(code)}
+    answer, check = number[("answer", "window_sum")], number[("check", "window_sum")]
+    first_answer = min(i for (role, _), i in number.items() if role == "answer")
+
+    def junit(cell):
+        return (f'<testsuite><testcase name="Cell {cell}"><failure message="RuntimeError: Kernel died while running '
+                'the cell"/></testcase></testsuite>').encode()
+
+    assert "cause: the learner's code: the kernel died in cell" in cause.kernel_death(junit(answer), nb)
+    assert "the check that calls the answer window_sum" in cause.kernel_death(junit(check), nb)
+    assert cause.kernel_death(junit(0), nb).startswith("cause: the grader's set-up") and first_answer > 0
+    assert "most likely the learner's code" in cause.kernel_death(None, nb)
+    failed = cause.kernel_death(None, nb, runner_failed=True, log="...\nPermissionError: [Errno 13] /x")
+    assert failed.startswith("cause: the grader's set-up") and "PermissionError: [Errno 13] /x" in failed
+    assert cause.grader_error("bubblewrap did not start", "sandbox").startswith("cause: the grader's set-up")
+    assert "not the learner's code" in cause.grader_error("RecursionError: deep", "grading")
 
 
 # ------------------------------------------------------------------------------ wire

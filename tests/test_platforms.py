@@ -30,12 +30,8 @@ import pytest
 from convlib.grading.identify import cell_role, learner_of
 from convlib.grading.roster import roster
 
-from gradingkit import EX1, EX2, GRADE, course_notebook as _notebook, needs_sandbox
-
-
-def _questions_in(exercise):
-    """How many answers an exercise asks for, counted from its solution's answer cells."""
-    return sum(cell_role(c)[0] == "answer" for c in _notebook("solutions", exercise).cells)
+from gradingkit import (EX1, EX2, GRADE, as_gradescope, autograder_zip, check_results, course_notebook as _notebook,
+                        needs_sandbox, questions_in as _questions_in)
 
 
 def _wrong_window_sum():
@@ -202,51 +198,9 @@ def test_by_learner_counts_only_the_exercises_graded(graded):
 
 
 # ------------------------------------------------------------------------------ Gradescope's autograder zip
-def _as_gradescope(tmp_path, zip_path, upload):
-    """Run the zip's ``run_autograder`` with a folder laid out like ``/autograder`` bound at
-    /autograder (bubblewrap, a new mount namespace over this machine's own folders); returns
-    results.json. The course is imported from the zip's own source (what setup.sh installs)."""
-    import shutil
-    import zipfile
-
-    home = tmp_path / "autograder"
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(home / "source")
-    shutil.copy(home / "source" / "run_autograder", home / "run_autograder")
-    (home / "run_autograder").chmod(0o755)
-    shutil.copytree(upload, home / "submission")
-    (home / "submission_metadata.json").write_text('{"users": [{"name": "Ann Lee", "id": 4242}]}')
-    binds = []
-    for entry in sorted(Path("/").iterdir()):
-        if entry.name in ("proc", "dev", "autograder", "lost+found"):
-            continue
-        binds += ["--symlink", os.readlink(entry), str(entry)] if entry.is_symlink() else ["--bind", str(entry), str(entry)]
-    env = {**os.environ, "CONVLIB_PYTHON": sys.executable, "PYTHONPATH": "/autograder/source"}
-    done = subprocess.run(["bwrap", *binds, "--dev-bind", "/dev", "/dev", "--proc", "/proc",
-                           "--bind", str(home), "/autograder", "/autograder/run_autograder"],
-                          capture_output=True, text=True, timeout=600, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads((home / "results" / "results.json").read_text(encoding="utf-8"))
-
-
-def _check_results(data):
-    """results.json as Gradescope's autograder specification describes it."""
-    assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
-    assert data["output_format"] in ("text", "html", "simple_format", "md", "ansi")
-    assert isinstance(data["execution_time"], (int, float)) and data["execution_time"] >= 0
-    for test in data["tests"]:
-        assert isinstance(test["name"], str) and isinstance(test["output"], str) and test["output"]
-        assert 0 <= test["score"] <= test["max_score"]
-    assert data["score"] == sum(t["score"] for t in data["tests"])
-
-
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zip") / "autograder.zip"
-    done = subprocess.run([*GRADE, "gradescope-autograder", "--out", str(out)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return out
+    return autograder_zip(tmp_path_factory.mktemp("zip"))
 
 
 def test_the_autograder_zip_has_its_scripts_at_the_root_and_the_course_installable(autograder):
@@ -267,8 +221,8 @@ def test_the_autograder_zip_has_its_scripts_at_the_root_and_the_course_installab
 def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path):
     one = tmp_path / "one"
     _write(one, f"{EX1}.ipynb", _wrong_window_sum(), 1_700_000_000)
-    data = _as_gradescope(tmp_path / "a", autograder, one)
-    _check_results(data)
+    data, _ = as_gradescope(tmp_path / "a", autograder, one)
+    check_results(data)
     assert data["output_format"] == "md" and len(data["tests"]) == _questions_in(EX1)
     assert data["score"] == 1  # feature_map_shape; feature_map calls the wrong window_sum
     assert "flipped" not in data["output"]
@@ -276,16 +230,16 @@ def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path)
     copies = tmp_path / "copies"
     for i, when in enumerate((1_700_000_000, 1_800_000_000, 1_600_000_000)):
         _write(copies, f"{EX1} ({i}).ipynb", _notebook("solutions" if i == 1 else "exercises", EX1), when)
-    data = _as_gradescope(tmp_path / "b", autograder, copies)
-    _check_results(data)
+    data, _ = as_gradescope(tmp_path / "b", autograder, copies)
+    check_results(data)
     assert data["score"] == _questions_in(EX1)  # the newest copy, once: never 3 copies' worth
     assert f"{EX1} (0).ipynb" in data["output"].replace("\\", "") and f"{EX1} (2).ipynb" in data["output"].replace("\\", "")
 
     pdf = tmp_path / "pdf"
     pdf.mkdir()
     (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
-    data = _as_gradescope(tmp_path / "c", autograder, pdf)
-    _check_results(data)
+    data, _ = as_gradescope(tmp_path / "c", autograder, pdf)
+    check_results(data)
     assert data["score"] == 0 and "No notebook" in data["output"] and "my work.pdf" in data["output"].replace("\\", "")
 
 

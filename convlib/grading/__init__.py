@@ -6,16 +6,20 @@ step            module
 read            :mod:`.read`: a file's bytes to a notebook, or the reason it is not one
 identify        :mod:`.identify`: which exercise a notebook answers, whose it is;
                 :mod:`.roster`: every file's learner, which copy counts, this shard's share
+canary          :mod:`.canary`: before anyone, each exercise's shipped solution (full marks)
+                and untouched handout (zero) graded in the run's own sandboxes, or the run stops
 policy          :mod:`convlib.answers.policy`: calls an answer may not make, code that hides
                 what it calls (read in a process bounded in memory and time)
 assemble        :mod:`.assemble`: the graded copy (solution cells + the learner's answers)
                 and the inputs the answers are called with (fresh hidden cases per run)
 execute         :mod:`.sandbox` (bubblewrap or a uid of its own, limits), :mod:`.cgroup` (each
                 sandbox bounded as a whole), :mod:`.uids` (a uid no other sandbox uses),
-                :mod:`.stage` (the sandbox's convlib), :mod:`.zygote` (warm forks),
+                :mod:`.stage` (the sandbox's convlib), :mod:`.packages` (the standard
+                library and packages it imports, readable by its uid), :mod:`.zygote` (warm forks),
                 :mod:`.confine` (seccomp, inside), :mod:`.runner` (nbval, inside),
                 :mod:`.record` (the checks, inside)
-judge           :mod:`.judge`: the answers against the references, in the grader's process
+judge           :mod:`.judge`: the answers against the references, in the grader's process;
+                :mod:`.cause`: whose doing a dead kernel or a grader error is (learner, set-up)
 report          :mod:`.report`: the gradebook CSV, written row by row, the summary, merge;
                 :mod:`.learners` (per learner), :mod:`.canvas` (Canvas's gradebook import),
                 :mod:`.moodle` (Moodle's grading worksheets), :mod:`.feedback` (pages to hand

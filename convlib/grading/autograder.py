@@ -11,7 +11,11 @@ root, ``setup.sh``, ``run_autograder`` and the course as a package (``pyproject.
 :func:`main` (``python -m convlib.grading.autograder``) grades one upload as one learner and
 always writes ``/autograder/results/results.json``: an upload without a notebook scores 0 with
 a message saying what to upload; of several copies of one exercise the newest is graded and
-the others are named. ``run_autograder`` writes a result of its own if Python cannot.
+the others are named. ``run_autograder`` writes a result of its own if Python cannot. The
+canary (:mod:`.canary`) runs before each upload is graded; if it fails, the learner is told the
+autograder's set-up failed (not their work) and the instructor finds why in the autograder's
+output, after the sandbox it used (on Gradescope usually ``uid``: its containers refuse the
+namespaces bubblewrap needs).
 """
 
 from __future__ import annotations
@@ -118,7 +122,11 @@ def grade_upload(root, jobs=1):
             if found else " (it is empty)"
         return {"score": 0, "output": NO_NOTEBOOK.format(found=listed), "output_format": "md",
                 "visibility": "visible", "tests": []}
-    results = grade([submission], DEFAULT_SOLUTIONS, jobs=jobs, learner=_uploader(root))
+    from .sandbox import sandbox_kind
+
+    kind, reason = sandbox_kind()
+    print(f"sandbox: {kind}" + (f" ({reason})" if reason else ""), file=sys.stderr, flush=True)  # for the instructor
+    results = grade([submission], DEFAULT_SOLUTIONS, jobs=jobs, learner=_uploader(root), kind=kind)
     return results_json(results)
 
 
@@ -128,8 +136,14 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     root = Path(argv[0] if argv else "/autograder")
     started = time.monotonic()
+    from .canary import CanaryFailed
     try:
         data = grade_upload(root)
+    except CanaryFailed as err:  # the grader's set-up on Gradescope, not the upload: the instructor's to fix
+        print(f"autograder: stopped before grading: {err}", file=sys.stderr)
+        data = {"score": 0, "output": "The autograder failed its own check before grading your upload (a problem "
+                "with how it is set up, not with your work). Nothing you handed in is lost: tell your instructor.",
+                "output_format": "text", "tests": []}
     except Exception as err:  # noqa: BLE001 - the learner always gets a results.json
         print(f"autograder: {type(err).__name__}: {err}", file=sys.stderr)
         data = {"score": 0, "output": "The autograder could not grade this upload "

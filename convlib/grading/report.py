@@ -49,6 +49,7 @@ class Result:
     sandbox: str = ""
     seconds: float = 0.0
     answers: dict = field(default_factory=dict, repr=False)  # name -> the answer cell's source (not in the CSV)
+    log: str = field(default="", repr=False)  # the tail of the sandbox's runner log (not in the CSV)
 
     @property
     def passed(self):

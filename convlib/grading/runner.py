@@ -19,10 +19,12 @@ import sys
 import time
 from queue import Empty
 
-__all__ = ["run", "prepare", "main", "outcome", "KERNEL_DIED", "CELL_TIMED_OUT"]
+__all__ = ["run", "prepare", "main", "outcome", "KERNEL_DIED", "CELL_TIMED_OUT", "SET_UP_FAILED"]
 
 # added to pytest's exit code (0-5) by the runner, from what it saw of its kernel process
 KERNEL_DIED, CELL_TIMED_OUT = 64, 32
+# the zygote's exit codes for a child that failed before the runner ran (see .zygote)
+SET_UP_FAILED = (120, 121)
 _seen = {"kernel died": False, "cell timed out": False}
 
 
@@ -33,7 +35,7 @@ def outcome(code):
     """
     if code is None:
         return False, False
-    if code >= 128 or code in (120, 121):
+    if code >= 128 or code in SET_UP_FAILED:
         return True, False
     return bool(code & KERNEL_DIED), bool(code & CELL_TIMED_OUT)
 

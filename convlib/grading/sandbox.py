@@ -48,7 +48,8 @@ import convlib
 
 from . import cgroup as cgroups
 from ..answers.calls import time_limit
-from .runner import outcome
+from .packages import python_command, readable_by_others, site_of
+from .runner import SET_UP_FAILED, outcome
 from .uids import FIRST_UID, UID_COUNT, lease, processes_of
 from .zygote import set_limits
 
@@ -97,6 +98,7 @@ class Execution:
     out_of_memory: bool = False
     kernel_died: bool = False
     cell_timed_out: bool = False
+    runner_failed: bool = False  # the runner ended before the notebook ran: the set-up, not the learner
     error: str = ""  # the grader's own trouble with this sandbox
     sandbox: str = ""  # which separation was used
     warning: str = ""  # a limit that could not be applied here
@@ -105,6 +107,7 @@ class Execution:
         """Fill in the status fields from what was seen (``group``: the sandbox's cgroup or None)."""
         self.timed_out = timed_out
         self.kernel_died, self.cell_timed_out = outcome(code)
+        self.runner_failed = code in SET_UP_FAILED
         self.out_of_memory = bool(group and group.out_of_memory())
         return self
 
@@ -128,18 +131,6 @@ def sandbox_kind():
     if probe.returncode == 0:
         return BWRAP_USERNS, ""
     return NO_SANDBOX, f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()[:200]}"
-
-
-def readable_by_others(path):
-    """Whether a user with no rights of its own (the ``uid`` mode's sandbox) can read ``path``:
-    every folder above it searchable by others, the file (or folder) readable by others."""
-    path = Path(os.path.abspath(path))
-    try:
-        if not os.stat(path).st_mode & 0o004:
-            return False
-        return all(os.stat(folder).st_mode & 0o001 for folder in path.parents)
-    except OSError:
-        return False
 
 
 def exposed(paths):
@@ -206,12 +197,12 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
     made = set()
-    for root in [*_python_roots(), str(stage_dir)]:
+    for root in [*_python_roots(), str(stage_dir), str(site_of(stage_dir))]:
         for parent in reversed(Path(root).parents[:-1]):  # bwrap would make them 0700
             if parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", root, root]
+        args += ["--ro-bind", os.path.realpath(root), root]  # the staged packages: a link to the cache
     installed = Path(convlib.__file__).resolve().parent
     if any(installed.is_relative_to(root) for root in _python_roots()):
         # an installed (not editable) convlib, answer key and all, lies in the Python environment:
@@ -297,12 +288,13 @@ class _Zygote:
     """A warm process that forks runners into sandboxes (see :mod:`.zygote`)."""
 
     def __init__(self, stage_dir):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(stage_dir),
+        command, path = python_command(stage_dir, "convlib.grading.zygote")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": path,
                "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MPLCONFIGDIR": str(Path(stage_dir) / "mpl"), "HOME": str(stage_dir),
                "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "convlib.grading.zygote"], cwd=stage_dir, env=env,
+            command, cwd=stage_dir, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
         ready = self._reply(120)
         if not ready or not ready.get("ready"):
@@ -476,8 +468,8 @@ class Executor:
         limits = self.limits
         # no process limit here: without a uid of its own it would count the instructor's processes
         fresh_limits = {k: v for k, v in limits.for_process().items() if k != "processes"}
-        command = [sys.executable, "-P", "-m", "convlib.grading.runner"]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(stage_dir),
+        command, path = python_command(stage_dir, "convlib.grading.runner")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": path,
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
                "OPENBLAS_NUM_THREADS": "1"}
         if self.kind == BWRAP_USERNS:

@@ -12,6 +12,10 @@ sandboxes get a copy without them at all (:func:`stages`): the functions, ``conv
 that computes their planes, and every import of them are taken out of the staged source, so no spelling -- ``getattr``
 with a built name, ``operator.attrgetter``, ``pydoc.locate``, reading the module's file --
 reaches them. The policy's review is a second line, not the only one.
+
+Beside the copies, ``python`` holds the standard library and the packages a sandbox may import,
+staged by :mod:`.packages` where the sandbox's uid can read them, wherever the course is
+installed (a link to the folder staged once for this Python and kept between runs).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from pathlib import Path
 
 import convlib
 from convlib.exercises import MODULES, questions
+
+from .packages import SITE, cached_site, stage_packages
 
 __all__ = ["stage", "stages", "SANDBOX_MODULES", "CONVOLUTIONS"]
 
@@ -102,10 +108,16 @@ def forbids_convolution(exercise):
 
 def stages(folder):
     """``{exercise: staged folder}``: the whole copy, and one without convlib's convolutions for
-    the exercises that forbid them (each written once, in ``folder/full`` and ``folder/bare``)."""
+    the exercises that forbid them (each written once, in ``folder/full`` and ``folder/bare``),
+    and beside them, in ``folder/python``, the Python a sandbox imports from (:mod:`.packages`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
+    cached = cached_site()
+    if cached is not None:
+        (folder / SITE).symlink_to(cached, target_is_directory=True)
+    else:
+        stage_packages(folder / SITE)
     made = {}
 
     def copy(bare):

@@ -160,7 +160,7 @@ def warm_up():
     import convlib.data  # noqa: F401
     import convlib.exercises
 
-    staged = os.environ.get("PYTHONPATH", "")
+    staged = os.environ.get("PYTHONPATH", "").split(os.pathsep)[0]
     if not (staged and os.path.abspath(convlib.__file__).startswith(os.path.abspath(staged) + os.sep)) \
             or hasattr(convlib.exercises, "questions"):
         raise SystemExit("the zygote must run on the sandbox's copy of convlib (PYTHONPATH)")
