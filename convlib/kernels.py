@@ -1,7 +1,7 @@
 """The named filters of the filter-effects table, each a 3x3 array of floats.
 
 >>> list(KERNELS)[:3]
-['identity', 'edge detection (diagonal)', 'edge detection (Laplacian)']
+['identity', 'mixed second derivative', 'edge detection (Laplacian)']
 >>> float(KERNELS["sharpen"].sum())
 1.0
 """
@@ -14,7 +14,8 @@ __all__ = ["KERNELS", "kernel", "describe", "DESCRIPTIONS", "canonical_name", "n
 
 KERNELS = {
     "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
-    "edge detection (diagonal)": np.array([[1, 0, -1], [0, 0, 0], [-1, 0, 1]], dtype=float),
+    # the mixed second derivative d2/dx dy (times 4, by central differences): not an edge detector
+    "mixed second derivative": np.array([[1, 0, -1], [0, 0, 0], [-1, 0, 1]], dtype=float),
     "edge detection (Laplacian)": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float),
     "edge detection (all directions)": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=float),
     "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
@@ -24,7 +25,8 @@ KERNELS = {
 
 DESCRIPTIONS = {
     "identity": "changes nothing: the output pixel is the pixel under the centre",
-    "edge detection (diagonal)": "responds where brightness changes along the diagonals",
+    "mixed second derivative": "0 on ramps and straight horizontal or vertical edges; answers at corners, "
+                               "diagonal lines, saddles",
     "edge detection (Laplacian)": "responds where a pixel differs from its four neighbours",
     "edge detection (all directions)": "responds where a pixel differs from all eight neighbours",
     "sharpen": "the pixel plus its difference from its neighbours: edges stand out",

@@ -35,7 +35,7 @@ def test_photo_rejects_bad_sizes(size):
 def test_kernel_table_matches_the_lesson():
     expected = {
         "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
-        "edge detection (diagonal)": [[1, 0, -1], [0, 0, 0], [-1, 0, 1]],
+        "mixed second derivative": [[1, 0, -1], [0, 0, 0], [-1, 0, 1]],
         "edge detection (Laplacian)": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
         "edge detection (all directions)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
         "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
@@ -68,8 +68,31 @@ def test_filters_behave_as_named_on_the_photo():
     assert roughness(same("sharpen")) > roughness(photo)
     # edge detectors give zero on flat areas
     flat = np.full((10, 10), 77.0)
-    for name in ("edge detection (diagonal)", "edge detection (Laplacian)", "edge detection (all directions)"):
+    for name in ("mixed second derivative", "edge detection (Laplacian)", "edge detection (all directions)"):
         np.testing.assert_allclose(conv2d(flat, kernels.kernel(name)), 0)
     # the Gaussian blur agrees with an independent implementation
     expected = scipy.ndimage.correlate(photo, kernels.kernel("Gaussian blur"), mode="constant")
     np.testing.assert_allclose(same("Gaussian blur"), expected)
+
+
+def test_the_mixed_second_derivative_answers_corners_diagonal_lines_and_saddles_not_straight_edges():
+    """What its description says, on images where the answer is known: d2f/dx dy is 0 for a
+    function of x alone or of y alone (a straight vertical or horizontal edge, a ramp), 1 for
+    f = x * y (a saddle; the kernel is 4 times the central-difference estimate)."""
+    mixed = kernels.kernel("mixed second derivative")
+    assert "corners" in kernels.describe("mixed second derivative") and "diagonal lines" in kernels.describe(
+        "mixed second derivative") and "saddles" in kernels.describe("mixed second derivative")
+    assert not kernels.canonical_name("mixed second derivative").startswith("edge detection")
+    rng = np.random.default_rng(5)
+    for profile in (rng.integers(0, 256, 12), np.r_[np.zeros(6), np.full(6, 200.0)]):
+        np.testing.assert_allclose(conv2d(np.tile(profile, (12, 1)), mixed), 0)        # changes along x only
+        np.testing.assert_allclose(conv2d(np.tile(profile, (12, 1)).T, mixed), 0)      # along y only
+    y, x = np.mgrid[-5:6, -5:6].astype(float)
+    np.testing.assert_allclose(conv2d(x * y, mixed), 4.0)                              # a saddle
+    np.testing.assert_allclose(conv2d(3 * x + 2 * y, mixed), 0)                        # a ramp
+    square = np.zeros((10, 10))
+    square[3:7, 3:7] = 1
+    answer = np.abs(conv2d(square, mixed, padding=1))
+    assert answer[2:4, 2:4].min() == 1 and answer[4:6, :].max() == 0 and answer[:, 4:6].max() == 0  # corners only
+    line = np.eye(10)
+    assert np.abs(conv2d(line, mixed)).max() == 2 and np.all(np.diag(conv2d(line, mixed)) == 2)

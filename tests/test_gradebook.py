@@ -132,7 +132,7 @@ def test_a_notebook_that_claims_another_learner_is_filed_under_its_own_name(grad
 @needs_sandbox
 def test_a_name_that_disagrees_with_the_metadata_is_flagged(graded):
     row = graded["rows"][f"{EX1}.ipynb"]
-    assert row["exercise"] == EX2 and row["passed"] == "3"
+    assert row["exercise"] == EX2 and row["passed"] == "4"
     assert f"the file name says {EX1} but the notebook is {EX2}" in row["review"]
     assert "the notebook says it is Zoë Ng's" in row["review"]
 
@@ -161,7 +161,7 @@ def test_the_table_per_learner(graded):
     assert (table["jdoe"][EX1], table["jdoe"][EX2], table["jdoe"][EX3], table["jdoe"]["Total"]) == ("3", "0", "", "3")
     assert (table["doejane"]["ID"], table["doejane"][EX1], table["doejane"]["Total"]) == ("12345", "3", "3")
     assert (table["Ann Lee"][EX1], table["Ann Lee"][EX3], table["Ann Lee"]["Total"]) == ("1", "3", "4")
-    assert (table[unnamed][EX1], table[unnamed][EX2]) == ("", "3")
+    assert (table[unnamed][EX1], table[unnamed][EX2]) == ("", "4")
     assert table["doejane"]["Late"] == "late" and table["jdoe"]["Late"] == ""
     questions_in = {e: sum(cell_role(c)[0] == "answer" for c in _notebook("solutions", e).cells) for e in (EX1, EX2, EX3)}
     assert {r["Possible"] for r in rows} == {str(sum(questions_in.values()))}  # only the exercises graded

@@ -75,6 +75,11 @@ q3 = key.question(
                         Case((rng.integers(-5, 6, (5, 3)),))],
     mistakes=[
         Mistake(lambda k: k.T, "a transpose mirrors along the diagonal; convolution turns the kernel half a turn (180°)."),
+        Mistake(lambda k: np.rot90(k), "np.rot90 turns the kernel a quarter turn (90°); convolution turns it half a "
+                                       "turn (180°): np.rot90(kernel, 2), or kernel[::-1, ::-1]."),
+        Mistake(lambda k: np.rot90(k, -1), "np.rot90(kernel, -1) turns the kernel a quarter turn (90°, clockwise); "
+                                           "convolution turns it half a turn (180°): np.rot90(kernel, 2), or "
+                                           "kernel[::-1, ::-1]."),
         Mistake(lambda k: k[::-1, :], "you flipped it upside down only; flip left-right as well."),
         Mistake(lambda k: k[:, ::-1], "you flipped it left-right only; flip upside down as well."),
         Mistake(lambda k: k, "that is the kernel unchanged: conv2d would compute a cross-correlation."),

@@ -10,6 +10,29 @@ from .question import Case, Mistake
 
 key = answer_key(__name__)  # solutions/01_image_and_kernel.ipynb
 window_sum, feature_map = key["window_sum"].function, key["feature_map"].function
+BROADCAST = r"broadcast together with shapes \(([\d,]*)\) \(([\d,]*)\)"  # NumPy's words for window * kernel
+
+
+def _window_is_not_the_kernel(match, args):
+    """What a broadcast error in ``window * kernel`` means: the window's shape is not the kernel's."""
+    size = lambda shape: "x".join(map(str, shape))  # noqa: E731
+    kernel = tuple(int(n) for n in np.shape(args[1]))
+    shapes = [tuple(int(n) for n in text.split(",") if n) for text in match.groups()]
+    cut = "Cut the window with the kernel's own sizes: kh, kw = kernel.shape, then image[row : row + kh, col : col + kw]."
+    window = shapes[1] if shapes[0] == kernel else shapes[0]
+    if kernel not in shapes or len(window) != len(kernel):
+        return (f"you multiplied arrays of shapes {shapes[0]} and {shapes[1]}, but the window must have the "
+                f"kernel's shape, {kernel}. {cut}")
+    if window == (3, 3):
+        said = f"your window is 3x3, the size of the lesson's kernel, but this kernel is {size(kernel)}"
+    else:
+        said = f"your window is {size(window)} but the kernel is {size(kernel)}"
+    text = f"{said}: to multiply them element by element they need the same shape. {cut}"
+    if len(window) == len(kernel) and all(w <= k for w, k in zip(window, kernel)):
+        text += (" A window also comes out short when it runs past the image's last row or column: the last "
+                 "one starts at row H - kh and column W - kw, so there are H - kh + 1 positions down.")
+    return text
+
 
 q1 = key.question(
     "window_sum",
@@ -18,6 +41,7 @@ q1 = key.question(
     + [Case((rng.integers(0, 2, (6, 7)), rng.integers(-2, 3, (3, 2)), int(rng.integers(0, 4)), int(rng.integers(0, 6)))),
        Case((rng.integers(0, 2, (4, 4)), rng.integers(1, 5, (2, 3)), int(rng.integers(0, 3)), int(rng.integers(0, 2))))],
     forbidden=CONVOLUTION,
+    error_hints=[(BROADCAST, _window_is_not_the_kernel)],
     mistakes=[
         Mistake(lambda im, k, r, c: window_sum(im, k, c, r),
                 "you swapped row and column: row counts down the image, column across it."),
@@ -40,6 +64,7 @@ q2 = key.question(
                         Case((rng.integers(0, 2, (7, 5)), rng.integers(-3, 4, (2, 3)))),
                         Case((rng.integers(0, 2, (4, 4)), rng.integers(1, 4, (4, 4))))],
     forbidden=CONVOLUTION,
+    error_hints=[(BROADCAST, _window_is_not_the_kernel)],
     mistakes=[
         Mistake(lambda im, k: feature_map(im, k[::-1, ::-1]),
                 "your map is what a *flipped* kernel gives (turned by half a turn, upside down and mirrored). "

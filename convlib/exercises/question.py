@@ -26,7 +26,7 @@ import numpy as np
 from ..answers.calls import DEFAULT_SECONDS, call
 from ..answers.policy import scan
 
-__all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED"]
+__all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED", "whole_number"]
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
 # The hidden cases a learner's notebook checks with; grading draws fresh ones every run.
@@ -99,9 +99,11 @@ class Question:
     hidden : callable, optional
         ``hidden(rng) -> list of Case``: the unseen cases, drawn from ``rng``. The notebook
         checks with those of a fixed seed; grading draws new ones for every submission.
-    error_hints : list of (str, str)
+    error_hints : list of (str, str or callable)
         ``(pattern, message)``: when the answer raises an error matching the regex
-        ``pattern``, the message says what probably went wrong.
+        ``pattern``, the message says what probably went wrong. ``message`` may be a function
+        ``message(match, args) -> str`` of the regex match and the case's arguments, to name
+        what differs in this case (the shapes in a broadcast error, say).
     depends_on : tuple of str
         Earlier questions' functions this answer may call (every earlier question of its
         exercise): when it fails and calls one of them that does not pass its own check, the
@@ -241,10 +243,10 @@ class Question:
                                "and was stopped. Is there a loop that never ends?")
             if kind == "error":
                 error = str(record.get("error", "an error"))
-                likely = next((message for pattern, message in self.error_hints if re.search(pattern, error)), "")
+                likely = self._error_hint(error, case)
                 return WRONG, (f"❌ {self.name}{case.describe()} raised {error}\n"
                                + (f"   {likely}\n" if likely else "")
-                               + f"   Try it on the example above and read the error. {self._hint_pointer()}")
+                               + f"   {self._try_it(case)} {self._hint_pointer()}")
             if kind != "value":
                 return WRONG, (f"❌ {self.name}{case.describe()} returned {record.get('error', 'something')}, "
                                f"not numbers or arrays. {self._hint_pointer()}")
@@ -256,7 +258,7 @@ class Question:
                 difference = f"your result ({type(got).__name__}) could not be compared: {type(err).__name__}."
             if difference is None:
                 continue
-            which = "the example above" if case.shown else "an input you have not seen"
+            which = self._where(case)
             candidates = [m for m in self.mistakes if self._made(m, case, got, compare)]
             # several known mistakes give this result: the later cases tell which one it is
             for later, later_record in zip(cases[index + 1:], records):
@@ -265,11 +267,35 @@ class Question:
                 candidates = [m for m in candidates if self._made(m, later, later_record.get("value"), compare)] \
                     or candidates
             if candidates:
-                return WRONG, (f"❌ Not yet, on {which} {case.describe()}: {candidates[0].message} "
-                               f"{self._hint_pointer()}").strip()
-            return WRONG, f"❌ Not yet, on {which} {case.describe()}: {difference} {self._hint_pointer()}".strip()
+                return WRONG, f"❌ Not yet, {which}: {candidates[0].message} {self._hint_pointer()}".strip()
+            return WRONG, f"❌ Not yet, {which}: {difference} {self._hint_pointer()}".strip()
         checks = "the check" if len(cases) == 1 else f"all {len(cases)} checks"
         return CORRECT, f"✅ Correct: {self.name} passes {checks}."
+
+    def _where(self, case):
+        """Which case a message is about: the example shown, an unseen input, or (for a function
+        that takes nothing) what it returns."""
+        if not case.args:
+            return f"on what {self.name}() returns"
+        return f"on {'the example above' if case.shown else 'an input you have not seen'} {case.describe()}"
+
+    def _try_it(self, case):
+        if not case.args:
+            return "Call it and read the error."
+        if case.shown:
+            return "Try it on the example above and read the error."
+        return "Call it with these arguments and read the error."
+
+    def _error_hint(self, error, case):
+        """The first error hint whose pattern the error text matches, as a line of advice, or ''."""
+        for pattern, message in self.error_hints:
+            match = re.search(pattern, error)
+            if match:
+                try:
+                    return message(match, case.args) if callable(message) else message
+                except Exception:  # noqa: BLE001 - advice that cannot be given must not hide the error
+                    return ""
+        return ""
 
     def _made(self, mistake, case, got, compare):
         """Whether ``got`` is what ``mistake`` gives on ``case``."""
@@ -318,6 +344,37 @@ def _copies(args):
 
 def _as_text(value):
     return np.array2string(np.asarray(value), precision=3, separator=", ", threshold=30)
+
+
+def whole_number(counted):
+    """A ``compare`` for a question whose answer is a whole number (a count of ``counted``).
+
+    A float that holds the right number is refused, with why: ``/`` always gives a float, and a
+    count is a whole number. Anything else is compared by :func:`compare_values` (so a known
+    mistake whose result is a float is still recognised by its value).
+
+    Examples
+    --------
+    >>> compare = whole_number("zeros on each side")
+    >>> compare(1, 1) is None
+    True
+    >>> print(compare(1.0, 1))
+    you returned 1.0, a float: the number is right, but it counts zeros on each side, a whole number, and / always gives a float. Divide with // (or convert with int(...)).
+    >>> compare(2.5, 3)
+    'you returned 2.5, expected 3.'
+    """
+    def compare(got, expected):
+        if isinstance(got, (bool, np.bool_)):
+            return f"you returned {got}, a truth value; expected the whole number {expected}."
+        floating = isinstance(got, (float, np.floating)) or (isinstance(got, np.ndarray) and got.ndim == 0
+                                                             and got.dtype.kind == "f")
+        # a float expected is a known mistake's result (``(f - 1) / 2``): compared as it is
+        if floating and not isinstance(expected, (float, np.floating)) and compare_values(got, expected) is None:
+            return (f"you returned {float(got)!r}, a float: the number is right, but it counts {counted}, "
+                    f"a whole number, and / always gives a float. Divide with // (or convert with int(...)).")
+        return compare_values(got, expected)
+
+    return compare
 
 
 def compare_values(got, expected, *, rtol=1e-6, atol=1e-8):

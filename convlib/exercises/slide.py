@@ -1,11 +1,11 @@
-"""Exercise 2: the slide, with stride and zero padding."""
+"""Exercise 2: the slide, with stride, zero padding and dilation."""
 
 import numpy as np
 
 from ..data import binary_image, x_kernel
 from .answer_key import answer_key
 from .forbidden import CONVOLUTION_OR_SLIDE
-from .question import Case, Mistake
+from .question import Case, Mistake, whole_number
 
 
 def _lengths(rng):
@@ -25,8 +25,14 @@ q1 = key.question(
     "output_length",
     cases=[Case((5, 3, 1, 0), shown=True), Case((7, 3, 2, 0), shown=True)],
     hidden=_lengths,
+    compare=whole_number("positions"),
     forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
+        # before "one short": at a stride of 2 or more both can give the same number
+        Mistake(lambda n, f, s, p: (n + 2 * p - f + 1) // s,
+                "you added the 1 inside the floor, (n + 2p - f + 1) // s, so the stride divides it too. "
+                "The first position counts once, whatever the stride: divide the free room first, "
+                "then add 1: (n + 2p - f) // s + 1."),
         Mistake(lambda n, f, s, p: (n + 2 * p - f) // s, "you are one short: the first position counts too (+ 1)."),
         Mistake(lambda n, f, s, p: (n + p - f) // s + 1, "padding adds zeros on *both* sides: n + 2p."),
         Mistake(lambda n, f, s, p: -(-(n + 2 * p - f) // s) + 1,
@@ -45,8 +51,11 @@ q2 = key.question(
     depends_on=("output_length",),
     cases=[Case((3,), shown=True)],
     hidden=lambda rng: [Case((1,))] + [Case((int(f),)) for f in 2 * rng.integers(2, 8, 4) + 1],
+    compare=whole_number("zeros on each side"),
     forbidden=CONVOLUTION_OR_SLIDE,
     mistakes=[
+        Mistake(lambda f: (f - 1) / 2, "a padding is a count of zeros, a whole number, but you returned a "
+                                       "float (1.0 for f = 3; / always gives one): divide with //, (f - 1) // 2."),
         Mistake(lambda f: f - 1, "f - 1 zeros is the total; they are split between the two sides."),
         Mistake(lambda f: f, "that pads too much: with p = f the output is n + f + 1 long, larger than the "
                              "input (a 1x1 kernel, f = 1, needs no padding at all: p = 0)."),
@@ -81,5 +90,30 @@ q3 = key.question(
     hints=[
         "First make the padded image: np.zeros of shape (H + 2p, W + 2p), then copy the image into its middle.",
         "The output size along each axis is your output_length; the window of output (row, col) starts at (row * stride, col * stride).",
+    ],
+)
+
+q4 = key.question(
+    "dilated_same_padding",
+    depends_on=("output_length", "same_padding", "strided_feature_map"),
+    cases=[Case((3, 2), shown=True)],
+    hidden=lambda rng: [Case((3, 1)), Case((3, 3)), Case((5, 3))]
+    + [Case((int(f), int(d))) for f, d in zip(2 * rng.integers(1, 5, 3) + 1, rng.integers(2, 6, 3))],
+    compare=whole_number("zeros on each side"),
+    forbidden=CONVOLUTION_OR_SLIDE,
+    mistakes=[
+        Mistake(lambda f, d: (f - 1) // 2,
+                "that is the padding of the kernel without holes. At dilation d the kernel spans d(f - 1) + 1 "
+                "pixels, not f, so it needs d times as many zeros."),
+        Mistake(lambda f, d: d * (f - 1), "d(f - 1) zeros is the total; they are split between the two sides."),
+        Mistake(lambda f, d: (d * f - 1) // 2,
+                "the dilated kernel spans d(f - 1) + 1 pixels, not d * f: there is no hole after its last tap."),
+        Mistake(lambda f, d: d * (f - 1) / 2, "a padding is a count of zeros, a whole number, but you returned a "
+                                              "float (2.0 for f = 3, d = 2; / always gives one): divide with //, "
+                                              "d * (f - 1) // 2."),
+    ],
+    hints=[
+        "At stride 1 the output is n + 2p - d(f - 1) long (lesson 2's formula with s = 1). For which p is that n?",
+        "n + 2p - d(f - 1) = n gives p = d(f - 1) / 2: d times the padding of the same kernel without holes.",
     ],
 )
