@@ -7,6 +7,7 @@ module             what it holds
 ``data``           the lessons' images and kernels, photos shipped offline
 ``kernels``        the named filters of the filter-effects table
 ``cnn``            lesson 7's small CNN: ReLU, max pooling, layers forward and backward
+``digits``         scikit-learn's digits from its file, moved on a canvas
 ``plot``           annotated grids, the sliding window, volumes, tables
 ``animate``        the slide as frames, an inline player, a GIF
 ``widgets``        sliders and the kernel editor

@@ -6,7 +6,8 @@ module                 questions                                       notebook
 ``image_and_kernel``   ``window_sum``, ``feature_map``,                ``01_image_and_kernel``
                        ``feature_map_shape``
 ``slide``              ``output_length``, ``same_padding``,            ``02_the_slide``
-                       ``strided_feature_map``
+                       ``strided_feature_map``,
+                       ``dilated_same_padding``
 ``depth``              ``depth_conv``, ``layer_output_shape``,         ``03_depth``
                        ``layer_parameters``
 ``filter_effects``     ``vertical_edge_kernel``, ``box_blur``,         ``04_filter_effects``
