@@ -26,6 +26,7 @@ from .kernels import KERNELS, canonical_name, divisor, name_of
 __all__ = ["SlideWidget", "SlideExplorer", "KernelEditor"]
 
 OWN = "(your own)"  # the editor's preset when the numbers match no named kernel
+STRIDES, PADDINGS = 3, 2  # the explorer's sliders reach at least these
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -157,7 +158,8 @@ class SlideExplorer(widgets.VBox):
     kernel : array_like, shape (kh, kw), optional
         By default the 3x3 "x" kernel.
     stride, padding : int
-        Starting values of their sliders.
+        Starting values of their sliders. The stride slider runs from 1 to 3, the padding slider
+        from 0 to 2, or further when the starting value is larger.
 
     Attributes
     ----------
@@ -175,6 +177,9 @@ class SlideExplorer(widgets.VBox):
     >>> explorer.position.value = 8
     >>> explorer.slide.filled().tolist()[2]
     [2, 3, 4]
+    >>> wide = SlideExplorer(stride=4, padding=3)
+    >>> (wide.stride.value, wide.stride.max), (wide.padding.value, wide.padding.max)
+    ((4, 4), (3, 3))
     """
 
     def __init__(self, image=None, kernel=None, *, stride=1, padding=0):
@@ -185,10 +190,11 @@ class SlideExplorer(widgets.VBox):
         layout = widgets.Layout(width="360px")
         self.position = widgets.IntSlider(0, 0, len(self.slide) - 1, description="position", style=style,
                                           layout=layout, continuous_update=False)
-        self.stride = widgets.IntSlider(stride, 1, 3, description="stride", style=style, layout=layout,
-                                        continuous_update=False)
-        self.padding = widgets.IntSlider(padding, 0, 2, description="padding", style=style, layout=layout,
-                                         continuous_update=False)
+        # the ranges reach the starting values (a slider clamps a value past its end)
+        self.stride = widgets.IntSlider(stride, 1, max(STRIDES, stride), description="stride", style=style,
+                                        layout=layout, continuous_update=False)
+        self.padding = widgets.IntSlider(padding, 0, max(PADDINGS, padding), description="padding", style=style,
+                                         layout=layout, continuous_update=False)
         self.picture = widgets.Image(format="png")
         self.formula = widgets.HTML()
         self.position.observe(self._redraw, names="value")

@@ -166,6 +166,19 @@ def test_slide_explorer_redraws_when_moved():
     assert Image.open(io.BytesIO(explorer.picture.value)).size[0] > 400
 
 
+def test_slide_explorer_starts_at_the_stride_and_padding_it_is_given():
+    explorer = widgets.SlideExplorer(stride=4, padding=3)
+    assert (explorer.stride.value, explorer.padding.value) == (4, 3)  # not clamped to the default ranges
+    side = (5 + 2 * 3 - 3) // 4 + 1  # the output size, ⌊(n + 2p − f)/s⌋ + 1
+    assert side == 3 and explorer.position.max == side * side - 1
+    assert explorer.slide.feature.tolist() == conv2d(IMAGE, KERNEL, stride=4, padding=3).tolist()
+    assert f"output {side}×{side}" in explorer.formula.value
+    explorer.stride.value = 1  # and back: the ranges still hold the defaults
+    assert explorer.stride.min == 1 and explorer.padding.min == 0 and explorer.position.max == 9 * 9 - 1
+    small = widgets.SlideExplorer(stride=2, padding=1)
+    assert (small.stride.max, small.padding.max) == (3, 2)
+
+
 def test_kernel_editor_reacts_to_presets_and_edits():
     editor = widgets.KernelEditor(data.photo(size=64), kernel="identity")
     np.testing.assert_allclose(editor.result(), data.photo(size=64))
