@@ -362,11 +362,14 @@ def widget_page(lab):
     nbformat.write(notebook, folder / "widgets.ipynb")
     page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(WAIT_MS)
+    errors = []  # an exception in a widget's script: a test that waits on the widget would only time out
+    page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         open_and_run_all(page, lab, "widgets.ipynb")
         page.locator(f"{SHOWN} .convlib-slide .cs-image .cs-grid").first.wait_for(state="visible")
         page.locator(f"{SHOWN} .convlib-editor img.convlib-result").first.wait_for(state="visible")
         yield page
+        assert errors == [], f"scripts on the widgets' page failed: {errors}"
     except Exception:
         _screenshot_on_failure(page, "widgets")
         raise

@@ -100,7 +100,7 @@ function render({ model, el }) {
   root.setAttribute("aria-label", "the slide: the kernel's window on the image");
   el.appendChild(root);
   keepKeys(root);
-  let L, pos, parts = null, shape = "", press = null, preview = null, said = "";
+  let L, pos, parts = null, shape = "", press = null, preview = null, said = "", size = 0, productWords = "";
 
   function send(name, value) {
     model.set(name, value);
@@ -170,9 +170,12 @@ function render({ model, el }) {
     if (!L) return;
     const room = root.clientWidth - 24;  // the widget's padding and the grid's border
     const widest = Math.max(L.PW, L.kw, L.outW, 1);
-    const size = room > 0 ? Math.max(SMALLEST, Math.min(CELL, Math.floor(room / widest))) : CELL;
+    const fit = room > 0 ? Math.max(SMALLEST, Math.min(CELL, Math.floor(room / widest))) : CELL;
+    if (fit === size) return;
+    size = fit;  // set in pixels (a drag step then recomputes no sizes)
     root.style.setProperty("--cs-cell", `${size}px`);
     root.classList.toggle("cs-small", size < 32);
+    if (parts && L.ok && pos) place(pos);
   }
 
   function update(note) {
@@ -310,10 +313,7 @@ function render({ model, el }) {
         terms.push(`${fmt(x)}×${fmt(w)}`);
         sum += x * w;
       }
-    frame.style.top = `calc(${top} * var(--cs-cell))`;
-    frame.style.left = `calc(${left} * var(--cs-cell))`;
-    frame.style.width = `calc(${L.spanW} * var(--cs-cell))`;
-    frame.style.height = `calc(${L.spanH} * var(--cs-cell))`;
+    place(at);
     products.title.textContent = `window × kernel: sum = ${fmt(sum)}`;
     products.title.dataset.sum = sum;
     products.grid.setAttribute("aria-label", `window × kernel, sum ${fmt(sum)}`);
@@ -341,10 +341,18 @@ function render({ model, el }) {
     current.textContent = `dashed: row ${r}, column ${c}, the window's sum`;
     const text = `${preview ? "Preview: w" : "W"}indow at row ${r}, column ${c}: sum ${fmt(sum)}, written to ` +
       `feature[${r}, ${c}].`;
-    products.grid.dataset.said = `Products at row ${r}, column ${c}: ${terms.join(" + ")} = ${fmt(sum)}.`;
+    productWords = `Products at row ${r}, column ${c}: ${terms.join(" + ")} = ${fmt(sum)}.`;
     status.dataset.position = `${r},${c}`;
     status.dataset.sum = sum;
     say((note ? note + " " : "") + text);
+  }
+
+  function place(at) {  // the window's frame, in pixels of the current cell size
+    const frame = parts.frame.style;
+    frame.top = `${at[0] * L.s * size}px`;
+    frame.left = `${at[1] * L.s * size}px`;
+    frame.width = `${L.spanW * size}px`;
+    frame.height = `${L.spanH * size}px`;
   }
 
   function say(words) {  // the live region, changed only when there is something new to hear
@@ -420,7 +428,7 @@ function render({ model, el }) {
         if (r < 0 || c < 0 || r >= L.outH || c >= L.outW) edge(dr, dc);
         else moveTo(r, c);
       } else if (e.key === "p" || e.key === "P") {
-        say(parts.products.grid.dataset.said);
+        say(productWords);
       } else if (e.key === "Home") {
         moveTo(0, 0);
       } else if (e.key === "End") {
