@@ -515,7 +515,8 @@ def player_html(pictures, texts, summaries, *, interval=900, page=1, size=None):
                                                 ("last", "last step", "⇥")))
     steps = "".join(f"<li>{_html.escape(text)}</li>" for text in texts)
     # </script> inside a string would end the script early: JSON escapes "/" as "\/" here
-    data = [json.dumps(v).replace("</", "<\\/") for v in (frames, texts, summaries)]
+    # the first frame is in the <img> already: the script takes it from there (each frame once in the page)
+    data = [json.dumps(v).replace("</", "<\\/") for v in ([None] + frames[1:], texts, summaries)]
     code = script("keys.js", "player.js")
     return (
         f'<div class="convlib-player" id="convlib-player-{uid}" role="group" aria-label="the slide, step by step" '

@@ -12,6 +12,7 @@ function convlibPlayer(root, frames, words, short, interval, pageStep) {
   const play = root.querySelector(".cp-play"), loop = root.querySelector(".cp-loop");
   const said = root.querySelector(".cp-said"), n = frames.length;
   let current = 0, timer = null;
+  frames[0] = frames[0] || img.getAttribute("src");  // the first frame is given once, in the <img>
   keepKeys(root);
 
   function show(index, speak = true) {
