@@ -464,7 +464,7 @@ PLAYER_CSS = """
 .convlib-player .cp-controls { display: flex; flex-wrap: wrap; gap: 6px 8px; align-items: center; margin: 6px 0; }
 .convlib-player button { font: inherit; min-width: 36px; min-height: 32px; color: #1b1b1b; background: #f4f4f4;
   border: 1px solid #6b6b6b; border-radius: 3px; cursor: pointer; }
-.convlib-player .cp-step { display: inline-flex; gap: 6px; align-items: center; flex: 1 1 10em; min-width: 0; }
+.convlib-player .cp-step { display: inline-flex; gap: 6px; align-items: center; flex: 0 1 24em; min-width: 0; }
 .convlib-player .cp-slider { flex: 1 1 auto; min-width: 6em; max-width: 24em; }
 .convlib-player button:focus, .convlib-player input:focus, .convlib-player summary:focus {
   outline: 3px solid #0b5394; outline-offset: 2px; }
