@@ -7,7 +7,8 @@ learner's action to the new picture:
   the page laid out again (script, style and layout, measured in the page);
 - ``SlideExplorer`` (ipywidgets, a matplotlib PNG redrawn in the kernel): one position, from
   the key press to the new image in the page;
-- ``KernelEditor`` on the photo: one kernel change, from the choice to the new image.
+- ``KernelEditor`` (anywidget: controls in the browser, the filtered photo computed in the kernel)
+  on the photo: one kernel change, from the choice to the new image.
 
     python benchmarks/bench_drag.py             # make bench-drag
     python benchmarks/bench_drag.py --steps 60
@@ -65,8 +66,8 @@ DRAG = """([steps]) => {
 
 
 def _until_src_changes(page, container, selector, action):
-    """Time ``action`` until the image ``selector`` in ``container`` shows another picture (the kernel
-    editor's photo is a new <img> at each change)."""
+    """Time ``action`` until the image ``selector`` in ``container`` shows another picture (the same
+    <img> with a new ``src``, or a new <img>)."""
     before = container.locator(selector).first.get_attribute("src")
     started = time.perf_counter()
     action()
@@ -103,7 +104,7 @@ def main(argv=None):
                 key = "ArrowRight" if (i // 8) % 2 == 0 else "ArrowLeft"
                 steps.append(_until_src_changes(page, explorer, "img.widget-image", lambda: page.keyboard.press(key)))
 
-            editor = page.locator(".widget-vbox").filter(has=page.locator("select")).first
+            editor = page.locator(".convlib-editor").first
             names = ["box blur", "sharpen", "Gaussian blur", "edge detection (Laplacian)", "identity"]
             changes = [_until_src_changes(page, editor, "img.convlib-result",
                                           lambda n=n: editor.locator("select").first.select_option(n))

@@ -7,12 +7,12 @@ slider widget all draw with the same ``SlideFigure``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html as _html
 import io
 import itertools
 import json
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ TAG_TEXT = "#a50f15"  # the weights' tags: dark red on a white tag, 8:1
 TAG_SIZE = 9
 NEVER_TEXT = "#b42318"
 
-__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "offline_player", "save_gif"]
+__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "player_html", "save_gif", "contrast"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,14 @@ class Step:
         """The dot product written out: ``'1×1 + 1×0 + … = 4'``."""
         terms = [f"{format_number(w)}×{format_number(k)}" for w, k in zip(self.window.ravel(), self.kernel.ravel())]
         return " + ".join(terms) + f" = {format_number(self.value)}"
+
+
+STATIC = Path(__file__).resolve().parent / "static"  # the browser's side: the player's and the widgets' scripts
+
+
+def script(*names):
+    """The JavaScript files ``names`` of ``convlib/static``, one after the other (``keys.js`` first)."""
+    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in names)
 
 
 MAX_FRAMES = 25  # an animation draws at most this many positions (5x5): each frame adds ~40 kB to the notebook
@@ -186,7 +194,7 @@ class SlideFigure:
         kh, kw = self.kernel.shape
         image_ax, kernel_ax, product_ax, feature_ax = self.axes
         (top, bottom), (left, right) = self.pads
-        draw_grid(image_ax, self.image, role="image", vmin=0, vmax=self.vmax, offset=(-top, -left))
+        self.image_grid = draw_grid(image_ax, self.image, role="image", vmin=0, vmax=self.vmax, offset=(-top, -left))
         for r, c in zip(*np.nonzero(self.padded)):  # padding cells hatched lightly
             image_ax.add_patch(_pad_patch(r, c))
         for r, c in zip(*np.nonzero(self.uncovered)):
@@ -203,7 +211,7 @@ class SlideFigure:
         title = "input image" + ("" if sides == {0} else f", padding {top}" if len(sides) == 1 else
                                  f", padding: top {top}, bottom {bottom}, left {left}, right {right}")
         image_ax.set_title(title, fontsize=11)
-        draw_grid(kernel_ax, self.kernel, role="kernel")
+        self.kernel_grid = draw_grid(kernel_ax, self.kernel, role="kernel")
         kernel_ax.set_title("kernel", fontsize=11)
         self.product_grid = draw_grid(product_ax, np.zeros(self.kernel.shape), role="kernel",
                                       vmin=min(0, self.kernel.min()) * self.vmax, vmax=max(1, self.kernel.max()) * self.vmax)
@@ -215,6 +223,8 @@ class SlideFigure:
         self.marker = highlight(feature_ax, 0, 0, 1, 1, color=CURRENT_COLOR, linewidth=WINDOW_WIDTH)
         self.marker.set_linestyle((0, (2, 1)))
         self.title = self.figure.suptitle("", fontsize=11)
+        for grid in (self.image_grid, self.kernel_grid):
+            _readable(grid, self.padded if grid is self.image_grid else None)
 
     def draw(self, index):
         """Draw step ``index`` (0-based); returns ``self``.
@@ -234,12 +244,12 @@ class SlideFigure:
         self.window.set_xy((step.left - 0.5, step.top - 0.5))
         for tag, (i, j) in zip(self.tags, np.ndindex(kh, kw)):
             tag.set_position((step.left + j + 0.38, step.top + i + 0.4))  # clear of the frame's line
-        update_grid(self.product_grid, step.products)
+        _readable(update_grid(self.product_grid, step.products))
         self.axes[2].set_title(f"window × kernel\nsum = {format_number(step.value)}", fontsize=11)
         mask = np.ones(self.feature.shape, bool)
         for done in self.steps[: index + 1]:
             mask[done.row, done.col] = False
-        update_grid(self.feature_grid, self.feature, mask=mask)
+        _readable(update_grid(self.feature_grid, self.feature, mask=mask))
         self.marker.set_xy((step.col - 0.5, step.row - 0.5))
         self.title.set_text(f"step {index + 1} of {len(self.steps)}:  row {step.row}, column {step.col}")
         describe(self.figure, self.text(index))
@@ -271,6 +281,24 @@ class SlideFigure:
             parts.append(f"{len(never)} pixels are never under the kernel (cross-hatched): "
                          + ", ".join(f"({r}, {c})" for r, c in never) + ".")
         return " ".join(parts)
+
+    def summary(self, index=None):
+        """Step ``index`` (by default the current one) in a few words: what the player's slider
+        and live region say.
+
+        Examples
+        --------
+        >>> from convlib.data import binary_image, x_kernel
+        >>> SlideFigure(binary_image(), x_kernel()).summary(4)
+        'step 5 of 9: window at rows 1 to 3, columns 1 to 3; sum 4 goes to feature[1, 1]'
+        """
+        index = self.current if index is None else index
+        step = self.steps[index]
+        (top, _), (left, _) = self.pads
+        kh, kw = self.kernel.shape
+        return (f"step {index + 1} of {len(self.steps)}: window at rows {step.top - top} to {step.top - top + kh - 1}, "
+                f"columns {step.left - left} to {step.left - left + kw - 1}; sum {format_number(step.value)} goes to "
+                f"feature[{step.row}, {step.col}]")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Notebooks show a SlideFigure as its picture, described in an <img alt> too."""
@@ -342,10 +370,50 @@ class SlideFigure:
         return buffer.getvalue()
 
 
+PAD_FACE = "#eeeeee"  # the padding cells' own colour, over the grid's
+
+
+def contrast(first, second):
+    """WCAG 2.1 contrast ratio of two colours (anything matplotlib reads), from 1 to 21.
+
+    Examples
+    --------
+    >>> round(contrast("white", "black"), 1), round(contrast("#767676", "white"), 2)
+    (21.0, 4.54)
+    """
+    from matplotlib.colors import to_rgb
+
+    def luminance(colour):
+        channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def cell_colours(grid, padded=None):
+    """``[(text, background)]`` for every number written in a grid drawn by ``plot.draw_grid``."""
+    values = grid.get_array()
+    pairs = []
+    for text in grid.cell_texts:
+        c, r = (int(round(v)) for v in text.get_position())
+        face = PAD_FACE if padded is not None and padded[r, c] else grid.cmap(grid.norm(values[r, c]))
+        pairs.append((text, face))
+    return pairs
+
+
+def _readable(grid, padded=None):
+    """Write each number of ``grid`` in black or white, whichever contrasts more with its cell (at
+    least 4.5:1 on the course's colour maps; white on mid blue was 3.7:1)."""
+    for text, face in cell_colours(grid, padded):
+        text.set_color(max(("black", "white"), key=lambda ink: contrast(ink, face)))
+    return grid
+
+
 def _pad_patch(r, c):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#eeeeee", edgecolor="#bbbbbb", linewidth=0,
+    return Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=PAD_FACE, edgecolor="#bbbbbb", linewidth=0,
                      zorder=1.5, hatch="//")
 
 
@@ -370,22 +438,6 @@ def _slide_frames(image, kernel, stride, padding, figsize=None, dpi=100):
     return slide, frames
 
 
-class _Pictures:
-    """Stands for the figure in a matplotlib movie writer: its frames are PNGs drawn already."""
-
-    def __init__(self, figure, pictures):
-        self.figure, self.pictures, self.dpi = figure, iter(pictures), figure.dpi
-
-    def get_size_inches(self):
-        return self.figure.get_size_inches()
-
-    def set_size_inches(self, *args, **kwargs):
-        pass  # the frames are drawn already: their size stays
-
-    def savefig(self, file, **kwargs):
-        file.write(next(self.pictures))
-
-
 def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize=None, dpi=100):
     """The slide as a matplotlib ``FuncAnimation``: one frame per output position.
 
@@ -404,79 +456,81 @@ def slide_animation(image, kernel, *, stride=1, padding=0, interval=900, figsize
     return animation
 
 
-# matplotlib's player draws its buttons with an icon font from a CDN; offline they would be
-# blank. These characters need no download.
-_BUTTONS = {
-    "fa-minus": "−", "fa-fast-backward": "⇤", "fa-step-backward": "◁", "fa-play fa-flip-horizontal": "◀",
-    "fa-pause": "❚❚", "fa-play": "▶", "fa-step-forward": "▷", "fa-fast-forward": "⇥", "fa-plus": "+",
-}
-
-
 _players = itertools.count()
-
-
-def offline_player(html):
-    """``to_jshtml`` output with no link to the web: the icon font replaced by plain characters.
-
-    matplotlib names the player's elements with a random id; it is replaced by one derived from
-    the frames and a counter, so that re-running a notebook does not change its stored output.
-    """
-    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*"\s*>', "", html)
-    html = re.sub(r'<i class="fa ([^"]+)"></i>', lambda m: _BUTTONS.get(m.group(1), "·"), html)
-    ids = set(re.findall(r"_anim_img([0-9a-f]{32})", html))
-    for old in ids:
-        stable = hashlib.sha1(f"{next(_players)}:{html.replace(old, '')}".encode()).hexdigest()[:32]
-        html = html.replace(old, stable)
-    return html
+PLAYER_CSS = """
+.convlib-player { font-family: var(--jp-ui-font-family, system-ui, sans-serif); font-size: 13px; color: #1b1b1b;
+  max-width: 100%; box-sizing: border-box; padding: 4px; }
+.convlib-player .cp-frame { display: block; max-width: 100%; height: auto; }
+.convlib-player .cp-controls { display: flex; flex-wrap: wrap; gap: 6px 8px; align-items: center; margin: 6px 0; }
+.convlib-player button { font: inherit; min-width: 36px; min-height: 32px; color: #1b1b1b; background: #f4f4f4;
+  border: 1px solid #6b6b6b; border-radius: 3px; cursor: pointer; }
+.convlib-player .cp-step { display: inline-flex; gap: 6px; align-items: center; flex: 0 1 24em; min-width: 0; }
+.convlib-player .cp-slider { flex: 1 1 auto; min-width: 6em; max-width: 24em; }
+.convlib-player button:focus, .convlib-player input:focus, .convlib-player summary:focus {
+  outline: 3px solid #0b5394; outline-offset: 2px; }
+.convlib-player .cp-said { margin: 4px 0; min-height: 1.3em; }
+"""
 
 
 def play(image, kernel, *, stride=1, padding=0, interval=900):
     """An inline player for the notebook (play, pause, step, loop), as ``IPython.display.HTML``.
 
-    Works offline: nothing in it is fetched from the web. Each frame carries its step in words
-    (the image's ``alt`` follows the frame), and every step is written out under the player.
+    Works offline: nothing in it is fetched from the web; its script (``convlib/static/player.js``)
+    runs in JupyterLab and in a page nbconvert exports. By keyboard: the step slider moves by the
+    arrow keys, PageUp/PageDown (a row of the map), Home/End, and no key pressed in the player
+    reaches JupyterLab's notebook shortcuts (Escape goes back to the cell). For a screen reader:
+    the slider's ``aria-valuetext`` and a polite live region say each step briefly
+    (:meth:`SlideFigure.summary`), the frame's ``alt`` says it whole (:meth:`SlideFigure.text`),
+    and every step is written out under the player.
     """
-    import tempfile
-
     from IPython.display import HTML
-    from matplotlib.animation import HTMLWriter
 
     slide, frames = _slide_frames(image, kernel, stride, padding, dpi=PLAYER_DPI)
     pictures = slide.frames(frames)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "player.html"
-        writer = HTMLWriter(fps=1000 / interval, embed_frames=True, default_mode="loop")
-        with writer.saving(_Pictures(slide.figure, pictures), str(path), PLAYER_DPI):
-            for _ in pictures:
-                writer.grab_frame()
-        html = path.read_text()
-    return HTML(accessible_player(offline_player(html), [slide.text(i) for i in range(frames)]))
+    return HTML(player_html(pictures, [slide.text(i) for i in range(frames)],
+                            [slide.summary(i) for i in range(frames)], interval=interval,
+                            page=slide.feature.shape[1], size=slide.figure.get_size_inches() * PLAYER_DPI))
 
 
-def accessible_player(html, texts):
-    """A matplotlib player (``to_jshtml``) with words for each frame and a labelled slider.
+def player_html(pictures, texts, summaries, *, interval=900, page=1, size=None):
+    """The player's HTML: frames (PNG bytes), each frame's description and its short form.
 
-    The frame's ``<img>`` gets the first step's text as ``alt`` and follows the frames as they
-    change; the slider is labelled; the steps are listed under the player, in a ``<details>``
-    that a reader opens (``texts``: one string per frame).
+    ``page`` is how many frames PageUp/PageDown move; ``size`` the frames' (width, height) in px.
+    The player's id comes from the frames and a counter, so that re-running a notebook does not
+    change its stored output.
     """
-    ids = re.findall(r'id="_anim_img([0-9a-f]+)"', html)
-    if not ids or not texts:
-        return html
-    uid = ids[0]
-    escaped = [_html.escape(text, quote=True) for text in texts]
-    html = html.replace(f'<img id="_anim_img{uid}"', f'<img id="_anim_img{uid}" alt="{escaped[0]}"', 1)
-    html = html.replace(f'<input id="_anim_slider{uid}"',
-                        f'<input id="_anim_slider{uid}" aria-label="step of the slide, 1 to {len(texts)}"', 1)
-    steps = "".join(f"<li>{text}</li>" for text in escaped)
-    listing = (f'<details class="convlib-steps"><summary>The {len(texts)} steps in words</summary>'
-               f"<ol>{steps}</ol></details>")
-    # the player shows a frame by changing the image's src: follow it with the frame's words
-    script = ("<script>(function(){var img=document.getElementById('_anim_img%s');var words=%s;if(!img)return;"
-              "new MutationObserver(function(){var anim=window['anim%s'];"
-              "if(anim&&words[anim.current_frame])img.alt=words[anim.current_frame];})"
-              ".observe(img,{attributes:true,attributeFilter:['src']});})();</script>" % (uid, json.dumps(texts), uid))
-    return html + listing + script
+    if not (len(pictures) == len(texts) == len(summaries)) or not pictures:
+        raise ValueError(f"a player needs one text and one summary per frame; got {len(pictures)} frames, "
+                         f"{len(texts)} texts and {len(summaries)} summaries")
+    frames = ["data:image/png;base64," + base64.b64encode(png).decode("ascii") for png in pictures]
+    digest = hashlib.sha1(b"".join(pictures) + json.dumps(texts).encode()).hexdigest()
+    uid = hashlib.sha1(f"{next(_players)}:{digest}".encode()).hexdigest()[:16]
+    n = len(frames)
+    attr = lambda text: _html.escape(text, quote=True)  # noqa: E731
+    width, height = (int(round(v)) for v in size) if size is not None else (None, None)
+    dims = f' width="{width}" height="{height}"' if width else ""
+    buttons = "".join(f'<button type="button" class="cp-{name}" aria-label="{label}" title="{label}">{mark}</button>'
+                      for name, label, mark in (("first", "first step", "⇤"), ("previous", "previous step", "◁"),
+                                                ("play", "play", "▶"), ("next", "next step", "▷"),
+                                                ("last", "last step", "⇥")))
+    steps = "".join(f"<li>{_html.escape(text)}</li>" for text in texts)
+    # </script> inside a string would end the script early: JSON escapes "/" as "\/" here
+    # the first frame is in the <img> already: the script takes it from there (each frame once in the page)
+    data = [json.dumps(v).replace("</", "<\\/") for v in ([None] + frames[1:], texts, summaries)]
+    code = script("keys.js", "player.js")
+    return (
+        f'<div class="convlib-player" id="convlib-player-{uid}" role="group" aria-label="the slide, step by step" '
+        f'data-lm-suppress-shortcuts="true"><style>{PLAYER_CSS}</style>'
+        f'<img class="cp-frame" src="{frames[0]}" alt="{attr(texts[0])}"{dims}>'
+        f'<div class="cp-controls">{buttons}'
+        f'<label class="cp-step">step <input class="cp-slider" type="range" min="1" max="{n}" value="1" step="1" '
+        f'aria-valuetext="{attr(summaries[0])}"></label>'
+        f'<label><input class="cp-loop" type="checkbox" checked> loop</label></div>'
+        f'<p class="cp-said" role="status" aria-live="polite"></p>'
+        f'<details class="convlib-steps"><summary>The {n} steps in words</summary><ol>{steps}</ol></details>'
+        f"<script>(function () {{\n{code}\nconvlibPlayer(document.getElementById('convlib-player-{uid}'), "
+        f"{data[0]}, {data[1]}, {data[2]}, {int(interval)}, {int(page)});\n}})();</script></div>"
+    )
 
 
 def save_gif(path, image, kernel, *, stride=1, padding=0, fps=1.2, dpi=80):

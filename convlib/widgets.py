@@ -1,14 +1,23 @@
 """Interactive pieces for the lessons: step through the slide, edit a kernel and see its effect.
 
-Each widget draws a PNG with the same drawing code as the static figures and shows it in an
-``ipywidgets.Image``, so it works in JupyterLab, Notebook, VS Code and Binder alike, and a test
-can check that moving a slider changes the picture without a browser.
+- ``SlideWidget`` (lesson 2) is drawn and computed in the browser: an anywidget whose
+  JavaScript and CSS are in ``convlib/static/`` (``keys.js``, ``slide.js``, ``slide.css``); what
+  the learner builds comes back to Python.
+- ``KernelEditor`` (lesson 4) is an anywidget too (``editor.js``, ``editor.css``): its controls
+  are drawn in the browser, the filtered photo is computed in Python and sent as a PNG made
+  straight from the numbers, in an ``<img>`` whose ``alt`` says what the kernel did.
+- ``SlideExplorer`` draws each position with ``animate.SlideFigure`` (the static figures'
+  drawing code) into an ``ipywidgets.Image``, under stock ipywidgets sliders.
+
+The two anywidgets keep every key pressed in them from JupyterLab's notebook shortcuts, leave to
+their cell on Escape, say each change in a live region and reflow down to 320 CSS px. All three
+work without a browser too: a test can set a value and read what would be shown.
 """
 
 from __future__ import annotations
 
+import base64
 import io
-from pathlib import Path
 
 import anywidget
 import ipywidgets as widgets
@@ -17,8 +26,8 @@ import traitlets
 from matplotlib.figure import Figure
 
 from .alternatives import figure_html, filter_effect
-from .animate import SlideFigure
-from .checks import grid, whole
+from .animate import STATIC, SlideFigure, script
+from .checks import format_number, grid, whole
 from .conv import conv2d
 from .data import binary_image, photo, x_kernel
 from .kernels import KERNELS, canonical_name, divisor, name_of
@@ -26,7 +35,7 @@ from .kernels import KERNELS, canonical_name, divisor, name_of
 __all__ = ["SlideWidget", "SlideExplorer", "KernelEditor"]
 
 OWN = "(your own)"  # the editor's preset when the numbers match no named kernel
-STATIC = Path(__file__).resolve().parent / "static"
+STRIDES, PADDINGS = 3, 2  # the explorer's sliders reach at least these
 
 
 def _grid_list(value, name):
@@ -46,9 +55,11 @@ class SlideWidget(anywidget.AnyWidget):
     (0 -> 1 -> -1); pick stride, padding and dilation. What the learner builds comes back to
     Python.
 
-    By keyboard and screen reader alike: every control keeps its focus through updates and its
-    keys stay in the widget; a live region says the window's position, products and sum after
-    each move; cells are labelled by row, column, value and weight.
+    By keyboard and screen reader alike: every control keeps its focus through updates; no key
+    pressed in the widget reaches JupyterLab's notebook shortcuts, and Escape goes back to the
+    cell; a live region says the window's position and sum after each move (P: the products), an
+    edge as such, and the new map size after a change of stride, padding or dilation; cells are
+    labelled by row, column, value and weight.
 
     Parameters
     ----------
@@ -81,7 +92,7 @@ class SlideWidget(anywidget.AnyWidget):
     ValueError: kernel is 7x7 but the image is only 5x5: the kernel must fit inside the image; use a smaller kernel or more padding
     """
 
-    _esm = STATIC / "slide.js"
+    _esm = script("keys.js", "slide.js")
     _css = STATIC / "slide.css"
     image = traitlets.Any().tag(sync=True)  # given as arrays or lists, kept as lists of numbers
     kernel = traitlets.Any().tag(sync=True)
@@ -136,9 +147,9 @@ def _photo_png(values):
     return buffer.getvalue()
 
 
-def _img(png, alt, cls):
-    """An <img> of PNG bytes with its alt text, 300 px wide (what the kernel editor shows)."""
-    return figure_html(png, alt).replace("<img ", f'<img class="{cls}" style="width: 300px; height: auto" ', 1)
+def _data_url(png):
+    """PNG bytes as a ``data:`` URL (what an ``<img src>`` in the browser takes)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _png(figure, dpi=80):
@@ -157,7 +168,8 @@ class SlideExplorer(widgets.VBox):
     kernel : array_like, shape (kh, kw), optional
         By default the 3x3 "x" kernel.
     stride, padding : int
-        Starting values of their sliders.
+        Starting values of their sliders. The stride slider runs from 1 to 3, the padding slider
+        from 0 to 2, or further when the starting value is larger.
 
     Attributes
     ----------
@@ -175,6 +187,9 @@ class SlideExplorer(widgets.VBox):
     >>> explorer.position.value = 8
     >>> explorer.slide.filled().tolist()[2]
     [2, 3, 4]
+    >>> wide = SlideExplorer(stride=4, padding=3)
+    >>> (wide.stride.value, wide.stride.max), (wide.padding.value, wide.padding.max)
+    ((4, 4), (3, 3))
     """
 
     def __init__(self, image=None, kernel=None, *, stride=1, padding=0):
@@ -185,10 +200,11 @@ class SlideExplorer(widgets.VBox):
         layout = widgets.Layout(width="360px")
         self.position = widgets.IntSlider(0, 0, len(self.slide) - 1, description="position", style=style,
                                           layout=layout, continuous_update=False)
-        self.stride = widgets.IntSlider(stride, 1, 3, description="stride", style=style, layout=layout,
-                                        continuous_update=False)
-        self.padding = widgets.IntSlider(padding, 0, 2, description="padding", style=style, layout=layout,
-                                         continuous_update=False)
+        # the ranges reach the starting values (a slider clamps a value past its end)
+        self.stride = widgets.IntSlider(stride, 1, max(STRIDES, stride), description="stride", style=style,
+                                        layout=layout, continuous_update=False)
+        self.padding = widgets.IntSlider(padding, 0, max(PADDINGS, padding), description="padding", style=style,
+                                         layout=layout, continuous_update=False)
         self.picture = widgets.Image(format="png")
         self.formula = widgets.HTML()
         self.position.observe(self._redraw, names="value")
@@ -219,8 +235,38 @@ class SlideExplorer(widgets.VBox):
         self.picture.value = _png(self.slide.figure)
 
 
-class KernelEditor(widgets.VBox):
+class _Control:
+    """One control of the kernel editor as Python sees it: ``value`` reads and sets what it shows.
+
+    (The controls are drawn in the browser; these keep ``editor.preset.value``,
+    ``editor.scale.value`` and ``editor.cells[i].value`` working as with ipywidgets.)
+    """
+
+    def __init__(self, get, put=None, description=""):
+        self._get, self._put, self.description = get, put, description
+
+    @property
+    def value(self):
+        return self._get()
+
+    @value.setter
+    def value(self, new):
+        if self._put is None:
+            raise AttributeError(f"{self.description} is shown, not set: change the kernel instead")
+        self._put(new)
+
+    def __repr__(self):
+        return f"<{self.description}: {self.value!r}>"
+
+
+class KernelEditor(anywidget.AnyWidget):
     """Type the nine numbers of a 3x3 kernel (or pick a named one) and see the filtered photo.
+
+    The controls are drawn in the browser (``convlib/static/editor.js``); the filtered photo is
+    computed here and sent as a PNG made straight from the numbers (a few ms). By keyboard and
+    screen reader: the menu and the weights keep their keys (none reaches JupyterLab's notebook
+    shortcuts; Escape goes back to the cell), each weight is labelled by its row and column, a
+    live region says the new kernel and what it did, and the layout reflows down to 320 px.
 
     Parameters
     ----------
@@ -231,14 +277,17 @@ class KernelEditor(widgets.VBox):
 
     Attributes
     ----------
-    cells : list of ipywidgets.FloatText
-        The nine numbers, row by row.
-    preset : ipywidgets.Dropdown
-    scale : ipywidgets.FloatText
-        The kernel is divided by this (9 for a box blur of ones, 16 for the Gaussian).
-    original, picture : ipywidgets.HTML
-        The photo, and the filtered photo: ``<img>`` with alt text saying what the kernel did
-        (PNGs made straight from the numbers, a few ms).
+    preset : control
+        ``preset.value`` is the kernel's name, or ``"(your own)"``; setting it picks a kernel.
+    cells : list of 9 controls
+        The nine numbers, row by row (``cells[4].value = 2.0``).
+    scale : control
+        The kernel is divided by ``scale.value`` (9 for a box blur of ones, 16 for the Gaussian).
+    original, picture : controls
+        ``value``: the photo and the filtered photo as ``<img>`` HTML, with alt text saying what
+        the kernel did.
+    said : str
+        What the live region says after the last change.
 
     Examples
     --------
@@ -248,42 +297,52 @@ class KernelEditor(widgets.VBox):
     >>> editor.cells[4].value = 2.0
     >>> float(editor.result().max())
     510.0
+    >>> editor.preset.value
+    '(your own)'
+    >>> print(editor.said)
+    your own kernel, sum 2: differences between neighbouring pixels grow to 2 times the photo's
     """
 
+    _esm = script("keys.js", "editor.js")
+    _css = STATIC / "editor.css"
+    names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    preset_name = traitlets.Unicode().tag(sync=True)
+    numbers = traitlets.List(traitlets.Float(), minlen=9, maxlen=9, default_value=[0.0] * 9).tag(sync=True)
+    divide_by = traitlets.Float(1.0).tag(sync=True)
+    kernel_sum = traitlets.Unicode().tag(sync=True)
+    original_img = traitlets.Dict().tag(sync=True)
+    filtered_img = traitlets.Dict().tag(sync=True)
+    said = traitlets.Unicode().tag(sync=True)
+
     def __init__(self, image=None, kernel="sharpen"):
-        self.image = (photo(size=256) if image is None else np.asarray(image)).astype(float)
-        if self.image.ndim != 2:
-            raise ValueError(f"the kernel editor takes a grayscale image (H, W); got shape {self.image.shape}")
-        names = list(KERNELS)
-        cell_layout = widgets.Layout(width="64px")
-        # each weight is labelled by its row and column (a label a screen reader reads; it takes
-        # no room on screen, where the grid of boxes says it)
-        self.cells = [widgets.FloatText(0.0, layout=cell_layout, step=1, description=f"weight row {i}, column {j}",
-                                        style={"description_width": "0px"})
-                      for i in range(3) for j in range(3)]
-        for cell in self.cells:
-            cell.add_class("convlib-weight")
-        self.scale = widgets.FloatText(1.0, description="divide by", layout=widgets.Layout(width="170px"),
-                                       style={"description_width": "70px"})
-        self.preset = widgets.Dropdown(options=names + [OWN], description="kernel",
-                                       layout=widgets.Layout(width="320px"))
-        # the photos as <img> with alt text (an HTML widget: ipywidgets' Image has no alt)
-        self.original = widgets.HTML(_img(_photo_png(self.image), self._photo_words(), "convlib-photo"))
-        self.picture = widgets.HTML()
-        self.caption = widgets.HTML()
-        self.status = widgets.HTML()
+        image = (photo(size=256) if image is None else np.asarray(image)).astype(float)
+        if image.ndim != 2:
+            raise ValueError(f"the kernel editor takes a grayscale image (H, W); got shape {image.shape}")
         self._loading, self._ready = False, False
+        super().__init__(names=list(KERNELS) + [OWN])
+        self.image = image
+        self.original_img = {"src": _data_url(_photo_png(self.image)), "alt": self._photo_words(), "caption": "photo"}
+        self.preset = _Control(lambda: self.preset_name, self._pick, "kernel")
+        self.scale = _Control(lambda: self.divide_by, lambda v: setattr(self, "divide_by", float(v)), "divide by")
+        self.cells = [_Control(lambda k=k: self.numbers[k], lambda v, k=k: self._set_number(k, v),
+                               f"weight row {k // 3}, column {k % 3}") for k in range(9)]
+        self.original = _Control(lambda: figure_html(self.original_img["src"].split(",", 1)[1], self.original_img["alt"]),
+                                 description="the photo")
+        self.picture = _Control(lambda: figure_html(self.filtered_img["src"].split(",", 1)[1], self.filtered_img["alt"]),
+                                description="the filtered photo")
         self.set_kernel(kernel)
-        for cell in self.cells + [self.scale]:
-            cell.observe(self._edited, names="value")
-        self.preset.observe(self._picked, names="value")
-        grid = widgets.GridBox(self.cells, layout=widgets.Layout(grid_template_columns="repeat(3, 70px)"))
-        photos = widgets.HBox([widgets.VBox([widgets.HTML("<b>photo</b>"), self.original]),
-                               widgets.VBox([self.caption, self.picture])], layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([self.preset, widgets.HBox([grid, self.scale]), self.status, photos])
-        self.add_class("convlib-editor")
+        self.observe(self._picked, names="preset_name")
+        self.observe(self._edited, names=["numbers", "divide_by"])
         self._ready = True
         self._redraw()
+
+    def _pick(self, name):
+        self.preset_name = name
+
+    def _set_number(self, k, value):
+        numbers = list(self.numbers)
+        numbers[k] = float(value)
+        self.numbers = numbers
 
     def set_kernel(self, kernel):
         """Show a named kernel or nine numbers in the cells (as integers over a scale if possible)."""
@@ -298,10 +357,9 @@ class KernelEditor(widgets.VBox):
         scale = divisor(values)
         self._loading = True
         try:
-            for cell, value in zip(self.cells, (values * scale).ravel()):
-                cell.value = float(np.round(value, 6))
-            self.scale.value = float(scale)
-            self.preset.value = name
+            self.numbers = [float(np.round(v, 6)) for v in (values * scale).ravel()]
+            self.divide_by = float(scale)
+            self.preset_name = name
         finally:
             self._loading = False
         if self._ready:
@@ -309,8 +367,8 @@ class KernelEditor(widgets.VBox):
 
     def kernel(self):
         """The kernel as it stands: the nine numbers divided by the scale, shape (3, 3)."""
-        scale = self.scale.value or 1.0
-        return np.array([cell.value for cell in self.cells], dtype=float).reshape(3, 3) / scale
+        scale = self.divide_by or 1.0
+        return np.array(self.numbers, dtype=float).reshape(3, 3) / scale
 
     def result(self):
         """The photo filtered by the kernel (same size, zero padding)."""
@@ -324,7 +382,7 @@ class KernelEditor(widgets.VBox):
         if self._loading:
             return
         self._loading = True
-        self.preset.value = name_of(self.kernel()) or OWN
+        self.preset_name = name_of(self.kernel()) or OWN
         self._loading = False
         self._redraw()
 
@@ -334,19 +392,21 @@ class KernelEditor(widgets.VBox):
 
     def _redraw(self):
         kernel, result = self.kernel(), self.result()
-        name = self.preset.value if self.preset.value != OWN else None
-        words = "the photo filtered by the " + (f"{name} " if name else "") + filter_effect(kernel, self.image, result, name)
+        name = self.preset_name if self.preset_name != OWN else None
+        effect = filter_effect(kernel, self.image, result, name)
+        words = "the photo filtered by the " + (f"{name} " if name else "") + effect
         if kernel.sum() > 0.5:  # keeps brightness: show as an image viewer would
             png = _photo_png(result)
-            self.caption.value = "<b>filtered</b> (clipped to 0–255)"
+            caption = "filtered (clipped to 0–255)"
             words += "; shown clipped to 0 black … 255 white"
         else:  # sums to about zero: an edge detector; show how strongly it responds
             top = np.percentile(np.abs(result), 99.5) or 1.0
             png = _photo_png(np.abs(result) * (255.0 / top))
-            self.caption.value = "<b>|filtered|</b>: the kernel's response"
+            caption = "|filtered|: the kernel's response"
             words += f"; shown as |response|, 0 black … {top:.3g} white"
-        self.picture.value = _img(png, words, "convlib-result")
-        self.status.value = (
-            f"sum of the kernel: <b>{kernel.sum():.3g}</b> "
-            "(1 keeps the brightness, 0 keeps only changes)"
-        )
+        self.filtered_img = {"src": _data_url(png), "alt": words, "caption": caption}
+        self.kernel_sum = (f"sum of the kernel: <b>{format_number(kernel.sum())}</b> "
+                           "(1 keeps the brightness, 0 keeps only changes)")
+        # the live region: the same words as the picture's alt, short (the kernel's numbers are on screen)
+        did = effect.rsplit("; ", 1)[-1]
+        self.said = f"{'the ' + name if name else 'your own'} kernel, sum {format_number(kernel.sum())}: {did}"

@@ -101,16 +101,17 @@ def _exercise_widgets(page, lesson):
     """Move what can be moved in a lesson; each move must change the picture."""
     if lesson.startswith("02_"):
         # the animation: press play, the frame advances
-        frame = page.locator(f"{SHOWN} img[id^='_anim_img']").first
+        player = page.locator(f"{SHOWN} .convlib-player").first
+        frame = player.locator(".cp-frame")
         frame.wait_for(state="attached", timeout=WAIT_MS)  # the player's first frame is in the page
         frame.scroll_into_view_if_needed(timeout=WAIT_MS)
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=frame.element_handle(),
                                timeout=WAIT_MS)
-        _src_changes(page, frame, lambda: page.locator(f"{SHOWN} button[title='Play']").first.click(), timeout=WAIT_MS)
-        page.locator(f"{SHOWN} button[title='Pause']").first.click()
+        _src_changes(page, frame, lambda: player.locator("button[aria-label='play']").click(), timeout=WAIT_MS)
+        player.locator("button[aria-label='pause']").click()
         _drag_the_slide(page)
     if lesson.startswith("04_"):
-        editor = page.locator(f"{SHOWN} .widget-vbox").filter(has=page.locator("select")).first
+        editor = page.locator(f"{SHOWN} .convlib-editor").first
         picture = editor.locator("img.convlib-result").first
         _src_changes(page, picture, lambda: editor.locator("select").first.select_option("box blur"))
         cell = editor.locator("input[type='number']").first
@@ -327,8 +328,8 @@ RUN_AXE = """async ([element, tags]) => {
 }"""
 
 
-def _axe(page, element):
-    """axe-core's WCAG 2.1 A/AA violations inside ``element`` that are serious or critical."""
+def _axe(page, element, impacts=("serious", "critical")):
+    """axe-core's WCAG 2.1 A/AA violations inside ``element`` of these impacts (``None``: all)."""
     global AXE_SOURCE
     if AXE_SOURCE is None:
         import axe_playwright_python
@@ -337,13 +338,13 @@ def _axe(page, element):
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(content=AXE_SOURCE)
     violations = page.evaluate(RUN_AXE, [element.element_handle(), WCAG_AA])
-    return [v for v in violations if v["impact"] in ("serious", "critical")]
+    return [v for v in violations if impacts is None or v["impact"] in impacts]
 
 
 WIDGETS = [
     "import numpy as np\nfrom matplotlib import pyplot as plt\nfrom convlib import animate, data, plot, widgets",
     "slide = widgets.SlideWidget(data.binary_image(), data.x_kernel())\nslide",
-    "widgets.KernelEditor(data.photo(size=96), kernel='sharpen')",
+    "editor = widgets.KernelEditor(data.photo(size=96), kernel='sharpen')\neditor",
     "animate.play(data.binary_image(), data.x_kernel(), stride=2)",
     "print('the cell after the widgets')",
 ]
@@ -361,11 +362,14 @@ def widget_page(lab):
     nbformat.write(notebook, folder / "widgets.ipynb")
     page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(WAIT_MS)
+    errors = []  # an exception in a widget's script: a test that waits on the widget would only time out
+    page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         open_and_run_all(page, lab, "widgets.ipynb")
         page.locator(f"{SHOWN} .convlib-slide .cs-image .cs-grid").first.wait_for(state="visible")
         page.locator(f"{SHOWN} .convlib-editor img.convlib-result").first.wait_for(state="visible")
         yield page
+        assert errors == [], f"scripts on the widgets' page failed: {errors}"
     except Exception:
         _screenshot_on_failure(page, "widgets")
         raise
@@ -373,12 +377,18 @@ def widget_page(lab):
         page.close()
 
 
+ROOTS = {"slide widget": ".convlib-slide", "kernel editor": ".convlib-editor", "animation player": ".convlib-player"}
+CELL_OF = {"slide widget": 1, "kernel editor": 2, "animation player": 3}  # the widget's cell in WIDGETS
+
+
+def _root(page, what):
+    return page.locator(f"{SHOWN} {ROOTS[what]}").first
+
+
 @pytest.mark.parametrize("what", ["slide widget", "kernel editor", "animation player"])
 def test_widgets_pass_axe(widget_page, what):
     page = widget_page
-    element = {"slide widget": page.locator(f"{SHOWN} .convlib-slide").first,
-               "kernel editor": page.locator(f"{SHOWN} .convlib-editor").first,
-               "animation player": page.locator(f"{SHOWN} .jp-OutputArea-output").filter(has=page.locator(".animation")).first}[what]
+    element = _root(page, what)
     element.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     element.screenshot(path=str(ARTIFACTS / f"{what.replace(' ', '_')}.png"))
@@ -390,8 +400,127 @@ def test_widgets_pass_axe(widget_page, what):
 
 
 def _notebook_state(page):
+    """What a key that reached JupyterLab's notebook shortcuts would change: the cells, their types,
+    the active cell and the mode."""
     return page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
-      return {mode: nb.mode, active: nb.activeCellIndex}; }""")
+      return {mode: nb.mode, active: nb.activeCellIndex, cells: nb.widgets.length,
+              types: nb.widgets.map(cell => cell.model.type).join(' ')}; }""")
+
+
+# Keys a learner may press on a control: its own (arrows, pages, Home/End, Enter, Space) and the
+# notebook's command-mode shortcuts (a/b insert, c/v/x copy, paste, cut, d d delete, m/y/r
+# Markdown/code/raw, j/k move, z undo, Shift/Ctrl+Enter run, 1 heading).
+CONTROL_KEYS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End", "Enter", " "]
+SHORTCUT_KEYS = ["a", "b", "c", "v", "x", "d", "d", "m", "y", "r", "j", "k", "z", "1", "Shift+Enter", "Control+Enter",
+                 "Shift+ArrowDown", "Shift+M"]
+# one control of each kind in each widget (controls of a kind share their key handling)
+CONTROLS = {
+    "slide widget": [".cs-image .cs-grid", "[data-weight='0,1']", "select[name=stride]", "select[name=padding]",
+                     "select[name=dilation]"],
+    "kernel editor": ["select", "input[data-weight='1,1']", "input[name='divide by']"],
+    "animation player": [".cp-slider", ".cp-first", ".cp-previous", ".cp-play", ".cp-next", ".cp-last", ".cp-loop",
+                         "summary"],
+}
+INSIDE = "(root) => root.contains(document.activeElement) && document.activeElement !== document.body"
+
+
+def _focus_cell(page, what):
+    """Make the widget's cell the active one, in command mode, as a learner's click on it would."""
+    page.evaluate("""(index) => { const nb = window.jupyterapp.shell.currentWidget.content;
+      nb.activeCellIndex = index; nb.mode = 'command'; }""", CELL_OF[what])
+
+
+@pytest.mark.parametrize("what", ["slide widget", "kernel editor", "animation player"])
+def test_no_key_pressed_in_a_widget_reaches_the_notebook(widget_page, what):
+    """Every key on every kind of control: the notebook keeps its cells, their types, the active cell
+    and the mode, and the focus stays inside the widget."""
+    page = widget_page
+    root = _root(page, what)
+    root.scroll_into_view_if_needed()
+    _focus_cell(page, what)
+    before = _notebook_state(page)
+    assert before["active"] == CELL_OF[what] and before["mode"] == "command"
+    for selector in CONTROLS[what]:
+        control = root.locator(selector).first
+        control.focus()
+        assert root.evaluate(INSIDE), (what, selector)
+        for key in CONTROL_KEYS + SHORTCUT_KEYS:
+            page.keyboard.press(key)
+            if page.evaluate("() => !!document.querySelector('.jp-Dialog')"):
+                pytest.fail(f"{key!r} on {selector} of the {what} opened a JupyterLab dialog")
+            assert _notebook_state(page) == before, (what, selector, key)
+            assert root.evaluate(INSIDE), f"{key!r} on {selector} of the {what} sent the focus out of it"
+    if what == "animation player":
+        pause = root.locator("button[aria-label='pause']")
+        if pause.count():
+            pause.click()  # leave it still for the next tests
+    _reset_widgets(page)
+
+
+def _reset_widgets(page):
+    """The slide widget and the kernel editor as the notebook made them (keys pressed above change them)."""
+    page.evaluate(RUN_IN_KERNEL, "slide.image, slide.kernel = data.binary_image(), data.x_kernel()\n"
+                                 "slide.stride, slide.padding, slide.dilation, slide.position = 1, 0, 1, [0, 0]\n"
+                                 "editor.set_kernel('sharpen')")
+    root = _root(page, "slide widget")
+    page.wait_for_function("([r, image]) => { const cells = [...r.querySelectorAll('.cs-image .cs-cell')];"
+                           " const s = r.querySelector('[role=status]');"
+                           " return cells.map(c => Number(c.textContent)).join() === image.join()"
+                           " && !!s && s.dataset.position === '0,0'"
+                           " && r.querySelector('[data-weight=\"0,1\"]').textContent === '0'; }",
+                           arg=[root.element_handle(), data.binary_image().ravel().tolist()])
+    page.wait_for_function("(r) => r.querySelector('select').value === 'sharpen'",
+                           arg=_root(page, "kernel editor").element_handle())
+
+
+@pytest.mark.parametrize("what", ["slide widget", "kernel editor", "animation player"])
+def test_escape_leaves_a_widget_to_its_cell(widget_page, what):
+    page = widget_page
+    root = _root(page, what)
+    root.scroll_into_view_if_needed()
+    root.locator(CONTROLS[what][0]).first.focus()
+    page.keyboard.press("Escape")
+    page.wait_for_function("(root) => !root.contains(document.activeElement)", arg=root.element_handle())
+    state = _notebook_state(page)
+    assert state["mode"] == "command" and state["active"] == CELL_OF[what], state
+    assert page.evaluate("(root) => document.activeElement === root.closest('.jp-Cell')", root.element_handle())
+    # and from there the notebook's own keys work again: ↓ goes to the next cell
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("(i) => window.jupyterapp.shell.currentWidget.content.activeCellIndex === i",
+                           arg=CELL_OF[what] + 1)
+
+
+def test_widgets_reflow_at_320_css_px(widget_page):
+    """WCAG 1.4.10 (320 CSS px, as 1280 px at 400 % or 640 px at 200 % zoom): every control is on
+    screen without scrolling sideways, and axe finds nothing at all."""
+    page = widget_page
+    page.set_viewport_size({"width": 320, "height": 800})
+    # at 320 px the notebook is all a learner keeps open: the side panels closed (their tab bars stay)
+    page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); window.jupyterapp.shell.collapseRight(); }")
+    try:
+        slide = _root(page, "slide widget")
+        slide.locator("select[name=padding]").select_option("2")  # the widest: a 9×9 padded image
+        page.wait_for_function("(r) => r.querySelectorAll('.cs-image .cs-cell').length === 81", arg=slide.element_handle())
+        for what in ROOTS:
+            root = _root(page, what)
+            root.scroll_into_view_if_needed()
+            page.wait_for_function("(r) => r.getBoundingClientRect().right <= window.innerWidth", arg=root.element_handle())
+            placed = root.evaluate("""(root) => [...root.querySelectorAll('button, input, select, summary, [tabindex]')]
+              .filter(e => e.getClientRects().length)
+              .map(e => { const r = e.getBoundingClientRect();
+                          return {what: e.outerHTML.slice(0, 60), left: r.left, right: r.right}; })""")
+            assert placed, what
+            off = [p for p in placed if p["left"] < 0 or p["right"] > 320]
+            assert not off, (what, off)
+            scrolls = root.evaluate("""(root) => { const out = root.closest('.jp-OutputArea-output');
+              return [root.scrollWidth - root.clientWidth, out ? out.scrollWidth - out.clientWidth : 0]; }""")
+            assert max(scrolls) <= 1, (what, scrolls)
+            assert _axe(page, root, impacts=None) == [], f"axe at 320 px: the {what}"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            root.screenshot(path=str(ARTIFACTS / f"{what.replace(' ', '_')}_320px.png"))
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        _root(page, "slide widget").locator("select[name=padding]").select_option("0")
 
 
 def test_slide_widget_by_keyboard_keeps_focus_and_speaks(widget_page):
@@ -408,14 +537,29 @@ def test_slide_widget_by_keyboard_keeps_focus_and_speaks(widget_page):
         page.wait_for_function("([s, p]) => s.dataset.position === p", arg=[status.element_handle(), f"{r},{c}"])
         return status.inner_text()
 
-    # the arrow keys move the window; the live region says the products and the sum each time
+    # the arrow keys move the window; the live region says the position and the sum each time,
+    # the products when asked (P)
     for key, (r, c) in [("ArrowRight", (0, 1)), ("ArrowDown", (1, 1)), ("End", (2, 2)), ("Home", (0, 0))]:
         page.keyboard.press(key)
         text = said_at(r, c)
+        assert text == f"Window at row {r}, column {c}: sum {conv2d(image, kernel)[r, c]}, written to feature[{r}, {c}].", text
+        assert page.evaluate("(g) => document.activeElement === g", grid.element_handle())
+        page.keyboard.press("p")
         window = image[r:r + 3, c:c + 3]
         products = " + ".join(f"{x}×{w}" for x, w in zip(window.ravel(), kernel.ravel()))
-        assert text == f"Window at row {r}, column {c}: {products} = {conv2d(image, kernel)[r, c]}, written to feature[{r}, {c}].", text
-        assert page.evaluate("(g) => document.activeElement === g", grid.element_handle())
+        page.wait_for_function("([s, t]) => s.textContent === t", arg=[
+            status.element_handle(), f"Products at row {r}, column {c}: {products} = {conv2d(image, kernel)[r, c]}."])
+    # an edge is said as such, and the window stays
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function("(s) => s.textContent.startsWith('Edge: ')", arg=status.element_handle())
+    assert status.inner_text() == ("Edge: the window is already in the top row (row 0) of the 3×3 feature map; "
+                                   "it stays at row 0, column 0.")
+    page.keyboard.press("End")
+    said_at(2, 2)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(s) => s.textContent.includes('last column (column 2)')", arg=status.element_handle())
+    page.keyboard.press("Home")
+    said_at(0, 0)
     # Enter flips the pixel under the window's centre: the widget redraws, the focus stays, the cell is not edited
     page.keyboard.press("Enter")
     page.wait_for_function("(s) => s.textContent.startsWith('Pixel row 1, column 1 is now 0.')", arg=status.element_handle())
@@ -436,15 +580,34 @@ def test_slide_widget_by_keyboard_keeps_focus_and_speaks(widget_page):
     assert _notebook_state(page) == before
     page.keyboard.press("Enter")  # back to 0
     page.wait_for_function("(s) => s.textContent.startsWith('Weight row 0, column 1 is now 0.')", arg=status.element_handle())
-    # a menu changed by the keyboard keeps its focus, and ↓ on it never moves to the next cell
+    # a menu changed by the keyboard keeps its focus, ↓ on it never moves to the next cell, and the
+    # new map is said: its size, its positions, and what a dilation skips
     menu = root.locator("select[name=stride]")
     menu.focus()
     page.keyboard.press("ArrowDown")
     page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 4", arg=root.element_handle())
     assert page.evaluate("(m) => document.activeElement === m", menu.element_handle())
     assert menu.input_value() == "2" and _notebook_state(page) == before
+    side = (5 - 3) // 2 + 1
+    page.wait_for_function("(s) => s.textContent.startsWith('Stride 2:')", arg=status.element_handle())
+    assert status.inner_text() == (f"Stride 2: the feature map is now {side}×{side}, {side * side} positions. "
+                                   f"Window at row 0, column 0: sum {conv2d(image, kernel, stride=2)[0, 0]}, "
+                                   "written to feature[0, 0].")
     menu.select_option("1")
     page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 9", arg=root.element_handle())
+    dilation = root.locator("select[name=dilation]")
+    dilation.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("(s) => s.textContent.startsWith('Dilation 2:')", arg=status.element_handle())
+    span = 2 * (3 - 1) + 1
+    assert status.inner_text() == (
+        f"Dilation 2: the feature map is now 1×1, 1 position. The 3×3 kernel spans {span}×{span} pixels, its weights "
+        f"2 apart; the pixels between them are skipped. {5 * 5 - 3 * 3} pixels are never under a weight. "
+        f"Window at row 0, column 0: sum "
+        f"{conv2d(image, kernel, dilation=2)[0, 0]}, written to feature[0, 0].")
+    dilation.select_option("1")
+    page.wait_for_function("(r) => r.querySelectorAll('.cs-feature .cs-cell').length === 9", arg=root.element_handle())
+    assert _notebook_state(page) == before
 
 
 def test_slide_widget_tells_in_text_what_it_draws(widget_page):
@@ -482,19 +645,69 @@ def test_slide_widget_tells_in_text_what_it_draws(widget_page):
     _python_sees(page, "slide.position", [0, 0])
 
 
-def test_animation_player_follows_its_frames_in_words(widget_page):
+def test_animation_player_steps_by_keys_and_says_each_step(widget_page):
     page = widget_page
-    output = page.locator(f"{SHOWN} .jp-OutputArea-output").filter(has=page.locator(".animation")).first
-    output.scroll_into_view_if_needed()
-    frame = output.locator("img[id^='_anim_img']")
-    slider = output.locator("input[type=range]")
-    assert slider.get_attribute("aria-label") == "step of the slide, 1 to 4"
-    assert frame.get_attribute("alt").startswith("Step 1 of 4:")
+    root = _root(page, "animation player")
+    root.scroll_into_view_if_needed()
+    frame, slider, said = root.locator(".cp-frame"), root.locator(".cp-slider"), root.locator("[role=status]")
+    feature = conv2d(data.binary_image(), data.x_kernel(), stride=2)  # 2×2: four steps
+
+    def words(step):  # step 1..4, from conv2d: where the window is, the sum, where it goes
+        r, c = divmod(step - 1, 2)
+        return (f"step {step} of 4: window at rows {2 * r} to {2 * r + 2}, columns {2 * c} to {2 * c + 2}; "
+                f"sum {feature[r, c]} goes to feature[{r}, {c}]")
+
+    root.locator(".cp-first").click()
+    assert slider.get_attribute("min") == "1" and slider.get_attribute("max") == "4"  # as the label counts
     slider.focus()
-    page.keyboard.press("End")
-    page.wait_for_function("(img) => img.alt.startsWith('Step 4 of 4:')", arg=frame.element_handle())
-    steps = output.locator("details li")
-    assert steps.count() == 4 and steps.nth(3).text_content() == frame.get_attribute("alt")
+    for key, step in [("ArrowRight", 2), ("ArrowUp", 3), ("ArrowLeft", 2), ("ArrowDown", 1), ("PageUp", 3),
+                      ("End", 4), ("ArrowRight", 4), ("PageDown", 2), ("Home", 1)]:
+        page.keyboard.press(key)
+        page.wait_for_function("([s, v]) => s.value === v", arg=[slider.element_handle(), str(step)])
+        assert slider.get_attribute("aria-valuetext") == words(step), (key, step)
+        assert frame.get_attribute("alt").startswith(f"Step {step} of 4:")
+        assert said.inner_text() == words(step), (key, step)
+    steps = root.locator("details li")
+    assert steps.count() == 4 and steps.nth(0).text_content() == frame.get_attribute("alt")
+    # the frames' pictures follow: four different ones
+    seen = set()
+    for step in range(4):
+        root.locator(".cp-next" if step else ".cp-first").click()
+        seen.add(frame.get_attribute("src"))
+    assert len(seen) == 4
+
+
+def test_kernel_editor_says_each_new_kernel(widget_page):
+    page = widget_page
+    root = _root(page, "kernel editor")
+    root.scroll_into_view_if_needed()
+    said, picture, menu = root.locator("[role=status]"), root.locator("img.convlib-result"), root.locator("select")
+    menu.focus()
+    menu.select_option("sharpen")
+    before = picture.get_attribute("alt")
+    page.keyboard.press("ArrowDown")  # the next kernel in the menu, by the keyboard
+    page.wait_for_function("([img, old]) => img.alt !== old", arg=[picture.element_handle(), before])
+    name = menu.input_value()
+    assert name != "sharpen"
+    page.wait_for_function("(s) => s.textContent.length > 0", arg=said.element_handle())
+    text = said.inner_text()
+    assert text.startswith(f"the {name} kernel, sum ")
+    assert text.split(": ", 1)[1] in picture.get_attribute("alt")  # the alt's words, short
+    assert len(text) < len(picture.get_attribute("alt"))
+    assert page.evaluate("(m) => document.activeElement === m", menu.element_handle())
+    _python_sees(page, "editor.preset.value", name)
+    # a weight typed: the live region says it is one's own kernel, and what it did
+    weight = root.locator("input[data-weight='1,1']")
+    weight.focus()
+    weight.fill("9")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(s) => s.textContent.startsWith('your own kernel, sum ')", arg=said.element_handle())
+    assert menu.input_value() == "(your own)"
+    assert page.evaluate("(w) => document.activeElement === w", weight.element_handle())
+    # every control has a name of its own, and no tooltip says "null"
+    assert root.locator("[title]").count() == 0
+    focus_ring = weight.evaluate("(w) => { const s = getComputedStyle(w); return [s.outlineStyle, s.outlineWidth]; }")
+    assert focus_ring == ["solid", "3px"]
 
 
 def test_stored_figures_show_with_their_alt_before_anything_runs(lab):

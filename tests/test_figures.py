@@ -130,19 +130,65 @@ def test_animation_has_one_frame_per_position():
 
 def test_inline_player_needs_no_network():
     html = animate.play(IMAGE, KERNEL).data
-    assert "http://" not in html and "https://" not in html
-    assert 'title="Play"' in html and "▶" in html and html.count("data:image/png;base64") == 9
-    assert 'class="fa' not in html
+    assert "http://" not in html and "https://" not in html and "<link" not in html and " src=\"/" not in html
+    assert 'aria-label="play"' in html and "▶" in html and html.count("data:image/png;base64") == 9  # each frame once
+    assert 'class="fa' not in html and "title=\"null\"" not in html
+    # its script is the course's own, whole, and nothing in the data can end it early
+    assert (animate.STATIC / "player.js").read_text() in html and (animate.STATIC / "keys.js").read_text() in html
+    assert html.count("</script>") == 1
 
 
 def test_inline_player_says_every_step_and_labels_its_slider():
     html = animate.play(IMAGE, KERNEL, stride=2).data
-    texts = [animate.SlideFigure(IMAGE, KERNEL, stride=2).text(i) for i in range(4)]
-    assert re.search(r'<img id="_anim_img\w+" alt="Step 1 of 4: the 3×3 window covers rows 0 to 2', html)
-    assert re.search(r'<input id="_anim_slider\w+" aria-label="step of the slide, 1 to 4"', html)
+    slide = animate.SlideFigure(IMAGE, KERNEL, stride=2)
+    texts = [slide.text(i) for i in range(4)]
+    assert re.search(r'<img class="cp-frame" src="data:image/png;base64,[^"]+" alt="Step 1 of 4: the 3×3 window covers '
+                     r'rows 0 to 2', html)
+    # the slider runs 1 to 4 as its label says, and says the step in words
+    assert re.search(r'<label class="cp-step">step <input class="cp-slider" type="range" min="1" max="4" value="1" step="1" '
+                     r'aria-valuetext="step 1 of 4: window at rows 0 to 2, columns 0 to 2; sum 4 goes to feature\[0, 0\]"', html)
+    assert '<p class="cp-said" role="status" aria-live="polite"></p>' in html
+    assert 'data-lm-suppress-shortcuts="true"' in html
     listed = re.findall(r"<li>(.*?)</li>", html)
-    assert listed == [t.replace("×", "×") for t in texts] and "= 4." in listed[0]
-    assert "img.alt=words[anim.current_frame]" in html and json.dumps(texts) in html  # the alt follows the frame
+    assert listed == texts and "= 4." in listed[0]
+    assert json.dumps(texts) in html and json.dumps([slide.summary(i) for i in range(4)]) in html
+    # the summaries: where the window is (rows and columns of the image), the sum, where it goes
+    sums = conv2d(IMAGE, KERNEL, stride=2)
+    assert [slide.summary(i) for i in range(4)] == [
+        f"step {i + 1} of 4: window at rows {2 * (i // 2)} to {2 * (i // 2) + 2}, columns {2 * (i % 2)} to "
+        f"{2 * (i % 2) + 2}; sum {sums[i // 2, i % 2]} goes to feature[{i // 2}, {i % 2}]" for i in range(4)]
+
+
+def test_player_frames_write_every_number_at_4_5_to_1_or_more():
+    """Each number in each frame against its cell's colour (WCAG 2.1 AA: 4.5:1), and the weights' tags."""
+    from matplotlib.colors import to_rgb
+
+    def ratio(a, b):  # WCAG 2.1 relative luminance, written out here (not convlib's)
+        def lum(colour):
+            linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+            return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+        hi, lo = sorted((lum(a), lum(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    assert round(ratio("white", to_rgb("#4292c6")), 2) < 4.5  # white on mid blue: what the frames had
+    sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+    checked = 0
+    for kernel, options in [(KERNEL, {}), (KERNEL, {"stride": 2}), (KERNEL, {"padding": 1}), (sobel, {})]:
+        slide = animate.SlideFigure(IMAGE, kernel, **options)
+        for index in range(len(slide)):
+            slide.draw(index)
+            for grid, padded in [(slide.image_grid, slide.padded), (slide.kernel_grid, None),
+                                 (slide.product_grid, None), (slide.feature_grid, None)]:
+                values = grid.get_array()
+                for text in grid.cell_texts:
+                    c, r = (int(round(v)) for v in text.get_position())
+                    face = "#eeeeee" if padded is not None and padded[r, c] else grid.cmap(grid.norm(values[r, c]))
+                    assert ratio(text.get_color(), face) >= 4.5, (options, index, text.get_text(), text.get_color(), face)
+                    checked += 1
+            for tag in slide.tags:  # dark red on a white tag (90 % opaque, over the darkest cell)
+                darkest = np.array(to_rgb(slide.image_grid.cmap(1.0)))
+                assert ratio(tag.get_color(), 0.9 * np.ones(3) + 0.1 * darkest) >= 4.5
+    assert checked > 500
 
 
 def test_gif_is_small_and_has_nine_frames(tmp_path):
@@ -166,6 +212,19 @@ def test_slide_explorer_redraws_when_moved():
     assert Image.open(io.BytesIO(explorer.picture.value)).size[0] > 400
 
 
+def test_slide_explorer_starts_at_the_stride_and_padding_it_is_given():
+    explorer = widgets.SlideExplorer(stride=4, padding=3)
+    assert (explorer.stride.value, explorer.padding.value) == (4, 3)  # not clamped to the default ranges
+    side = (5 + 2 * 3 - 3) // 4 + 1  # the output size, ⌊(n + 2p − f)/s⌋ + 1
+    assert side == 3 and explorer.position.max == side * side - 1
+    assert explorer.slide.feature.tolist() == conv2d(IMAGE, KERNEL, stride=4, padding=3).tolist()
+    assert f"output {side}×{side}" in explorer.formula.value
+    explorer.stride.value = 1  # and back: the ranges still hold the defaults
+    assert explorer.stride.min == 1 and explorer.padding.min == 0 and explorer.position.max == 9 * 9 - 1
+    small = widgets.SlideExplorer(stride=2, padding=1)
+    assert (small.stride.max, small.padding.max) == (3, 2)
+
+
 def test_kernel_editor_reacts_to_presets_and_edits():
     editor = widgets.KernelEditor(data.photo(size=64), kernel="identity")
     np.testing.assert_allclose(editor.result(), data.photo(size=64))
@@ -184,6 +243,12 @@ def test_kernel_editor_reacts_to_presets_and_edits():
     assert 'alt="the photo before filtering: grey, 64×64 pixels"' in editor.original.value
     assert [c.description for c in editor.cells[:2]] == ["weight row 0, column 0", "weight row 0, column 1"]
     assert editor.scale.description == "divide by"
+    # the live region's words: the alt's, short (the kernel's name, its sum, what it did)
+    alt = editor.filtered_img["alt"]
+    assert editor.said.startswith("the sharpen kernel, sum 1: differences between neighbouring pixels grow to ")
+    assert editor.said.split(": ", 1)[1] in alt and len(editor.said) < len(alt) / 2
+    editor.cells[4].value = 4.0  # sum 0 now: an edge detector of one's own
+    assert editor.said.startswith("your own kernel, sum 0: ") and editor.preset.value == "(your own)"
     with pytest.raises(ValueError, match="3x3"):
         editor.set_kernel(np.ones((5, 5)))
     with pytest.raises(ValueError, match="grayscale"):

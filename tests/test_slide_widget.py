@@ -10,7 +10,7 @@ import pytest
 import traitlets
 
 from convlib import conv2d, data
-from convlib.widgets import STATIC, SlideWidget
+from convlib.widgets import STATIC, KernelEditor, SlideWidget
 
 
 def test_it_starts_on_the_first_lesson_and_its_map_is_conv2d():
@@ -51,7 +51,17 @@ def test_a_kernel_that_does_not_fit_is_refused_at_once():
 
 
 def test_its_javascript_ships_with_the_package():
-    source = (STATIC / "slide.js").read_text()
-    assert "export default { render }" in source
-    assert not re.search(r"^\s*import\b", source, re.M) and "http" not in source  # nothing fetched at run time
-    assert (STATIC / "slide.css").is_file()
+    for name in ("keys.js", "slide.js", "editor.js", "player.js"):
+        source = (STATIC / name).read_text()
+        assert not re.search(r"^\s*import\b", source, re.M) and "http" not in source, name  # nothing fetched at run time
+    assert "export default { render }" in (STATIC / "slide.js").read_text()
+    assert (STATIC / "slide.css").is_file() and (STATIC / "editor.css").is_file()
+
+
+def test_each_widget_keeps_its_keys_from_the_notebook():
+    """keys.js comes first in each widget's module, and each one calls it on its root."""
+    keys = (STATIC / "keys.js").read_text()
+    assert "data-lm-suppress-shortcuts" in keys and "stopPropagation" in keys and '"Escape"' in keys
+    for widget, own in ((SlideWidget, "slide.js"), (KernelEditor, "editor.js")):
+        assert widget._esm.startswith(keys) and widget._esm.endswith((STATIC / own).read_text())
+        assert "keepKeys(root);" in (STATIC / own).read_text()

@@ -3,12 +3,16 @@
 // image, kernel, stride, padding, dilation, position and the feature map are synced to Python.
 //
 // For the keyboard and screen readers: the panels are built once and updated in place, so the
-// control in use keeps its focus; every key the widget uses stops here (JupyterLab's notebook
-// shortcuts never see it); a live region says the position, the products and the sum at each
-// move; cells are labelled by row, column, value and weight; map cells not computed yet are
-// empty and hidden from assistive technology.
+// control in use keeps its focus; no key pressed in the widget reaches JupyterLab's notebook
+// shortcuts (keepKeys, in keys.js), and Escape goes back to the cell; a live region says the
+// position and the sum at each move (P: the products), an edge when the window is at one, and
+// the new map size when stride, padding or dilation change; cells are labelled by row, column,
+// value and weight; map cells not computed yet are empty and hidden from assistive technology.
+//
+// Sizes follow the room there is: a cell is --cs-cell wide (40 px at most, smaller when the
+// widest panel would not fit), so the widget reflows down to 320 CSS px without scrolling.
 
-const CELL = 40; // px per cell, in every panel: the image, the kernel, the products, the map
+const CELL = 40, SMALLEST = 18; // px per cell, in every panel: the image, the kernel, the products, the map
 const fmt = (v) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100));
 const KEYS_OF_A_MENU = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp",
                                 "PageDown", "Enter", " "]);
@@ -49,8 +53,8 @@ function grid(cls, rows, cols, label, role) {
   title.textContent = label;
   const g = document.createElement("div");
   g.className = "cs-grid";
-  g.style.gridTemplateColumns = `repeat(${cols}, ${CELL}px)`;
-  g.style.gridTemplateRows = `repeat(${rows}, ${CELL}px)`;
+  g.style.gridTemplateColumns = `repeat(${cols}, var(--cs-cell))`;
+  g.style.gridTemplateRows = `repeat(${rows}, var(--cs-cell))`;
   if (role) g.setAttribute("role", role);
   const cells = [];
   for (let r = 0; r < rows; r++) {
@@ -92,8 +96,11 @@ function select(label, name, values) {
 function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "convlib-slide";
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "the slide: the kernel's window on the image");
   el.appendChild(root);
-  let L, pos, parts = null, shape = "", press = null, preview = null, said = "";
+  keepKeys(root);
+  let L, pos, parts = null, shape = "", press = null, preview = null, said = "", size = 0, productWords = "";
 
   function send(name, value) {
     model.set(name, value);
@@ -122,9 +129,11 @@ function render({ model, el }) {
   const help = document.createElement("p");
   help.className = "cs-help";
   help.id = `cs-help-${Math.random().toString(36).slice(2)}`;
-  help.textContent = "Drag the red window, or focus the image and use the arrow keys (Home, End: first and last " +
-    "position); Enter or Space flips the pixel under the window's centre. Click a weight, or focus it and press " +
-    "Enter, to change it (0, 1, −1). Hovering the feature map previews a position; clicking it moves there.";
+  help.textContent = "Drag the window (the thick square frame on the image), or focus the image and use the arrow " +
+    "keys (Home, End: first and last position; P: say the products); Enter or Space flips the pixel under the " +
+    "window's centre. Click a weight, or focus it and press Enter, to change it (0, 1, −1). The dashed square on " +
+    "the feature map is where the window's sum goes; hovering the map previews a position, clicking it moves " +
+    "there. Escape goes back to the notebook.";
   const stage = document.createElement("div");
   stage.className = "cs-stage";
   const status = document.createElement("p");
@@ -157,6 +166,18 @@ function render({ model, el }) {
     }
   }
 
+  function fitCells() {  // the cell size from the width there is: the widest panel fits, 18 to 40 px
+    if (!L) return;
+    const room = root.clientWidth - 24;  // the widget's padding and the grid's border
+    const widest = Math.max(L.PW, L.kw, L.outW, 1);
+    const fit = room > 0 ? Math.max(SMALLEST, Math.min(CELL, Math.floor(room / widest))) : CELL;
+    if (fit === size) return;
+    size = fit;  // set in pixels (a drag step then recomputes no sizes)
+    root.style.setProperty("--cs-cell", `${size}px`);
+    root.classList.toggle("cs-small", size < 32);
+    if (parts && L.ok && pos) place(pos);
+  }
+
   function update(note) {
     L = layout(model);
     syncMenus();
@@ -167,6 +188,7 @@ function render({ model, el }) {
       shape = next;
       refocus(part);
     }
+    fitCells();
     if (!L.ok) return;
     fill();
     const [r0, c0] = model.get("position");
@@ -228,7 +250,7 @@ function render({ model, el }) {
     const { image, kernel, feature, never } = parts;
     const label = L.p ? `image ${L.H}×${L.W}, padded with ${L.p} ring${L.p > 1 ? "s" : ""} of zeros` : `image ${L.H}×${L.W}`;
     image.title.textContent = label;
-    image.grid.setAttribute("aria-label", label + "; the red frame is the kernel's window");
+    image.grid.setAttribute("aria-label", label + "; the thick square frame is the kernel's window");
     const missed = [], never_said = L.d > 1 ? "never under a weight (the dilation skips it)" : "never under the kernel";
     for (let r = 0; r < L.PH; r++)
       for (let c = 0; c < L.PW; c++) {
@@ -291,10 +313,7 @@ function render({ model, el }) {
         terms.push(`${fmt(x)}×${fmt(w)}`);
         sum += x * w;
       }
-    frame.style.top = `${top * CELL}px`;
-    frame.style.left = `${left * CELL}px`;
-    frame.style.width = `${L.spanW * CELL}px`;
-    frame.style.height = `${L.spanH * CELL}px`;
+    place(at);
     products.title.textContent = `window × kernel: sum = ${fmt(sum)}`;
     products.title.dataset.sum = sum;
     products.grid.setAttribute("aria-label", `window × kernel, sum ${fmt(sum)}`);
@@ -320,12 +339,31 @@ function render({ model, el }) {
       else row.setAttribute("aria-hidden", "true");
     });
     current.textContent = `dashed: row ${r}, column ${c}, the window's sum`;
-    const text = `${preview ? "Preview: w" : "W"}indow at row ${r}, column ${c}: ${terms.join(" + ")} = ${fmt(sum)}, ` +
-      `written to feature[${r}, ${c}].`;
+    const text = `${preview ? "Preview: w" : "W"}indow at row ${r}, column ${c}: sum ${fmt(sum)}, written to ` +
+      `feature[${r}, ${c}].`;
+    productWords = `Products at row ${r}, column ${c}: ${terms.join(" + ")} = ${fmt(sum)}.`;
     status.dataset.position = `${r},${c}`;
     status.dataset.sum = sum;
-    const words = (note ? note + " " : "") + text;
+    say((note ? note + " " : "") + text);
+  }
+
+  function place(at) {  // the window's frame, in pixels of the current cell size
+    const frame = parts.frame.style;
+    frame.top = `${at[0] * L.s * size}px`;
+    frame.left = `${at[1] * L.s * size}px`;
+    frame.width = `${L.spanW * size}px`;
+    frame.height = `${L.spanH * size}px`;
+  }
+
+  function say(words) {  // the live region, changed only when there is something new to hear
     if (words !== said) status.textContent = said = words;
+  }
+
+  function edge(dr, dc) {  // a move that the edge stops: said as such
+    const where = dr < 0 ? "top row (row 0)" : dr > 0 ? `bottom row (row ${L.outH - 1})` :
+      dc < 0 ? "first column (column 0)" : `last column (column ${L.outW - 1})`;
+    say(`Edge: the window is already in the ${where} of the ${L.outH}×${L.outW} feature map; ` +
+        `it stays at row ${pos[0]}, column ${pos[1]}.`);
   }
 
   function moveTo(r, c) {
@@ -340,7 +378,7 @@ function render({ model, el }) {
 
   function cellOf(event) {
     const box = parts.image.grid.getBoundingClientRect();
-    const r = Math.floor((event.clientY - box.top) / CELL), c = Math.floor((event.clientX - box.left) / CELL);
+    const r = Math.floor((event.clientY - box.top) / (box.height / L.PH)), c = Math.floor((event.clientX - box.left) / (box.width / L.PW));
     return r >= 0 && c >= 0 && r < L.PH && c < L.PW ? [r, c] : null;
   }
 
@@ -386,7 +424,11 @@ function render({ model, el }) {
     g.addEventListener("keydown", (e) => {
       const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       if (moves[e.key]) {
-        moveTo(pos[0] + moves[e.key][0], pos[1] + moves[e.key][1]);
+        const [dr, dc] = moves[e.key], r = pos[0] + dr, c = pos[1] + dc;
+        if (r < 0 || c < 0 || r >= L.outH || c >= L.outW) edge(dr, dc);
+        else moveTo(r, c);
+      } else if (e.key === "p" || e.key === "P") {
+        say(productWords);
       } else if (e.key === "Home") {
         moveTo(0, 0);
       } else if (e.key === "End") {
@@ -425,13 +467,28 @@ function render({ model, el }) {
     }));
   }
 
-  const changed = () => {
-    const note = pending;
+  function settingSaid(name) {  // stride, padding or dilation changed: the new map, what is skipped
+    const n = layout(model);
+    if (!n.ok) return null;
+    const positions = n.outH * n.outW;
+    let words = `${name[0].toUpperCase() + name.slice(1)} ${model.get(name)}: the feature map is now ` +
+      `${n.outH}×${n.outW}, ${positions} position${positions === 1 ? "" : "s"}.`;
+    if (n.d > 1)
+      words += ` The ${n.kh}×${n.kw} kernel spans ${n.spanH}×${n.spanW} pixels, its weights ` +
+        `${n.d} apart; the pixels between them are skipped.`;
+    let missed = 0;
+    for (let r = n.p; r < n.p + n.H; r++) for (let c = n.p; c < n.p + n.W; c++) if (!n.reached[r][c]) missed++;
+    if (missed) words += ` ${missed} pixel${missed === 1 ? " is" : "s are"} never under ${n.d > 1 ? "a weight" : "the kernel"}.`;
+    return words;
+  }
+
+  const names = ["image", "kernel", "stride", "padding", "dilation"];
+  const handlers = names.map((name) => () => {
+    const note = ["stride", "padding", "dilation"].includes(name) ? settingSaid(name) : pending;
     pending = null;
     update(note);
-  };
-  const names = ["image", "kernel", "stride", "padding", "dilation"];
-  for (const name of names) model.on(`change:${name}`, changed);
+  });
+  names.forEach((name, i) => model.on(`change:${name}`, handlers[i]));
   const moved = () => {
     const [r, c] = model.get("position");
     if (L && L.ok && parts && (r !== pos[0] || c !== pos[1])) {
@@ -440,9 +497,12 @@ function render({ model, el }) {
     }
   };
   model.on("change:position", moved);
+  const resize = new ResizeObserver(() => fitCells());
+  resize.observe(root);
   update(null);
   return () => {
-    for (const name of names) model.off(`change:${name}`, changed);
+    names.forEach((name, i) => model.off(`change:${name}`, handlers[i]));
+    resize.disconnect();
     model.off("change:position", moved);
   };
 }
