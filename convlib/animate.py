@@ -26,7 +26,7 @@ from .checks import format_number, padding_amounts, pair
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from .alternatives import describe, description, figure_html, grid_text
-from .plot import COLORS, draw_grid, highlight, update_grid
+from .plot import COLORS, contrast, draw_grid, highlight, update_grid
 
 # The window is a solid red frame; the current cell of the map a dashed green one: told apart
 # by the line's shape as well as its colour (red and green look alike to many readers).
@@ -371,24 +371,6 @@ class SlideFigure:
 
 
 PAD_FACE = "#eeeeee"  # the padding cells' own colour, over the grid's
-
-
-def contrast(first, second):
-    """WCAG 2.1 contrast ratio of two colours (anything matplotlib reads), from 1 to 21.
-
-    Examples
-    --------
-    >>> round(contrast("white", "black"), 1), round(contrast("#767676", "white"), 2)
-    (21.0, 4.54)
-    """
-    from matplotlib.colors import to_rgb
-
-    def luminance(colour):
-        channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
-        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
-
-    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def cell_colours(grid, padded=None):

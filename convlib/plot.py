@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import patches
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib import pyplot as plt
 
 from .alternatives import describe, filter_effect, grid_text, install, shows
@@ -39,6 +39,8 @@ __all__ = [
     "show_images",
     "show_receptive_field",
     "update_grid",
+    "contrast",
+    "luminance",
 ]
 
 install()  # figures shown in a notebook carry their description as an <img alt>
@@ -158,8 +160,38 @@ def _lighter_part(name, part):
     return ListedColormap(colours, name=f"{name} ({part[0]:g}-{part[1]:g} of it)")
 
 
+def luminance(colour):
+    """WCAG 2.1 relative luminance of a colour (anything matplotlib reads), from 0 (black) to 1 (white).
+
+    Examples
+    --------
+    >>> luminance("black"), luminance("white")
+    (0.0, 1.0)
+    """
+    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def contrast(first, second):
+    """WCAG 2.1 contrast ratio of two colours (anything matplotlib reads), from 1 to 21.
+
+    Examples
+    --------
+    >>> round(contrast("white", "black"), 1), round(contrast("#767676", "white"), 2)
+    (21.0, 4.54)
+    """
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# White text contrasts more than black with a colour of luminance L when 1.05 / (L + 0.05) >
+# (L + 0.05) / 0.05, that is when L < sqrt(1.05 * 0.05) - 0.05
+WHITE_BELOW = (1.05 * 0.05) ** 0.5 - 0.05
+
+
 def _annotate(ax, artist, grid, mask):
-    """Write each cell's number (black or white, whichever reads on its colour); masked cells stay blank.
+    """Write each cell's number in black or white, whichever contrasts more with its colour
+    (:func:`contrast`); masked cells stay blank.
 
     The numbers sit inside their cells, so a layout engine need not measure them (``in_layout=False``):
     on a figure of many written grids that is most of its layout time.
@@ -169,8 +201,7 @@ def _annotate(ax, artist, grid, mask):
         for c in range(grid.shape[1]):
             if mask is not None and mask[r, c]:
                 continue
-            red, green, blue, _ = colormap(artist.norm(grid[r, c]))
-            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # white text on dark cells
+            dark = luminance(colormap(artist.norm(grid[r, c]))) < WHITE_BELOW  # white text on dark cells
             artist.cell_texts.append(ax.text(c, r, format_number(grid[r, c]), ha="center", va="center", fontsize=size,
                                              color="white" if dark else "black", in_layout=False))
 
