@@ -180,6 +180,18 @@ def _python_roots():
     return sorted({str(p) for p in roots if p.exists()})
 
 
+def _site_folders():
+    """The Python environment's and the system's package folders, hidden in a bubblewrap sandbox:
+    what a sandbox imports is staged (:mod:`.packages`), so nothing else -- no SciPy, OpenCV or
+    torch -- can be put on its ``sys.path``."""
+    found = set()
+    for root in [*_python_roots(), "/usr", "/usr/local"]:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+                        "lib64/python3*/site-packages"):
+            found |= {str(p) for p in Path(root).glob(pattern) if p.is_dir() and not p.is_symlink()}
+    return sorted(found)
+
+
 def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None):
     """bubblewrap's arguments; ``/grading/out`` is a size-capped tmpfs, or ``out_dir`` bound."""
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -203,8 +215,12 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", os.path.realpath(root), root]  # the staged packages: a link to the cache
+    hidden = _site_folders()
+    for folder in hidden:  # the environment's own packages (SciPy and all): the staged ones only
+        args += ["--tmpfs", folder]
     installed = Path(convlib.__file__).resolve().parent
-    if any(installed.is_relative_to(root) for root in _python_roots()):
+    if any(installed.is_relative_to(root) for root in _python_roots()) and \
+            not any(installed.is_relative_to(folder) for folder in hidden):
         # an installed (not editable) convlib, answer key and all, lies in the Python environment:
         # the sandbox sees its own copy there instead
         args += ["--ro-bind", str(Path(stage_dir) / "convlib"), str(installed)]
