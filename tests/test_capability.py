@@ -193,3 +193,94 @@ def test_no_spelling_reaches_a_forbidden_function(graded):
         assert result.questions[name] is False, (label, result)
         others = {q: ok for q, ok in result.questions.items() if q != name}
         assert all(others.values()), (label, result)  # the rest of the solution still counts
+
+
+# ------------------------------------------------------------------------------ kernels apart
+WAITS = ("import os, time\nflag = os.path.join(os.environ['TMPDIR'], 'done')\nend = time.monotonic() + 120\n"
+         "while not os.path.exists(flag) and time.monotonic() < end:\n    time.sleep(0.02)\n")
+
+
+def _listening_uids():
+    """The uids of every TCP socket listening on this machine's network (state 0A), v4 and v6."""
+    uids = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        uids |= {int(line.split()[7]) for line in lines if line.split()[3] == "0A"}
+    return uids
+
+
+def _connects_as(uid, paths):
+    """Whether a process of ``uid`` can connect to any of the unix sockets ``paths``."""
+    import socket
+
+    child = os.fork()
+    if child == 0:
+        code = 0
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for path in paths:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    try:
+                        probe.connect(str(path))
+                        code = 1
+                    except OSError:
+                        pass
+        except BaseException:  # noqa: BLE001
+            code = 2
+        os._exit(code)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not sys.platform.startswith("linux"), reason="the uid mode is root's")
+def test_in_the_uid_mode_a_kernel_listens_on_no_port_and_no_other_uid_can_connect():
+    import shutil
+    import stat
+    import tempfile
+    import threading
+    import time
+
+    from convlib.grading.sandbox import UID, Executor
+    from convlib.grading.uids import lease
+
+    work = Path(tempfile.mkdtemp(prefix="convlib-capability-"))
+    try:
+        work.chmod(0o711)
+        staged = stages(work / "stage")
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WAITS)])
+        executor = Executor(staged, Limits(cell_timeout=150, wall=200), kind=UID, work_dir=work)
+        listening_before = _listening_uids()
+        done = {}
+        runner = threading.Thread(target=lambda: done.setdefault("result", executor.execute(nbformat.writes(nb), "{}")))
+        runner.start()
+        deadline, sockets = time.monotonic() + 120, []
+        while len(sockets) < 5:  # the kernel's shell, iopub, stdin, control and heartbeat
+            assert time.monotonic() < deadline and runner.is_alive(), "the kernel's sockets never came"
+            time.sleep(0.05)
+            sockets = [p for p in work.glob("sandbox-*/tmp/rt/k-*") if stat.S_ISSOCK(p.lstat().st_mode)]
+        scratch = sockets[0].parents[2]
+        owner = {p.lstat().st_uid for p in sockets}
+        try:
+            [uid] = owner
+            assert uid != 0
+            assert {stat.S_IMODE(p.lstat().st_mode) for p in sockets} == {0o700}
+            assert stat.S_IMODE((scratch / "tmp" / "rt").stat().st_mode) == 0o700
+            assert uid not in _listening_uids() - listening_before  # no TCP port of the kernel to find
+            other = lease()  # another sandbox's uid, as a classmate's cell would run
+            try:
+                assert _connects_as(other.uid, sockets) == 0
+            finally:
+                other.release()
+            assert _connects_as(uid, sockets) == 1  # the probe itself works: the owner can connect
+        finally:
+            (scratch / "tmp" / "done").write_text("")
+            runner.join(timeout=200)
+            executor.close()
+        assert not runner.is_alive() and not done["result"].error, done
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
