@@ -191,7 +191,7 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     if raised:
         notes.append("cells that raised: " + ", ".join(raised))
     if execution.timed_out:
-        notes.append(f"the notebook ran out of time ({executor.limits.wall:g} s)")
+        notes.append(f"the notebook ran out of time ({executor.limits.times.notebook:g} s)")
     if execution.out_of_memory:
         notes.append(f"the sandbox used up its memory ({executor.limits.memory / 2**30:g} GB, all processes together)")
     if execution.cell_timed_out:

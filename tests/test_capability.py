@@ -284,3 +284,45 @@ def test_in_the_uid_mode_a_kernel_listens_on_no_port_and_no_other_uid_can_connec
         assert not runner.is_alive() and not done["result"].error, done
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ one owner of time
+def test_every_time_limit_is_ordered_so_a_call_stops_before_its_cell():
+    from convlib.answers.calls import CALL_SHARE, WALL_FACTOR, TimeLimits
+
+    for cpu in (0.1, 1, 2, 10, 100):
+        for cell in (1, 8, 60, 600):
+            for notebook in (0.5, 120, 300):
+                t = TimeLimits(call_cpu=cpu, cell=cell, notebook=notebook)
+                assert t.call_cpu <= t.call_wall <= CALL_SHARE * t.cell < t.cell <= t.notebook <= t.process_cpu
+                assert t.call_wall == min(cpu * WALL_FACTOR, CALL_SHARE * cell)
+    assert TimeLimits().call_cpu == 10 and TimeLimits().cell == 60 and TimeLimits().notebook == 300
+    limits = Limits(cell_timeout=8, wall=120, check_time_limit=2)
+    assert limits.for_process()["check_wall_limit"] == 4.0 < limits.for_process()["cell_timeout"] == 8
+    with pytest.raises(ValueError, match="cell must be a positive number"):
+        Limits(cell_timeout=0)
+
+
+def test_the_call_takes_its_clock_limit_from_the_grader(monkeypatch):
+    import time
+
+    from convlib.answers import calls
+
+    monkeypatch.setenv("CONVLIB_CHECK_WALL_LIMIT", "0.3")
+    start = time.monotonic()
+    record = calls.call(time.sleep, (30,), seconds=0.2)  # asleep: no CPU time, stopped by the clock
+    assert record == {"kind": "timeout", "seconds": 0.2, "by": "clock"}
+    assert time.monotonic() - start < 5
+
+
+@needs_sandbox
+def test_an_endless_call_without_cpu_is_stopped_before_its_cell_runs_out(tmp_path):
+    """A call that gets no CPU (asleep, as a call starved on a loaded machine): before one owner
+    ordered the limits, its clock backstop (6 x 2 s) outlasted the 8 s cell and the row said
+    "ran out of time" under load, "stopped" when idle."""
+    nbformat.write(_with(EX1, "feature_map", "import time\ndef feature_map(image, kernel):\n"
+                         "    while True:\n        time.sleep(1)\n"), tmp_path / f"asleep_{EX1}.ipynb")
+    limits = Limits(cell_timeout=8, wall=120, check_time_limit=2)
+    [result] = grade.grade([tmp_path], jobs=1, limits=limits)
+    assert result.questions == {"window_sum": True, "feature_map": False, "feature_map_shape": True}, result
+    assert "was stopped" in result.messages["feature_map"] and "ran out of time" not in result.detail, result

@@ -239,8 +239,10 @@ def run(folder="/grading", limits=None):
     limits = limits or {}
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
     _environment(folder)
-    if limits.get("check_time_limit"):
-        os.environ["CONVLIB_CHECK_TIME_LIMIT"] = str(limits["check_time_limit"])
+    if limits.get("check_time_limit"):  # the call's limits as the grader's TimeLimits ordered them
+        os.environ["CONVLIB_CHECK_TIME_LIMIT"] = repr(float(limits["check_time_limit"]))
+    if limits.get("check_wall_limit"):
+        os.environ["CONVLIB_CHECK_WALL_LIMIT"] = repr(float(limits["check_wall_limit"]))
     prepare()
     import pytest
 
