@@ -326,3 +326,16 @@ def test_an_endless_call_without_cpu_is_stopped_before_its_cell_runs_out(tmp_pat
     [result] = grade.grade([tmp_path], jobs=1, limits=limits)
     assert result.questions == {"window_sum": True, "feature_map": False, "feature_map_shape": True}, result
     assert "was stopped" in result.messages["feature_map"] and "ran out of time" not in result.detail, result
+
+
+def test_the_uid_mode_warns_of_a_forbidden_library_every_user_can_read(tmp_path):
+    """Without namespaces a library cannot be hidden; the instructor is told where it lies open."""
+    from convlib.grade import _uid_warnings
+    from convlib.grading.packages import readable_by_others
+
+    site = _site_with_scipy()
+    note = _uid_warnings("no namespaces", [], tmp_path)
+    if readable_by_others(site):
+        assert f"can be imported by every user from {site}" in note and "scipy" in note.lower(), note
+    else:
+        assert site not in note, note

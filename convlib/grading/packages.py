@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 __all__ = ["SANDBOX_REQUIREMENTS", "NEVER_STAGED", "SITE", "PARTS", "distributions", "stage_packages", "cached_site", "cache_folder",
-           "site_of", "python_command", "unreachable", "readable_by_others"]
+           "site_of", "python_command", "unreachable", "readable_by_others", "forbidden_within_reach"]
 
 # what the course's code imports (convlib's own requirements but JupyterLab, the editor, and
 # scikit-learn, whose digits only lessons and the demonstration after an exercise's last check
@@ -335,4 +335,21 @@ def unreachable(stage_dirs=()):
             fix = (f"chmod o+x {block} (every folder above it), or install Python where every user can read it"
                    if block != Path(os.path.abspath(path)) else f"chmod -R o+rX {path}")
             found.append((path, what, fix))
+    return found
+
+
+def forbidden_within_reach():
+    """``{folder: [distribution, ...]}``: libraries of :data:`NEVER_STAGED` installed in this
+    Python where every user can read them. In the ``uid`` mode a learner's code can put such a
+    folder on its ``sys.path`` by hand (there is no mount namespace to hide it; bubblewrap hides
+    the environment's package folders)."""
+    found = {}
+    for name in NEVER_STAGED:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        folder = os.path.normpath(str(dist.locate_file("")))
+        if readable_by_others(folder):
+            found.setdefault(folder, []).append(dist.metadata["Name"] or name)
     return found
