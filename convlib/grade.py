@@ -44,6 +44,7 @@ from .grading.canvas import write_canvas
 from .grading.cause import grader_error, kernel_death
 from .grading.learners import write_learners
 from .grading.moodle import write_moodle
+from .grading.packages import forbidden_within_reach
 from .grading.progress import Progress
 from .grading.report import OLDER_COPY, Gradebook, Result, merge, summary, write_rows
 from .grading.similarity import review_notes, similar_pairs, write_similarity
@@ -191,7 +192,7 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     if raised:
         notes.append("cells that raised: " + ", ".join(raised))
     if execution.timed_out:
-        notes.append(f"the notebook ran out of time ({executor.limits.wall:g} s)")
+        notes.append(f"the notebook ran out of time ({executor.limits.times.notebook:g} s)")
     if execution.out_of_memory:
         notes.append(f"the sandbox used up its memory ({executor.limits.memory / 2**30:g} GB, all processes together)")
     if execution.cell_timed_out:
@@ -353,6 +354,10 @@ def _uid_warnings(reason, inputs, solutions):
     if key:
         lines.append(f"WARNING: the answer key is readable by every user ({len(key)} files, e.g. {key[0]}): "
                      f"chmod -R go-rwx {solutions} {Path(exercises.__file__).parent}")
+    for folder, names in forbidden_within_reach().items():
+        lines.append(f"WARNING: {', '.join(names)} can be imported by every user from {folder}, so by a learner's "
+                     f"code that puts it on its path (the exercises forbid what they compute): install them "
+                     f"elsewhere, or chmod o-rx {folder}")
     open_files = exposed(sorted(inputs))
     if len(inputs) > 1 and open_files:
         lines.append(f"WARNING: {len(open_files)} submission(s) are readable by every user, so by the other "

@@ -1,6 +1,9 @@
 """The *policy* step: what an answer may call, read from its source (``ast``), never run.
 
-Two findings:
+The sandbox is the first line: what an exercise forbids is absent from it (its staged convlib
+has no such function, no library that would do the work is importable; see
+:mod:`convlib.grading.stage`). The scan reads the answer for the learner (``check()``) and for
+the reviewer. Two findings:
 
 - **forbidden**: the answer uses a name its question forbids -- the function that would do the
   question's work (``conv2d`` where the loop is the point). Such an answer gets no point, and
@@ -10,7 +13,10 @@ Two findings:
   files, ``os``/``subprocess``/``signal``/``ctypes``, IPython hooks and shell escapes, dunder
   attributes, ``getattr`` handed to another function (``functools.reduce(getattr, ...)``),
   ``operator.attrgetter``, ``pydoc.locate``, ``pkgutil``, ``posix``, ``zipimport``,
-  ``numpy.ctypeslib``). It is not judged wrong -- the sandbox already keeps such code from any answer
+  ``numpy.ctypeslib``, ``string.Formatter``, a format string that reads an attribute), whether
+  called by name, as an attribute (``__builtins__.getattr``, ``builtins.exec``) or handed on.
+  Text handed to ``exec``, ``eval`` or ``compile`` is opaque: what it runs cannot be read, so it
+  goes to review ("runs text as code"), never to a deduction. It is not judged wrong -- the sandbox already keeps such code from any answer
   key -- but the row is flagged for a person to read.
 
 Examples
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import resource
 import select
 import subprocess
@@ -52,7 +59,11 @@ SUSPECT_MODULES = {"os", "sys", "subprocess", "signal", "ctypes", "importlib", "
                    "posixpath", "_io", "_imp", "_thread"}
 # names that fetch an attribute or a module by a computed name, however they are reached
 SUSPECT_NAMES = {"attrgetter", "methodcaller", "ctypeslib", "locate", "import_module", "find_spec",
-                 "find_loader", "get_loader", "iter_modules", "walk_packages", "zipimporter"}
+                 "find_loader", "get_loader", "iter_modules", "walk_packages", "zipimporter", "Formatter",
+                 "get_field", "format_map", "vformat"}
+RUNS_TEXT = {"exec", "eval", "compile"}  # what they run is text the scan cannot read
+# a format field that reads an attribute or an item by name: "{0.max_pool}", "{x.__dict__[k]}"
+FORMAT_ATTRIBUTE = re.compile(r"\{[^{}!:]*[.\[]")
 HARMLESS_DUNDERS = {"__name__", "__doc__", "__init__", "__len__", "__class__"}
 
 
@@ -124,8 +135,24 @@ def scan(source, forbidden=()):
                     note(findings.forbidden, alias.name)
                 if _module_suspect(f"{node.module}.{alias.name}") or alias.name in SUSPECT_CALLS | SUSPECT_NAMES:
                     note(findings.review, f"imports {alias.name} from {module}")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SUSPECT_CALLS:
-            note(findings.review, f"calls {node.func.id}")
+        elif isinstance(node, ast.MatchClass):  # case object(max_pool=f): attribute names as strings
+            for attr in node.kwd_attrs:
+                if attr in forbidden:
+                    note(findings.forbidden, attr)
+                if attr.startswith("__") or attr in SUSPECT_CALLS | SUSPECT_NAMES:
+                    note(findings.review, f"uses {attr}")
+            note(findings.review, "matches a class pattern")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and FORMAT_ATTRIBUTE.search(node.value):
+            note(findings.review, "formats an attribute by name")
+        if isinstance(node, ast.Call):
+            called = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if called in SUSPECT_CALLS:
+                note(findings.review, f"calls {called}")
+            if called in RUNS_TEXT:
+                note(findings.review, "runs text as code")
+        if isinstance(node, ast.Attribute) and node.attr in SUSPECT_CALLS and f"calls {node.attr}" not in findings.review:
+            note(findings.review, f"uses {node.attr}")  # __builtins__.getattr, builtins.exec, handed on or called
     findings.forbidden.sort()
     return findings
 

@@ -7,7 +7,8 @@ autograder makes the installed package root-only), or a Python installed in ``/r
 is out of its reach, and every notebook would stop at its first import. So the grader stages
 the standard library (``stdlib``, ``lib-dynload``: without its tests, IDLE and Tk) and the
 distributions a sandbox needs (:data:`SANDBOX_REQUIREMENTS` and everything they require,
-nothing else; never convlib) into one folder of :data:`PARTS`: each file hard-linked when it is
+nothing else; never convlib, never a library of :data:`NEVER_STAGED` that would do an
+exercise's work) into one folder of :data:`PARTS`: each file hard-linked when it is
 readable by every user and on the same file system, else copied readable. That folder is made
 once per Python and kept between runs in :func:`cache_folder` (:func:`cached_site`), so runs
 and shards on one machine share it; each run links it beside its staged copies of convlib
@@ -30,20 +31,27 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["SANDBOX_REQUIREMENTS", "SITE", "PARTS", "distributions", "stage_packages", "cached_site", "cache_folder",
-           "site_of", "python_command", "unreachable", "readable_by_others"]
+__all__ = ["SANDBOX_REQUIREMENTS", "NEVER_STAGED", "SITE", "PARTS", "distributions", "stage_packages", "cached_site", "cache_folder",
+           "site_of", "python_command", "unreachable", "readable_by_others", "forbidden_within_reach"]
 
-# what the course's code imports (convlib's own requirements but JupyterLab, the editor) and
-# what runs a notebook (pytest, nbval, a kernel); their requirements are staged with them
-SANDBOX_REQUIREMENTS = ("numpy", "matplotlib", "pillow", "scikit-learn", "ipywidgets", "anywidget", "ipykernel",
+# what the course's code imports (convlib's own requirements but JupyterLab, the editor, and
+# scikit-learn, whose digits only lessons and the demonstration after an exercise's last check
+# read) and what runs a notebook (pytest, nbval, a kernel); their requirements are staged with them
+SANDBOX_REQUIREMENTS = ("numpy", "matplotlib", "pillow", "ipywidgets", "anywidget", "ipykernel",
                         "nbval", "pytest")
+# libraries that would do an exercise's work (a convolution, pooling, a layer's gradient): never
+# staged, even where a requirement names them, so no spelling in an answer can import them
+NEVER_STAGED = ("scipy", "scikit-learn", "scikit-image", "opencv-python", "opencv-python-headless",
+                "opencv-contrib-python", "opencv-contrib-python-headless", "torch", "torchvision", "tensorflow",
+                "tensorflow-cpu", "keras", "jax", "jaxlib", "numba", "cupy", "astropy", "pywavelets")
 SITE = "python"  # beside the staged copies of convlib: the Python a sandbox imports from
 PACKAGES = "site-packages"
 PARTS = ("stdlib", "lib-dynload", PACKAGES)  # in SITE, in the order a sandbox's sys.path holds them
 STDLIB_LEFT_OUT = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "site-packages",
                    "dist-packages"}
-LEFT_OUT = ("convlib",)  # the sandbox has its own copy (:mod:`.stage`), without the answer key
-CACHE_FORMAT = "2"  # the staged folders' layout; a new one is staged when it changes
+# the sandbox has its own convlib (:mod:`.stage`), without the answer key; the rest do its work
+LEFT_OUT = ("convlib", *NEVER_STAGED)
+CACHE_FORMAT = "3"  # the staged folders' layout; a new one is staged when it changes
 CACHE_KEEP = 4  # staged folders kept for Pythons that still exist
 PREFIX_FILE = ".convlib-prefix"  # in a staged folder: the Python it was staged from
 
@@ -327,4 +335,21 @@ def unreachable(stage_dirs=()):
             fix = (f"chmod o+x {block} (every folder above it), or install Python where every user can read it"
                    if block != Path(os.path.abspath(path)) else f"chmod -R o+rX {path}")
             found.append((path, what, fix))
+    return found
+
+
+def forbidden_within_reach():
+    """``{folder: [distribution, ...]}``: libraries of :data:`NEVER_STAGED` installed in this
+    Python where every user can read them. In the ``uid`` mode a learner's code can put such a
+    folder on its ``sys.path`` by hand (there is no mount namespace to hide it; bubblewrap hides
+    the environment's package folders)."""
+    found = {}
+    for name in NEVER_STAGED:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        folder = os.path.normpath(str(dist.locate_file("")))
+        if readable_by_others(folder):
+            found.setdefault(folder, []).append(dist.metadata["Name"] or name)
     return found

@@ -7,7 +7,12 @@ cell runs is checked; nothing is compared), writing nbval's JUnit report to
 never come from it, so a submission that forges it forges nothing that counts.
 
 The kernel nbval starts is forked from this (already warm) process rather than started afresh,
-which saves about half a second per submission; it stays in the same sandbox.
+which saves about half a second per submission; it stays in the same sandbox. It and this
+process talk over unix sockets (jupyter_client's ``ipc`` transport), never TCP: the sockets lie
+in the sandbox's own runtime folder (``KERNEL_SOCKETS`` in ``$JUPYTER_RUNTIME_DIR``, mode
+``0700``, its files ``0700`` too), so no other sandbox -- another uid in the ``uid`` mode, where
+all share the machine's network, or another mount namespace under bubblewrap -- can find,
+connect to or subscribe to a kernel that is not its own.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ KERNEL_DIED, CELL_TIMED_OUT = 64, 32
 # the zygote's exit codes for a child that failed before the runner ran (see .zygote)
 SET_UP_FAILED = (120, 121)
 _seen = {"kernel died": False, "cell timed out": False}
+KERNEL_SOCKETS = "k"  # the kernel's sockets: $JUPYTER_RUNTIME_DIR/k-1 ... k-5 (a unix socket's path is short)
 
 
 def outcome(code):
@@ -100,6 +106,8 @@ def _launch_forked_kernel(cmd, stdin=None, stdout=None, stderr=None, env=None, c
         asyncio.set_event_loop(asyncio.new_event_loop())
         from ipykernel.kernelapp import IPKernelApp
 
+        _private_output_pipe()
+
         app = IPKernelApp.instance()
         app.initialize(["-f", connection_file, "--HistoryManager.enabled=False"])
         app.start()
@@ -129,17 +137,73 @@ def _await_reply_or_death(original):
     return await_reply
 
 
+def _private_kernel_manager(base):
+    """``base`` (jupyter_client's ``KernelManager``) talking to its kernel over unix sockets in the
+    sandbox's private runtime folder, whatever the configuration says."""
+    from traitlets import default
+
+    class PrivateKernelManager(base):
+        _private_sockets = True
+
+        @default("transport")
+        def _transport_default(self):
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self):
+            return os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], KERNEL_SOCKETS)
+
+    return PrivateKernelManager
+
+
+def _private_output_pipe():
+    """The kernel's pipe for output of the processes it forks, as a unix socket in the private
+    runtime folder (ipykernel binds it to a TCP port of 127.0.0.1 otherwise)."""
+    import zmq
+    from ipykernel import iostream
+    from zmq.eventloop.zmqstream import ZMQStream
+
+    address = "ipc://" + os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], KERNEL_SOCKETS + "-pipe")
+
+    def setup_pipe_in(self):
+        self._pipe_uuid = os.urandom(16)
+        pipe_in = self.socket.context.socket(zmq.PULL)
+        pipe_in.linger = 0
+        try:
+            pipe_in.bind(address)
+        except zmq.ZMQError:
+            self._pipe_flag = False  # the forked processes' output is lost, the kernel runs on
+            pipe_in.close()
+            return
+        self._pipe_in = ZMQStream(pipe_in, self.io_loop)
+        self._pipe_in.on_recv(self._handle_pipe_msg)
+
+    def setup_pipe_out(self):
+        context = zmq.Context()  # a new one after fork
+        pipe_out = context.socket(zmq.PUSH)
+        pipe_out.linger = 3000
+        pipe_out.connect(address)
+        return context, pipe_out
+
+    iostream.IOPubThread._setup_pipe_in = setup_pipe_in
+    iostream.IOPubThread._setup_pipe_out = setup_pipe_out
+
+
 def prepare():
     """Import what pytest loads when it starts, and route kernel launches through fork()."""
     import importlib
 
     import _pytest.config
     from jupyter_client.provisioning import local_provisioner
+    from nbval import kernel as nbval_kernel
     from nbval.kernel import RunningKernel
 
     if not getattr(RunningKernel.await_reply, "_notices_death", False):
         RunningKernel.await_reply = _await_reply_or_death(RunningKernel.await_reply)
         RunningKernel.await_reply._notices_death = True
+
+    if not getattr(nbval_kernel.KernelManager, "_private_sockets", False):
+        nbval_kernel.KernelManager = _private_kernel_manager(nbval_kernel.KernelManager)
 
     for name in _pytest.config.default_plugins:
         try:
@@ -160,6 +224,9 @@ def _environment(folder):
         "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     })
+    os.umask(0o077)  # the kernel's sockets and the runner's files: this uid's alone
+    os.makedirs(os.environ["JUPYTER_RUNTIME_DIR"], mode=0o700, exist_ok=True)
+    os.chmod(os.environ["JUPYTER_RUNTIME_DIR"], 0o700)
     import tempfile
 
     tempfile.tempdir = scratch
@@ -172,8 +239,10 @@ def run(folder="/grading", limits=None):
     limits = limits or {}
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
     _environment(folder)
-    if limits.get("check_time_limit"):
-        os.environ["CONVLIB_CHECK_TIME_LIMIT"] = str(limits["check_time_limit"])
+    if limits.get("check_time_limit"):  # the call's limits as the grader's TimeLimits ordered them
+        os.environ["CONVLIB_CHECK_TIME_LIMIT"] = repr(float(limits["check_time_limit"]))
+    if limits.get("check_wall_limit"):
+        os.environ["CONVLIB_CHECK_WALL_LIMIT"] = repr(float(limits["check_wall_limit"]))
     prepare()
     import pytest
 

@@ -47,7 +47,7 @@ from pathlib import Path
 import convlib
 
 from . import cgroup as cgroups
-from ..answers.calls import time_limit
+from ..answers.calls import TimeLimits, time_limit
 from .packages import python_command, readable_by_others, site_of
 from .runner import SET_UP_FAILED, outcome
 from .uids import FIRST_UID, UID_COUNT, lease, processes_of
@@ -65,24 +65,36 @@ JUNIT_MAX = 2 * 2**20
 
 @dataclass
 class Limits:
-    """What one submission may use."""
+    """What one submission may use. Its time limits are kept by one :class:`~convlib.answers.calls.TimeLimits`
+    (:attr:`times`), which orders them so that a call's own limit fires before its cell's, and
+    the cell's before the notebook's; the defaults are that object's."""
 
     memory: int = 2 * 2**30  # bytes for the whole sandbox (its cgroup); per process where there is none
-    cpu: int = 600  # CPU seconds per process
+    cpu: float = TimeLimits.process_cpu  # CPU seconds per process (at least ``wall``)
     file_size: int = 64 * 2**20  # bytes per file written
     processes: int = 256  # processes and threads of the sandbox (its cgroup and its uid)
     open_files: int = 256
     tmp_size: int = 256 * 2**20  # the private /tmp
     out_size: int = 64 * 2**20  # /grading/out: answers, report, log
-    cell_timeout: float = 60.0  # seconds per cell (nbval)
-    wall: float = 300.0  # seconds for the whole notebook
-    check_time_limit: float = field(default_factory=time_limit)  # seconds per call of a learner's function
+    cell_timeout: float = TimeLimits.cell  # seconds per cell (nbval)
+    wall: float = TimeLimits.notebook  # seconds for the whole notebook
+    check_time_limit: float = field(default_factory=time_limit)  # CPU seconds per call of a learner's function
+
+    def __post_init__(self):
+        self.times  # noqa: B018 - a limit that is no number fails here, not in a sandbox
+
+    @property
+    def times(self):
+        """The time limits as kept (:class:`~convlib.answers.calls.TimeLimits`), ordered."""
+        return TimeLimits(call_cpu=self.check_time_limit, cell=self.cell_timeout, notebook=self.wall,
+                          process_cpu=self.cpu)
 
     def for_process(self, cgroup=False):
         """The runner's limits; with a ``cgroup`` memory is the group's, not a per-process bound."""
-        limits = {"cpu": self.cpu, "file_size": self.file_size, "processes": self.processes,
-                  "open_files": self.open_files, "cell_timeout": self.cell_timeout,
-                  "check_time_limit": self.check_time_limit}
+        times = self.times
+        limits = {"cpu": int(times.process_cpu), "file_size": self.file_size, "processes": self.processes,
+                  "open_files": self.open_files, "cell_timeout": times.cell,
+                  "check_time_limit": times.call_cpu, "check_wall_limit": times.call_wall}
         return limits if cgroup else {"memory": self.memory, **limits}
 
 
@@ -180,6 +192,18 @@ def _python_roots():
     return sorted({str(p) for p in roots if p.exists()})
 
 
+def _site_folders():
+    """The Python environment's and the system's package folders, hidden in a bubblewrap sandbox:
+    what a sandbox imports is staged (:mod:`.packages`), so nothing else -- no SciPy, OpenCV or
+    torch -- can be put on its ``sys.path``."""
+    found = set()
+    for root in [*_python_roots(), "/usr", "/usr/local"]:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+                        "lib64/python3*/site-packages"):
+            found |= {str(p) for p in Path(root).glob(pattern) if p.is_dir() and not p.is_symlink()}
+    return sorted(found)
+
+
 def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None):
     """bubblewrap's arguments; ``/grading/out`` is a size-capped tmpfs, or ``out_dir`` bound."""
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -203,8 +227,12 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", os.path.realpath(root), root]  # the staged packages: a link to the cache
+    hidden = _site_folders()
+    for folder in hidden:  # the environment's own packages (SciPy and all): the staged ones only
+        args += ["--tmpfs", folder]
     installed = Path(convlib.__file__).resolve().parent
-    if any(installed.is_relative_to(root) for root in _python_roots()):
+    if any(installed.is_relative_to(root) for root in _python_roots()) and \
+            not any(installed.is_relative_to(folder) for folder in hidden):
         # an installed (not editable) convlib, answer key and all, lies in the Python environment:
         # the sandbox sees its own copy there instead
         args += ["--ro-bind", str(Path(stage_dir) / "convlib"), str(installed)]
@@ -401,7 +429,7 @@ class Executor:
     def _run_in(self, stage_dir, request, group, uid):
         """Fork the runner from the zygote; when it is done, every process of the sandbox is killed."""
         zygote = self._zygote(stage_dir)
-        status, timed_out = zygote.run(request, self.limits.wall)
+        status, timed_out = zygote.run(request, self.limits.times.notebook)
         if group is not None:
             group.kill_all()
         kill_uid(uid)
@@ -476,21 +504,21 @@ class Executor:
             out_host = scratch / "out"
             out_host.mkdir()
             args = _bwrap_args(stage_dir, in_dir, limits, user_namespace=True, uid=uid, out_dir=out_host)
-            command = args + ["--"] + command + ["/grading", str(limits.cell_timeout)]
+            command = args + ["--"] + command + ["/grading", str(limits.times.cell)]
             out_path = out_host
         else:
             out_path = scratch / "out"
             out_path.mkdir()
-            command = command + [str(scratch), str(limits.cell_timeout)]
+            command = command + [str(scratch), str(limits.times.cell)]
             env["CONVLIB_GRADING_DIR"] = str(scratch)
-        env["CONVLIB_CHECK_TIME_LIMIT"] = str(limits.check_time_limit)
+        env.update(limits.times.environment())
         log = open(out_path / "runner.log", "wb")
         try:
             process = subprocess.Popen(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                        stderr=subprocess.STDOUT, start_new_session=True,
                                        preexec_fn=lambda: set_limits(fresh_limits))
             try:
-                code, timed_out = process.wait(timeout=limits.wall), False
+                code, timed_out = process.wait(timeout=limits.times.notebook), False
             except subprocess.TimeoutExpired:
                 code, timed_out = None, True
             finally:

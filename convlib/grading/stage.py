@@ -7,11 +7,14 @@ that the sandbox mounts read-only, and that the zygote imports from. ``convlib.a
 policy, calling a function within its limits, the solution markers: no answer in it) is copied
 whole, since the recorder calls the learner's function through it.
 
-Where an exercise forbids ``conv2d`` or ``conv2d_loop`` (writing them is the exercise), its
-sandboxes get a copy without them at all (:func:`stages`): the functions, ``convlib.fast``
-that computes their planes, and every import of them are taken out of the staged source, so no spelling -- ``getattr``
-with a built name, ``operator.attrgetter``, ``pydoc.locate``, reading the module's file --
-reaches them. The policy's review is a second line, not the only one.
+Each exercise's sandboxes get a copy without the functions that exercise forbids
+(:func:`stages`; every name of its questions' ``forbidden``, :func:`forbidden_names`): the
+functions themselves, every import of them, their entries in ``__all__``, and where a
+convolution is forbidden ``convlib.fast`` that computes its planes. So no spelling --
+``getattr`` with a built name, a ``match`` class pattern, ``string.Formatter``, ``exec`` of
+encoded text, ``operator.attrgetter``, ``pydoc.locate``, reading the module's file -- reaches
+them: they are not there. Libraries that would do the work (SciPy, OpenCV, torch) are not staged
+at all (:data:`~.packages.NEVER_STAGED`). The policy's review is a second line, not the only one.
 
 Beside the copies, ``python`` holds the standard library and the packages a sandbox may import,
 staged by :mod:`.packages` where the sandbox's uid can read them, wherever the course is
@@ -29,7 +32,7 @@ from convlib.exercises import MODULES, questions
 
 from .packages import SITE, cached_site, stage_packages
 
-__all__ = ["stage", "stages", "SANDBOX_MODULES", "CONVOLUTIONS"]
+__all__ = ["stage", "stages", "forbidden_names", "SANDBOX_MODULES", "CONVOLUTIONS"]
 
 PACKAGE = Path(convlib.__file__).resolve().parent
 # what a sandbox gets of convlib/grading: the inside half of grading, no judge
@@ -48,7 +51,11 @@ class _Without(ast.NodeTransformer):
         self.names = set(names)
 
     def visit_FunctionDef(self, node):
-        return None if node.name in self.names else node
+        if node.name in self.names:
+            return None
+        self.generic_visit(node)  # an import of them inside a kept function goes too
+        node.body = node.body or [ast.Pass()]
+        return node
 
     def visit_ImportFrom(self, node):
         node.names = [a for a in node.names if a.name not in self.names and a.asname not in self.names]
@@ -93,23 +100,31 @@ def stage(folder, without=()):
     (target / "exercises" / "__init__.py").write_text("\n".join(init))
     for exercise, module in MODULES.items():
         (target / "exercises" / f"{module}.py").write_text(_stub_module(exercise))
-    if without:
+    if set(CONVOLUTIONS) & set(without):  # and what computes them
         (target / PLANES_MODULE).unlink()
-        _strip(target, [*without, *PLANES])
+        without = [*without, *PLANES]
+    if without:
+        _strip(target, without)
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return folder
 
 
+def forbidden_names(exercise):
+    """Every name any question of ``exercise`` forbids (sorted)."""
+    return tuple(sorted({name for q in questions(exercise) for name in q.forbidden}))
+
+
 def forbids_convolution(exercise):
     """Whether any question of ``exercise`` forbids convlib's own convolutions."""
-    return any(set(CONVOLUTIONS) & set(q.forbidden) for q in questions(exercise))
+    return bool(set(CONVOLUTIONS) & set(forbidden_names(exercise)))
 
 
 def stages(folder):
-    """``{exercise: staged folder}``: the whole copy, and one without convlib's convolutions for
-    the exercises that forbid them (each written once, in ``folder/full`` and ``folder/bare``),
-    and beside them, in ``folder/python``, the Python a sandbox imports from (:mod:`.packages`)."""
+    """``{exercise: staged folder}``: for each exercise a copy without the functions it forbids
+    (the whole copy, ``folder/full``, for those that forbid nothing; exercises that forbid the
+    same names share one copy, ``folder/without-<exercise>``), and beside them, in
+    ``folder/python``, the Python a sandbox imports from (:mod:`.packages`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
@@ -120,9 +135,10 @@ def stages(folder):
         stage_packages(folder / SITE)
     made = {}
 
-    def copy(bare):
-        if bare not in made:
-            made[bare] = stage(folder / ("bare" if bare else "full"), CONVOLUTIONS if bare else ())
-        return made[bare]
+    def copy(exercise):
+        names = forbidden_names(exercise)
+        if names not in made:
+            made[names] = stage(folder / (f"without-{exercise}" if names else "full"), names)
+        return made[names]
 
-    return {exercise: copy(forbids_convolution(exercise)) for exercise in MODULES}
+    return {exercise: copy(exercise) for exercise in MODULES}
