@@ -19,14 +19,15 @@ platforms' own source builds them:
 from __future__ import annotations
 
 import os
+import shutil
 
 import nbformat
 import pytest
 
-from convlib.grading.identify import learner_of
+from convlib.grading.identify import cell_role, learner_of
 from convlib.grading.roster import roster
 
-from gradingkit import EX1, course_notebook
+from gradingkit import EX1, as_gradescope, autograder_zip, check_results, course_notebook, needs_sandbox
 
 MALLORY_FLAT = f"Mallory X_803_assignsubmission_file_roeann_23456_11111_{EX1}.ipynb"  # Moodle, flat download
 ROEANN = f"roeann_23456_11111_{EX1}.ipynb"  # Canvas: user 23456, attachment 11111
@@ -38,6 +39,14 @@ def _write(folder, relative, nb, modified):
     nbformat.write(nb, path)
     os.utime(path, (modified, modified))
     return path
+
+
+def _wrong_window_sum():
+    """Exercise 1's solution with window_sum wrong: 1 point of 3 (feature_map_shape)."""
+    nb = course_notebook("solutions", EX1)
+    next(c for c in nb.cells if cell_role(c) == ("answer", "window_sum")).source = \
+        "def window_sum(image, kernel, row, col):\n    return 4\n"
+    return nb
 
 
 def _who(path, root):
@@ -97,3 +106,47 @@ def test_folders_above_the_graded_folder_name_no_one(tmp_path):
     root = tmp_path / "Jane Doe_814_assignsubmission_file"
     assert _who(f"{EX1}.ipynb", root) == ("", "", "", False)
 
+
+# ------------------------------------------------------------------------------ nothing from the upload on the grader's path
+PLANTED = """import json, pathlib
+for where in ("/autograder", "/tmp"):
+    try:
+        (pathlib.Path(where) / "planted-ran").write_text(__file__)
+    except OSError:
+        pass
+"""
+PLANTED_AUTOGRADER = PLANTED + """
+results = pathlib.Path("/autograder/results")
+results.mkdir(parents=True, exist_ok=True)
+(results / "results.json").write_text(json.dumps({"score": 1000, "output": "planted", "tests": []}))
+"""
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    return autograder_zip(tmp_path_factory.mktemp("zip"))
+
+
+@needs_sandbox
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
+                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
+def test_gradescope_started_inside_the_upload_runs_none_of_it(autograder, tmp_path, monkeypatch):
+    """An upload that carries its own ``convlib`` (the package, its grading and its autograder),
+    with run_autograder started from inside the upload: the planted code never runs and the
+    score is the real one."""
+    upload = tmp_path / "upload"
+    _write(upload, f"{EX1}.ipynb", _wrong_window_sum(), 1_700_000_000)
+    (upload / "convlib" / "grading").mkdir(parents=True)
+    (upload / "convlib" / "__init__.py").write_text(PLANTED)
+    (upload / "convlib" / "grading" / "__init__.py").write_text(PLANTED)
+    (upload / "convlib" / "grading" / "autograder.py").write_text(PLANTED_AUTOGRADER)
+    (upload / "convlib" / "answers").mkdir()
+    (upload / "convlib" / "answers" / "__init__.py").write_text(PLANTED)
+    (upload / "convlib" / "answers" / "policy.py").write_text(PLANTED)  # the answers' scanner, run as root
+    monkeypatch.chdir(upload)  # Gradescope starts run_autograder where it likes: here, inside the upload
+    home = tmp_path / "run"
+    data, log = as_gradescope(home, autograder, upload)
+    check_results(data)
+    assert data["score"] == 1, data  # feature_map_shape only: the wrong window_sum, graded for real
+    assert data["output"] != "planted"
+    assert not (home / "autograder" / "planted-ran").exists(), log[-2000:]
