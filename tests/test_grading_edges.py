@@ -18,16 +18,24 @@ platforms' own source builds them:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
 
+from convlib import grade
+from convlib.exercises import MODULES
+from convlib.grade import STATUS_UNKNOWN, grade_one
 from convlib.grading.identify import cell_role, learner_of
+from convlib.grading.read import (MAX_CELLS, MAX_CONTAINERS, MAX_DEPTH, MAX_NOTEBOOK_BYTES, MAX_STRINGS,
+                                  STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read)
 from convlib.grading.roster import roster
 
-from gradingkit import EX1, as_gradescope, autograder_zip, check_results, course_notebook, needs_sandbox
+from gradingkit import (EX1, ROOT, as_gradescope, autograder_zip, check_results, course_notebook,
+                        needs_sandbox)
 
 MALLORY_FLAT = f"Mallory X_803_assignsubmission_file_roeann_23456_11111_{EX1}.ipynb"  # Moodle, flat download
 ROEANN = f"roeann_23456_11111_{EX1}.ipynb"  # Canvas: user 23456, attachment 11111
@@ -150,3 +158,139 @@ def test_gradescope_started_inside_the_upload_runs_none_of_it(autograder, tmp_pa
     assert data["score"] == 1, data  # feature_map_shape only: the wrong window_sum, graded for real
     assert data["output"] != "planted"
     assert not (home / "autograder" / "planted-ran").exists(), log[-2000:]
+
+
+# ------------------------------------------------------------------------------ reading that cannot fail the run
+def _cells_file(count):
+    """A notebook of ``count`` empty raw cells, 46 bytes each (700,000 of them: 31 MB)."""
+    cell = b'{"cell_type":"raw","metadata":{},"source":[]}'
+    return b'{"cells":[' + b",".join([cell] * count) + b'],"metadata":{},"nbformat":4,"nbformat_minor":5}'
+
+
+def _deep_metadata(depth=600):
+    """Exercise 1's handout whose notebook metadata nests ``depth`` deep: about 9 KB of valid JSON
+    beyond the handout, and RecursionError in nbformat's from_dict."""
+    nb = json.loads((ROOT / "exercises" / f"{EX1}.ipynb").read_text(encoding="utf-8"))
+    node = nb["metadata"]
+    for _ in range(depth):
+        node["k"] = {}
+        node = node["k"]
+    return json.dumps(nb, separators=(",", ":")).encode()
+
+
+def _hostile(folder):
+    """``{name: (status, words the detail holds)}`` for hostile files written into ``folder``."""
+    (folder / f"deep_{EX1}.ipynb").write_bytes(_deep_metadata())
+    (folder / f"cells_{EX1}.ipynb").write_bytes(_cells_file(700_000))
+    (folder / f"self_{EX1}.ipynb").symlink_to(f"self_{EX1}.ipynb")  # a link to itself
+    (folder / f"loop_a_{EX1}.ipynb").symlink_to(f"loop_b_{EX1}.ipynb")  # a loop of two links
+    (folder / f"loop_b_{EX1}.ipynb").symlink_to(f"loop_a_{EX1}.ipynb")
+    (folder / f"key_{EX1}.ipynb").symlink_to(ROOT / "solutions" / f"{EX1}.ipynb")  # to the answer key
+    os.mkfifo(folder / f"fifo_{EX1}.ipynb")  # no writer: opening it for reading would block
+    return {f"deep_{EX1}.ipynb": (STATUS_TOO_LARGE, f"nested more than {MAX_DEPTH} deep"),
+            f"cells_{EX1}.ipynb": (STATUS_TOO_LARGE, f"more than {MAX_CONTAINERS:,} JSON objects and lists"),
+            f"self_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
+            f"loop_a_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
+            f"loop_b_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
+            f"key_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
+            f"fifo_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a FIFO")}
+
+
+def test_hostile_files_are_read_to_a_status_of_their_own(tmp_path):
+    expected = _hostile(tmp_path)
+    assert len((tmp_path / f"deep_{EX1}.ipynb").read_bytes()) - len((ROOT / "exercises" / f"{EX1}.ipynb").read_bytes()) \
+        < 12_000
+    assert (tmp_path / f"cells_{EX1}.ipynb").stat().st_size < MAX_NOTEBOOK_BYTES  # refused for its cells, not its size
+    with pytest.raises(RecursionError):  # what the deep file does to nbformat, unbounded
+        nbformat.from_dict(json.loads((tmp_path / f"deep_{EX1}.ipynb").read_bytes()))
+    for name, (status, words) in expected.items():
+        submission = read(tmp_path / name)
+        assert (submission.status, submission.notebook) == (status, None), name
+        assert words in submission.detail, (name, submission.detail)
+
+
+@pytest.mark.parametrize("content, words", [
+    (_cells_file(MAX_CELLS + 1), f"{MAX_CELLS + 1:,} cells"),  # few enough objects, too many cells
+    (b'{"cells":[],"metadata":{"x":[' + b",".join([b'"ab"'] * (MAX_STRINGS + 1)) + b"]}}", "JSON strings"),
+    (b'{"cells":[],"metadata":' + b'{"k":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 2), "nested"),
+])
+def test_each_bound_of_the_reader_holds(tmp_path, content, words):
+    path = tmp_path / f"{EX1}.ipynb"
+    path.write_bytes(content)
+    submission = read(path)
+    assert submission.status == STATUS_TOO_LARGE and words in submission.detail, submission.detail
+
+
+def test_a_notebook_within_every_bound_keeps_only_what_grading_reads(tmp_path):
+    nb = course_notebook("solutions", EX1)
+    nb.metadata["widgets"] = {"state": {"a": {"b": {"c": list(range(10))}}}}
+    nb.cells[0].metadata["tags"] = ["x"]
+    path = _write(tmp_path, f"{EX1}.ipynb", nb, 1_700_000_000)
+    kept = read(path).notebook
+    assert kept.metadata == {"convlib": nb.metadata["convlib"]}
+    assert [(c.cell_type, c.source, c.get("id")) for c in kept.cells] == [(c.cell_type, c.source, c.id) for c in nb.cells]
+    assert [c.metadata for c in kept.cells] == [{"convlib": c.metadata["convlib"]} if "convlib" in c.metadata else {}
+                                               for c in nb.cells]
+    assert all(c.outputs == [] for c in kept.cells if c.cell_type == "code")
+
+
+class _Unused:
+    """An executor or a scanner that must not be reached."""
+
+    kind = "none"
+    limits = None
+
+    def execute(self, *args, **kwargs):
+        raise AssertionError("executed")
+
+    def scan(self, source, forbidden=()):
+        raise AssertionError("scanned")
+
+
+def test_each_file_is_read_once_per_run(tmp_path, monkeypatch):
+    from convlib.grading import read as read_module
+
+    opened = []
+    real = read_module.read_regular
+    monkeypatch.setattr(read_module, "read_regular", lambda path, cap: (opened.append(Path(path).name), real(path, cap))[1])
+    nb = course_notebook("exercises", EX1)
+    nb.metadata.pop("convlib")
+    _write(tmp_path, "holiday.ipynb", nb, 1_700_000_000)  # no exercise: graded no further than its reading
+    entries = roster([tmp_path])
+    (tmp_path / "holiday.ipynb").write_bytes(b"not JSON at all")  # changed after the roster: never seen
+    result = grade_one(entries[0].path, _Unused(), entry=entries[0], scanner=_Unused())
+    assert result.status == STATUS_UNKNOWN and opened == ["holiday.ipynb"]
+
+
+def test_a_file_the_roster_cannot_identify_costs_only_its_row(tmp_path, monkeypatch):
+    from convlib.grading import roster as roster_module
+
+    _write(tmp_path, f"a_{EX1}.ipynb", course_notebook("solutions", EX1), 1_700_000_000)
+    _write(tmp_path, f"b_{EX1}.ipynb", course_notebook("solutions", EX1), 1_700_000_000)
+    real = roster_module.learner_of
+
+    def fails_on_a(nb, path, root=None):
+        if Path(path).name.startswith("a_"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(nb, path, root)
+
+    monkeypatch.setattr(roster_module, "learner_of", fails_on_a)
+    a, b = roster([tmp_path])
+    assert (a.submission.status, a.submission.notebook) == (STATUS_NOT_NOTEBOOK, None)
+    assert "RecursionError" in a.submission.detail
+    assert b.submission.status == "" and b.learner.name == "b"
+
+
+def test_answers_of_many_shell_lines_are_refused_before_the_scan(tmp_path):
+    """IPython rewrites a cell once per escape line, reading the whole cell each time; the answer
+    gets its own row and the scanner (shared by nobody, but bounded in time) is never asked."""
+    nb = course_notebook("solutions", EX1)
+    cell = next(c for c in nb.cells if cell_role(c) == ("answer", "window_sum"))
+    cell.source = cell.source + "\n" + "\n".join("!ls" for _ in range(2_000))
+    _write(tmp_path, f"{EX1}.ipynb", nb, 1_700_000_000)
+    entry = roster([tmp_path])[0]
+    result = grade_one(entry.path, _Unused(), entry=entry, scanner=_Unused())
+    assert result.status == grade.STATUS_ANSWER_TOO_LARGE and "window_sum" in result.detail, result.detail
+    for exercise in MODULES:  # honest answers are never refused
+        for c in course_notebook("solutions", exercise).cells:
+            assert cell_role(c)[0] != "answer" or not grade._too_much_rewriting(c.source), (exercise, c.source[:80])
