@@ -1,4 +1,5 @@
-"""The grader's edges, attacked: whose a file is when names are crafted.
+"""The grader's edges, attacked: whose a file is when names are crafted, an upload that brings
+its own ``convlib`` to Gradescope, and files made to end or slow the run.
 
 Each platform's pattern matches only the whole name as that platform builds it, and the
 platform's prefix wins over what the learner typed inside it. The names below are built as the
@@ -18,9 +19,11 @@ platforms' own source builds them:
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -34,7 +37,7 @@ from convlib.grading.read import (MAX_CELLS, MAX_CONTAINERS, MAX_DEPTH, MAX_NOTE
                                   STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read)
 from convlib.grading.roster import roster
 
-from gradingkit import (EX1, ROOT, as_gradescope, autograder_zip, check_results, course_notebook,
+from gradingkit import (EX1, GRADE, ROOT, as_gradescope, autograder_zip, check_results, course_notebook,
                         needs_sandbox)
 
 MALLORY_FLAT = f"Mallory X_803_assignsubmission_file_roeann_23456_11111_{EX1}.ipynb"  # Moodle, flat download
@@ -294,3 +297,49 @@ def test_answers_of_many_shell_lines_are_refused_before_the_scan(tmp_path):
     for exercise in MODULES:  # honest answers are never refused
         for c in course_notebook("solutions", exercise).cells:
             assert cell_role(c)[0] != "answer" or not grade._too_much_rewriting(c.source), (exercise, c.source[:80])
+
+
+@pytest.fixture(scope="module")
+def hostile_class(tmp_path_factory):
+    """A class folder with honest learners of two platforms beside every hostile file above, graded
+    with every output the grader writes."""
+    base = tmp_path_factory.mktemp("hostile")
+    folder = base / "class"
+    folder.mkdir()
+    expected = _hostile(folder)
+    _write(folder, ROEANN, course_notebook("solutions", EX1), 1_700_000_000)  # Canvas 23456: 3 of 3
+    _write(folder, MALLORY_FLAT, course_notebook("exercises", EX1), 2_000_000_000)  # Moodle 803, the newest
+    _write(folder, f"Jane Doe_814_assignsubmission_file/{EX1}.ipynb", _wrong_window_sum(), 1_700_000_000)  # 1 of 3
+    out = {"grades": base / "grades.csv", "canvas": base / "canvas.csv", "moodle": base / "moodle",
+           "learners": base / "learners.csv", "feedback": base / "feedback", "similar": base / "similar.csv"}
+    done = subprocess.run([*GRADE, str(folder), "--out", str(out["grades"]), "--jobs", "2",
+                           "--canvas", str(out["canvas"]), "--moodle", str(out["moodle"]),
+                           "--by-learner", str(out["learners"]), "--feedback", str(out["feedback"]),
+                           "--similarity", str(out["similar"])], capture_output=True, text=True, timeout=900)
+    with open(out["grades"], newline="", encoding="utf-8") as handle:
+        rows = {Path(r["submission"]).relative_to(folder).as_posix(): r for r in csv.DictReader(handle)}
+    return {**out, "rows": rows, "done": done, "expected": expected}
+
+
+@needs_sandbox
+def test_hostile_files_cost_only_their_own_rows_and_every_output_is_written(hostile_class):
+    done, rows = hostile_class["done"], hostile_class["rows"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(rows) == len(hostile_class["expected"]) + 3
+    for name, (status, words) in hostile_class["expected"].items():
+        assert (rows[name]["status"], rows[name]["passed"]) == (status, "0"), rows[name]
+        assert words in rows[name]["detail"], rows[name]
+    roeann, mallory = rows[ROEANN], rows[MALLORY_FLAT]
+    jane = rows[f"Jane Doe_814_assignsubmission_file/{EX1}.ipynb"]
+    assert (roeann["status"], roeann["passed"], roeann["platform"], roeann["lms_id"]) == ("graded", "3", "canvas", "23456")
+    assert (mallory["status"], mallory["passed"], mallory["platform"], mallory["lms_id"]) == ("graded", "0", "moodle", "803")
+    assert (jane["status"], jane["passed"]) == ("graded", "1")
+    for path in (hostile_class["canvas"], hostile_class["learners"], hostile_class["similar"],
+                 hostile_class["feedback"] / "index.html", hostile_class["moodle"] / f"moodle-{EX1}.csv"):
+        assert path.is_file() and path.stat().st_size > 0, path
+    with open(hostile_class["canvas"], newline="", encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    section = table[0].index("Section")
+    assert {row[1]: row[section + 1:] for row in table[2:] if row[1]} == {"23456": ["3"]}  # the classmate untouched
+    sheet = (hostile_class["moodle"] / f"moodle-{EX1}.csv").read_text(encoding="utf-8")
+    assert "Participant 803" in sheet and "Participant 814" in sheet
