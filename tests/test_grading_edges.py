@@ -33,7 +33,7 @@ from convlib import grade
 from convlib.exercises import MODULES
 from convlib.grade import STATUS_UNKNOWN, grade_one
 from convlib.grading.identify import cell_role, learner_of
-from convlib.grading.read import (MAX_CELLS, MAX_CONTAINERS, MAX_DEPTH, MAX_NOTEBOOK_BYTES, MAX_STRINGS,
+from convlib.grading.read import (MAX_CELLS, MAX_CONTAINERS, MAX_DEPTH, MAX_NOTEBOOK_BYTES, MAX_SOURCE_CHARS, MAX_STRINGS,
                                   STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read)
 from convlib.grading.roster import roster
 
@@ -216,6 +216,8 @@ def test_hostile_files_are_read_to_a_status_of_their_own(tmp_path):
     (_cells_file(MAX_CELLS + 1), f"{MAX_CELLS + 1:,} cells"),  # few enough objects, too many cells
     (b'{"cells":[],"metadata":{"x":[' + b",".join([b'"ab"'] * (MAX_STRINGS + 1)) + b"]}}", "JSON strings"),
     (b'{"cells":[],"metadata":' + b'{"k":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 2), "nested"),
+    (json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": "x" * (MAX_SOURCE_CHARS + 1)}]}).encode(),
+     "characters"),
 ])
 def test_each_bound_of_the_reader_holds(tmp_path, content, words):
     path = tmp_path / f"{EX1}.ipynb"

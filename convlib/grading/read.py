@@ -12,8 +12,9 @@ Reading is bounded before the file is parsed, so one file costs at most its own 
 ``MAX_NOTEBOOK_BYTES`` bytes, ``MAX_CONTAINERS`` JSON objects and lists and ``MAX_STRINGS``
 strings (counted from the bytes ``{``, ``[`` and ``"``, which JSON cannot escape, so the count
 bounds what parsing builds: memory and parse time), nesting at most ``MAX_DEPTH`` deep (checked
-without recursion) and at most ``MAX_CELLS`` cells. The notebook kept holds only what grading
-reads: each cell's type, id and source and the ``convlib`` part of the metadata; no outputs.
+without recursion), at most ``MAX_CELLS`` cells and ``MAX_SOURCE_CHARS`` characters of source.
+The notebook kept (until the file is graded) holds only what grading reads: each cell's type, id
+and source and the ``convlib`` part of the metadata; no outputs, no attachments.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from nbformat.corpus.words import generate_corpus_id as random_cell_id
 from ..notebook import META
 
 __all__ = ["Submission", "read", "read_regular", "file_kind", "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "MAX_CONTAINERS",
-           "MAX_STRINGS", "MAX_DEPTH", "STATUS_NOT_NOTEBOOK", "STATUS_TOO_LARGE", "STATUS_NOT_A_FILE"]
+           "MAX_STRINGS", "MAX_DEPTH", "MAX_SOURCE_CHARS", "STATUS_NOT_NOTEBOOK", "STATUS_TOO_LARGE", "STATUS_NOT_A_FILE"]
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
 MAX_CELLS = 10_000  # a course notebook has under a hundred
 MAX_CONTAINERS = 100_000  # JSON objects and lists in one file
 MAX_STRINGS = 1_000_000  # JSON strings in one file
 MAX_DEPTH = 64  # a notebook with widget state nests about ten deep
+MAX_SOURCE_CHARS = 4 * 2**20  # the cells' sources together: what is kept of a file until it is graded
 STATUS_NOT_NOTEBOOK = "not a notebook"
 STATUS_TOO_LARGE = "too large"
 STATUS_NOT_A_FILE = "not a regular file"
@@ -179,8 +181,14 @@ def read(path):
         del raw
         if data is None:
             return result
+        cells = _clean_cells(data)
+        if sum(len(cell["source"]) for cell in cells) > MAX_SOURCE_CHARS:
+            result.status = STATUS_TOO_LARGE
+            result.detail = (f"its cells hold more than {MAX_SOURCE_CHARS // 2**20} M characters; a notebook may hold "
+                             f"at most {MAX_SOURCE_CHARS // 2**20} M")
+            return result
         nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _kept(data.get("metadata")),
-                                 "cells": _clean_cells(data)})
+                                 "cells": cells})
     except (RecursionError, MemoryError, ValueError, TypeError) as err:  # within the bounds, never expected
         result.status, result.detail = STATUS_NOT_NOTEBOOK, f"cannot be read: {type(err).__name__}"
         return result
