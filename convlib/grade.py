@@ -78,6 +78,19 @@ def _too_much_rewriting(source):
     return len(IPYTHON_LINE.findall(source)) * len(source) > MAX_REWRITE_WORK
 
 
+def _refused_answers(answers):
+    """Why ``answers`` (``{name: source}``) are not read further, or ``''``: the policy never sees them."""
+    huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
+    if huge:
+        return (f"answer cell(s) {', '.join(huge)} hold more than {MAX_ANSWER_CHARS // 1024} KB of text; "
+                "not read further")
+    rewritten = [name for name, source in answers.items() if _too_much_rewriting(source)]
+    if rewritten:
+        return (f"answer cell(s) {', '.join(rewritten)} hold too many lines of IPython's own syntax (!, %, ?) "
+                "for their length; not read further")
+    return ""
+
+
 def _cells_that_raised(junit, notebook):
     """``['cell 3 (answer window_sum)', ...]`` from nbval's report (informational only)."""
     if not junit:
@@ -149,18 +162,9 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None, submission=
     # assemble, and the policy on the learner's answers: flags are decided before any point
     notebook, answers = graded_copy(submission.notebook, solution)
     result.answers = answers
-    huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
-    if huge:
-        result.status = STATUS_ANSWER_TOO_LARGE
-        result.detail = (f"answer cell(s) {', '.join(huge)} hold more than {MAX_ANSWER_CHARS // 1024} KB of text; "
-                         "not read further")
-        result.review = result.detail
-        return
-    rewritten = [name for name, source in answers.items() if _too_much_rewriting(source)]
-    if rewritten:
-        result.status = STATUS_ANSWER_TOO_LARGE
-        result.detail = (f"answer cell(s) {', '.join(rewritten)} hold too many lines of IPython's own syntax "
-                         "(!, %, ?) for their length; not read further")
+    refused = _refused_answers(answers)
+    if refused:
+        result.status, result.detail = STATUS_ANSWER_TOO_LARGE, refused
         result.review = result.detail
         return
     try:
