@@ -113,8 +113,9 @@ def _cells_that_raised(junit, notebook):
 def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scanner=None):
     """Grade one submitted notebook; never writes to it, never raises. Returns a :class:`Result`.
 
-    ``entry`` (from :func:`~convlib.grading.roster.roster`) names the learner and says whether a
-    newer copy is graded instead; without it the learner comes from the file's name. ``scanner``
+    ``entry`` (from :func:`~convlib.grading.roster.roster`) holds what was read of the file (it is
+    not read again), names the learner and says whether a newer copy is graded instead; without
+    it the file is read here and the learner comes from the file's name. ``scanner``
     (a :class:`~convlib.answers.policy.Scanner`) reads the answers in a bounded process of its
     own; without it they are read here.
     """
