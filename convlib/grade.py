@@ -456,6 +456,9 @@ def _grade_main(argv):
                      "in the same sandboxes (the canary); exit status 3 when they do not score full marks and zero: "
                      "no one is graded, and stderr says why.")
     args = parser.parse_args(argv)
+    # every Python this run starts (the answers' reader, as this user) keeps the working folder off its
+    # path: started inside a folder someone handed in, a convlib/ there is never imported
+    os.environ["PYTHONSAFEPATH"] = "1"
 
     found = notebooks_in(args.submissions)
     inputs = {Path(os.path.realpath(p)) for p in found}  # realpath: a link to itself or a loop never raises

@@ -345,3 +345,23 @@ def test_hostile_files_cost_only_their_own_rows_and_every_output_is_written(host
     assert {row[1]: row[section + 1:] for row in table[2:] if row[1]} == {"23456": ["3"]}  # the classmate untouched
     sheet = (hostile_class["moodle"] / f"moodle-{EX1}.csv").read_text(encoding="utf-8")
     assert "Participant 803" in sheet and "Participant 814" in sheet
+
+
+@needs_sandbox
+def test_the_grader_started_inside_a_handed_in_folder_runs_none_of_it(tmp_path):
+    """convlib-grade started from a folder holding a handed-in ``convlib/``: the processes it starts
+    (the answers' reader among them) import the course's own package, never that one."""
+    folder = tmp_path / "class"
+    _write(folder, f"jdoe_{EX1}.ipynb", course_notebook("solutions", EX1), 1_700_000_000)
+    for package in ("convlib", "convlib/answers", "convlib/grading"):
+        (folder / package).mkdir(parents=True, exist_ok=True)
+        (folder / package / "__init__.py").write_text(PLANTED)
+    (folder / "convlib" / "answers" / "policy.py").write_text(PLANTED)
+    (Path("/tmp") / "planted-ran").unlink(missing_ok=True)
+    done = subprocess.run([*GRADE[:1], "-P", *GRADE[1:], ".", "--out", str(tmp_path / "grades.csv")], cwd=folder,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (Path("/tmp") / "planted-ran").exists()
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["status"], r["passed"]) for r in rows] == [("graded", "3")], rows
