@@ -14,9 +14,11 @@ broken or hostile file costs only its own row. Submissions are only read, never 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -66,6 +68,28 @@ STATUS_KERNEL = "kernel died"
 STATUS_MEMORY = "out of memory"
 STATUS_ANSWER_TOO_LARGE = "answer too large"
 MAX_ANSWER_CHARS = 256 * 1024  # one answer cell; larger ones are refused before any parsing
+# IPython rewrites a cell once per line of its own syntax (!ls, %time, x?, /f x, x = !ls), reading the
+# whole cell each time: lines that may be rewritten times the cell's length, at most this, before the scan
+MAX_REWRITE_WORK = 2_000_000
+IPYTHON_LINE = re.compile(r"^[ \t]*[!%?/;,]|=[ \t]*[!%]|\?[ \t]*$", re.M)
+
+
+def _too_much_rewriting(source):
+    """Whether IPython's rewriting of ``source`` could take more than ``MAX_REWRITE_WORK``."""
+    return len(IPYTHON_LINE.findall(source)) * len(source) > MAX_REWRITE_WORK
+
+
+def _refused_answers(answers):
+    """Why ``answers`` (``{name: source}``) are not read further, or ``''``: the policy never sees them."""
+    huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
+    if huge:
+        return (f"answer cell(s) {', '.join(huge)} hold more than {MAX_ANSWER_CHARS // 1024} KB of text; "
+                "not read further")
+    rewritten = [name for name, source in answers.items() if _too_much_rewriting(source)]
+    if rewritten:
+        return (f"answer cell(s) {', '.join(rewritten)} hold too many lines of IPython's own syntax (!, %, ?) "
+                "for their length; not read further")
+    return ""
 
 
 def _cells_that_raised(junit, notebook):
@@ -90,8 +114,9 @@ def _cells_that_raised(junit, notebook):
 def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scanner=None):
     """Grade one submitted notebook; never writes to it, never raises. Returns a :class:`Result`.
 
-    ``entry`` (from :func:`~convlib.grading.roster.roster`) names the learner and says whether a
-    newer copy is graded instead; without it the learner comes from the file's name. ``scanner``
+    ``entry`` (from :func:`~convlib.grading.roster.roster`) holds what was read of the file (it is
+    not read again), names the learner and says whether a newer copy is graded instead; without
+    it the file is read here and the learner comes from the file's name. ``scanner``
     (a :class:`~convlib.answers.policy.Scanner`) reads the answers in a bounded process of its
     own; without it they are read here.
     """
@@ -105,7 +130,7 @@ def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scann
             result.status = OLDER_COPY
             result.detail = f"{entry.graded_instead} is graded instead"
         else:
-            _grade_into(result, Path(path), executor, Path(solutions_dir), scanner)
+            _grade_into(result, Path(path), executor, Path(solutions_dir), scanner, entry.submission)
     except Exception as err:  # noqa: BLE001 - one row's trouble, never the batch's; no point survives it
         result.questions = dict.fromkeys(result.questions, False)
         result.status = f"grader error: {type(err).__name__}: {capped(err, 200)}"
@@ -115,9 +140,9 @@ def grade_one(path, executor, solutions_dir=DEFAULT_SOLUTIONS, entry=None, scann
     return result
 
 
-def _grade_into(result, path, executor, solutions_dir, scanner=None):
-    # read
-    submission = read(path)
+def _grade_into(result, path, executor, solutions_dir, scanner=None, submission=None):
+    # read: once per run, by the roster
+    submission = submission if submission is not None else read(path)
     if submission.status:
         result.status, result.detail = submission.status, submission.detail
         return
@@ -139,11 +164,9 @@ def _grade_into(result, path, executor, solutions_dir, scanner=None):
     # assemble, and the policy on the learner's answers: flags are decided before any point
     notebook, answers = graded_copy(submission.notebook, solution)
     result.answers = answers
-    huge = [name for name, source in answers.items() if len(source) > MAX_ANSWER_CHARS]
-    if huge:
-        result.status = STATUS_ANSWER_TOO_LARGE
-        result.detail = (f"answer cell(s) {', '.join(huge)} hold more than {MAX_ANSWER_CHARS // 1024} KB of text; "
-                         "not read further")
+    refused = _refused_answers(answers)
+    if refused:
+        result.status, result.detail = STATUS_ANSWER_TOO_LARGE, refused
         result.review = result.detail
         return
     try:
@@ -223,7 +246,9 @@ class Grading:
         self.work = Path(tempfile.mkdtemp(prefix="convlib-grade-"))
         self.work.chmod(0o711)  # a sandbox's uid may pass through to its own folder, never list the others
         self.executors = Queue()
-        self.scanner = Scanner()
+        self.scanners = Queue()  # one per worker: an answer slow to read holds up no other worker
+        for _ in range(self.jobs):
+            self.scanners.put(Scanner())
         self.pool = ThreadPoolExecutor(max_workers=self.jobs)
         try:
             try:
@@ -239,17 +264,19 @@ class Grading:
 
     def __exit__(self, *exc):
         self.pool.shutdown(wait=True)
-        self.scanner.close()
+        while not self.scanners.empty():
+            self.scanners.get().close()
         while not self.executors.empty():
             self.executors.get().close()
         shutil.rmtree(self.work, ignore_errors=True)
 
     def _grade_one(self, path, entry=None):
-        executor = self.executors.get()
+        executor, scanner = self.executors.get(), self.scanners.get()
         try:
-            return grade_one(path, executor, self.solutions_dir, entry, self.scanner)
+            return grade_one(path, executor, self.solutions_dir, entry, scanner)
         finally:
             self.executors.put(executor)
+            self.scanners.put(scanner)
 
     def canary(self):
         """Grade what the grader knows the answer to (see :mod:`~convlib.grading.canary`); its log line."""
@@ -268,6 +295,7 @@ class Grading:
 
         def task(index):
             result = self._grade_one(entries[index].path, entries[index])
+            entries[index].submission = None  # graded: its notebook is not needed again
             with lock:
                 results[index] = result
                 done[0] += 1
@@ -340,8 +368,16 @@ def _refuse_notebook_outputs(parser, inputs, **outputs):
         if value is None:
             continue
         path = Path(value)
-        if path.suffix == ".ipynb" or path.resolve() in inputs:
+        if path.suffix == ".ipynb" or Path(os.path.realpath(path)) in inputs:
             parser.error(f"--{flag.replace('_', '-')} {path} would overwrite a notebook; give another path")
+
+
+def _regular(path):
+    """Whether ``path`` is a regular file itself (not a link, a FIFO, a folder); never follows a link."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _uid_warnings(reason, inputs, solutions):
@@ -425,8 +461,12 @@ def _grade_main(argv):
                      "in the same sandboxes (the canary); exit status 3 when they do not score full marks and zero: "
                      "no one is graded, and stderr says why.")
     args = parser.parse_args(argv)
+    # every Python this run starts (the answers' reader, as this user) keeps the working folder off its
+    # path: started inside a folder someone handed in, a convlib/ there is never imported
+    os.environ["PYTHONSAFEPATH"] = "1"
 
-    inputs = {p.resolve() for p in notebooks_in(args.submissions)}
+    found = notebooks_in(args.submissions)
+    inputs = {Path(os.path.realpath(p)) for p in found}  # realpath: a link to itself or a loop never raises
     _refuse_notebook_outputs(parser, inputs, out=args.out, by_learner=args.by_learner, gradescope=args.gradescope,
                              canvas=args.canvas, similarity=args.similarity)
     if not Path(args.solutions).is_dir():
@@ -441,7 +481,7 @@ def _grade_main(argv):
                 "limits only; every row says sandbox=none. Grade an untrusted class on a Linux machine with bubblewrap.")
         print(note, file=sys.stderr, flush=True)
     elif kind == UID:
-        note = _uid_warnings(reason, inputs, Path(args.solutions))
+        note = _uid_warnings(reason, [p for p in found if _regular(p)], Path(args.solutions))
         print(note, file=sys.stderr, flush=True)
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
 

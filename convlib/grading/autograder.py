@@ -11,7 +11,10 @@ root, ``setup.sh``, ``run_autograder`` and the course as a package (``pyproject.
 :func:`main` (``python -m convlib.grading.autograder``) grades one upload as one learner and
 always writes ``/autograder/results/results.json``: an upload without a notebook scores 0 with
 a message saying what to upload; of several copies of one exercise the newest is graded and
-the others are named. ``run_autograder`` writes a result of its own if Python cannot. The
+the others are named. ``run_autograder`` writes a result of its own if Python cannot. It runs as
+root, so nothing of the upload may come on its path: it starts from ``/autograder/source`` and
+runs ``python -P`` (no working folder first on ``sys.path``), so a ``convlib/`` in the upload,
+wherever Gradescope starts the script, is never imported. The
 canary (:mod:`.canary`) runs before each upload is graded; if it fails, the learner is told the
 autograder's set-up failed (not their work) and the instructor finds why in the autograder's
 output, after the sandbox it used (on Gradescope usually ``uid``: its containers refuse the
@@ -52,9 +55,13 @@ chmod -R go-rwx /autograder/source \\
     "$(/opt/course/bin/python -c 'import convlib, os; print(os.path.dirname(convlib.__file__))')"
 """
 RUN_AUTOGRADER = f"""#!/usr/bin/env bash
-# Runs for each upload (in /autograder/submission); always leaves /autograder/results/results.json.
+# Runs for each upload (in /autograder/submission), as root; always leaves /autograder/results/results.json.
+# Nothing of the upload on the grader's path: it starts from the autograder's own folder, wherever
+# it was started, and -P keeps Python from putting the working folder first on sys.path (as -m does).
 mkdir -p /autograder/results
-"${{CONVLIB_PYTHON:-{PYTHON}}}" -m convlib.grading.autograder /autograder
+if cd /autograder/source; then
+    "${{CONVLIB_PYTHON:-{PYTHON}}}" -P -m convlib.grading.autograder /autograder
+fi
 if [ ! -s /autograder/results/results.json ]; then
     cat > /autograder/results/results.json <<'JSON'
 {{"score": 0, "output": "The autograder could not run on this upload. Nothing you handed in is lost: tell your instructor.", "output_format": "text", "tests": []}}

@@ -4,17 +4,32 @@ Whose a file is comes from the names the learning platform gave it, never from w
 typed. A platform's name carries the learner's number there (``lms_id``), and that number, not
 the name, tells learners apart::
 
-    Jane Doe_814_assignsubmission_file_/01_image_and_kernel.ipynb    -> Jane Doe, moodle 814
-    Participant_812_assignsubmission_file_/01_image_and_kernel.ipynb -> Participant 812, moodle 812 (blind marking)
-    Group A-John Roe_815_assignsubmission_file_/...                  -> Group A-John Roe, moodle 815 (group mode)
+    Jane Doe_814_assignsubmission_file/01_image_and_kernel.ipynb     -> Jane Doe, moodle 814
+    Jane Doe_814_assignsubmission_file_/01_image_and_kernel.ipynb    -> Jane Doe, moodle 814 (Moodle before 4.1)
+    Participant_812_assignsubmission_file/01_image_and_kernel.ipynb  -> Participant 812, moodle 812 (blind marking)
+    Group A-John Roe_815_assignsubmission_file/...                   -> Group A-John Roe, moodle 815 (group mode)
     Jane Doe_814_assignsubmission_file_01_image_and_kernel.ipynb     -> Jane Doe, moodle 814 (flat download)
     doejane_12345_67890_01_image_and_kernel.ipynb                    -> doejane, canvas 12345
     doejane_LATE_12345_67890_01_image_and_kernel.ipynb               -> doejane, canvas 12345, late
     jdoe_01_image_and_kernel.ipynb, jdoe/01_image_and_kernel.ipynb   -> jdoe (no platform)
 
-Inside a platform's folder the file's own name prefix (``Ann Lee_01_...`` in Mallory's Moodle
-folder) is the learner's typing and is only noted for review; so is the notebook's
-``convlib.learner`` metadata, which never names anyone.
+Each platform's pattern matches only the whole name as that platform builds it:
+
+- Moodle (``mod/assign/classes/downloader.php``): the prefix is ``clean_filename(name + '_' +
+  number)`` where every ``_`` of the name became a space, so the name holds no ``_``; then
+  ``_assignsubmission_file`` and the file's own path (a folder), or ``_assignsubmission_file_``
+  and the file's name (a flat download).
+- Canvas (``lib/content_zipper.rb``): ``[sortable name, LATE if late, user id]`` joined by ``_``
+  with every non-word character removed (``_<digits>_`` taken out of the name, so the name never
+  holds one), or ``anon_<anonymous id>`` for the id; then ``_<attachment id>_<the file's name>``.
+
+The platform's prefix wins over whatever the learner typed inside it: the outermost Moodle
+folder below the folder the grader was given names the learner, whatever folders or file names
+the learner made inside it; a Moodle prefix at the start of a flat file's name is Moodle's even
+when the learner's own file name after it looks like Canvas's (``Mallory X_803_assignsubmission
+_file_roeann_23456_11111_...`` is Moodle participant 803's). The file's own name prefix inside a
+platform's folder (``Ann Lee_01_...`` in Mallory's Moodle folder) is only noted for review; so is
+the notebook's ``convlib.learner`` metadata, which never names anyone.
 """
 
 from __future__ import annotations
@@ -33,9 +48,13 @@ __all__ = ["exercise_of", "named_exercise", "learner_of", "Learner", "answer_cel
 
 CANVAS_PLATFORM, MOODLE_PLATFORM = "canvas", "moodle"
 PARTICIPANT = "Participant"  # Moodle's name for a learner under blind marking ("Participant 812")
-CANVAS = re.compile(r"^(?P<name>.+?)(?P<late>_late)?_(?P<id>\d+)_\d+(?:_|$)", re.I)
-MOODLE_FOLDER = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_$", re.I)
-MOODLE_FILE = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_", re.I)
+# Canvas: the name is word characters only, lowercased, and never holds _<digits>_; LATE in capitals;
+# under anonymous grading no name and the id anon_<anonymous id> (tried first)
+CANVAS_ANONYMOUS = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_\d+_(?P<file>.+)\Z")
+CANVAS = re.compile(r"^(?P<name>\w*?)(?:_(?P<late>LATE))?_(?P<id>\d+)_\d+_(?P<file>.+)\Z")
+# Moodle: the name never holds _ (Moodle made each a space); a folder with or without the older trailing _
+MOODLE_FOLDER = re.compile(r"^(?P<name>[^_/]+)_(?P<id>\d+)_assignsubmission_file_?\Z")
+MOODLE_FILE = re.compile(r"^(?P<name>[^_/]+)_(?P<id>\d+)_assignsubmission_file_(?P<file>.+)\Z")
 SEPARATORS = " _-.()[]"
 MAX_NAME = 100
 
@@ -91,30 +110,42 @@ def _typed_name(stem):
     return _clean(stem[:stem.lower().index(exercise)] if exercise else stem)
 
 
+def _folders(path, root):
+    """The folders between ``root`` and ``path``, outermost first (all of ``path``'s when ``root`` is
+    None); read from the names alone, never by following a link."""
+    path = Path(path)
+    if root is not None:
+        try:
+            return path.relative_to(root).parts[:-1]
+        except ValueError:
+            return ()
+    return tuple(part for part in path.parent.parts if part not in (path.anchor, "."))
+
+
 def _named_by_path(path, root):
     """``(learner, typed)``: the learner the platform's names give, and a name the file's own
     prefix gives inside a platform's folder (for review only)."""
     path = Path(path)
-    stem = path.stem
-    base = Path(root).resolve() if root is not None else None
-    for folder in path.parents:  # a platform's folder first: whatever is inside it, the learner named
-        if folder == Path(".") or (base is not None and folder.resolve() == base):
-            break
-        moodle = MOODLE_FOLDER.match(folder.name)
+    name, stem = path.name, path.stem
+    folders = _folders(path, root)
+    for folder in folders:  # the outermost platform folder: whatever is inside it, the learner named
+        moodle = MOODLE_FOLDER.match(folder)
         if moodle:
             return _moodle(moodle), _typed_name(stem)
-    canvas = CANVAS.match(stem)
-    if canvas:
-        return Learner(_clean(canvas["name"]), canvas["id"], CANVAS_PLATFORM, bool(canvas["late"])), ""
-    moodle = MOODLE_FILE.match(stem)
+    moodle = MOODLE_FILE.match(name)  # a Moodle prefix first: Canvas's shape may follow it, typed by the learner
     if moodle:
-        return _moodle(moodle), ""
+        return _moodle(moodle), _typed_name(Path(moodle["file"]).stem)
+    canvas = CANVAS_ANONYMOUS.match(name) or CANVAS.match(name)
+    if canvas:
+        number = canvas["id"]
+        named = _clean(canvas.groupdict().get("name") or "")
+        learner = Learner(named or number, number, CANVAS_PLATFORM, bool(canvas["late"]))
+        return learner, _typed_name(Path(canvas["file"]).stem)
     if _typed_name(stem):
         return Learner(_typed_name(stem)), ""
-    folder = path.parent
-    if folder == Path(".") or (base is not None and folder.resolve() == base):
-        return Learner(), ""
-    return Learner(_clean(folder.name)), ""
+    if folders:
+        return Learner(_clean(folders[-1])), ""
+    return Learner(), ""
 
 
 def learner_of(nb, path, root=None):

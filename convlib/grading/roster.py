@@ -3,6 +3,9 @@
 :func:`roster` reads every notebook once (the *read* and *identify* steps) and returns one
 :class:`Entry` per file, in file order:
 
+- what was read (:func:`~.read.read`: the notebook, or why the file is none), kept for grading,
+  which never reads the file again; a file that cannot be read or identified gets its own
+  status, never ends the roster;
 - the learner (:func:`~.identify.learner_of`) and the exercise;
 - a note for review when the file's name names another exercise than its metadata;
 - when one learner (told apart by the platform's number, else by name) handed in several copies of one exercise, the newest (by modification time,
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .identify import Learner, exercise_of, learner_of, named_exercise
-from .read import read
+from .read import STATUS_NOT_NOTEBOOK, Submission, read
 
 __all__ = ["Entry", "roster", "shard_of", "parse_shard"]
 
@@ -34,6 +37,7 @@ class Entry:
     modified: float = 0.0
     graded_instead: Path | None = None  # a newer copy of the same exercise by the same learner
     notes: list = field(default_factory=list)  # for the review column
+    submission: Submission | None = None  # what was read: the notebook, or the status saying why there is none
 
     @property
     def key(self):
@@ -80,18 +84,22 @@ def parse_shard(text):
 
 
 def _entry(file, root):
-    submission = read(file)
     relative = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
-    entry = Entry(path=file, relative=relative, modified=submission.modified)
-    nb = submission.notebook if submission.notebook is not None else {}
-    entry.learner, note = learner_of(nb, file, root)
-    if note:
-        entry.notes.append(note)
-    entry.exercise = exercise_of(nb, file)  # metadata, else the file name
-    named = named_exercise(file)
-    if named and entry.exercise and named != entry.exercise:
-        entry.notes.append(f"the file name says {named} but the notebook is {entry.exercise}; graded as "
-                           f"{entry.exercise}")
+    entry = Entry(path=file, relative=relative)
+    try:
+        entry.submission = submission = read(file)
+        entry.modified = submission.modified
+        nb = submission.notebook if submission.notebook is not None else {}
+        entry.learner, note = learner_of(nb, file, root)
+        if note:
+            entry.notes.append(note)
+        entry.exercise = exercise_of(nb, file)  # metadata, else the file name
+        named = named_exercise(file)
+        if named and entry.exercise and named != entry.exercise:
+            entry.notes.append(f"the file name says {named} but the notebook is {entry.exercise}; graded as "
+                               f"{entry.exercise}")
+    except Exception as err:  # noqa: BLE001 - one file's trouble is its own row, never the roster's
+        entry.submission = Submission(status=STATUS_NOT_NOTEBOOK, detail=f"cannot be read: {type(err).__name__}")
     return entry
 
 
