@@ -50,9 +50,10 @@ test: setup-test
 
 # left out of `make check`: the files that drive a browser or grade in sandboxes, and the tests
 # that run notebooks or render an animation frame by frame (all of them run in `make test`)
-CHECK_IGNORE := tests/test_browser.py tests/test_grade.py tests/test_gradebook.py
+CHECK_IGNORE := tests/test_browser.py tests/test_grade.py tests/test_gradebook.py tests/test_capability.py
 CHECK_SLOW := untouched_exercise_runs_top_to_bottom or play_of_a_large_slide or inline_player_needs_no_network \
-	or gif_is_small or animation_has_one_frame or slide_explorer_redraws
+	or gif_is_small or animation_has_one_frame or slide_explorer_redraws \
+	or started_inside_the_upload or hostile_files_cost or handed_in_folder
 
 check: setup-test
 	$(BIN)/python -m pytest -q tests convlib $(CHECK_IGNORE:%=--ignore=%) -k "not ($(CHECK_SLOW))"

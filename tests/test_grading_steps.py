@@ -374,3 +374,22 @@ def test_the_policy_reads_answers_within_a_memory_bound():
         assert scanner.scan("import os", ()).review == ["imports os"]  # a fresh process for the next answer
     finally:
         scanner.close()
+
+
+def test_the_policy_reads_each_answer_within_its_cpu_seconds():
+    """The answer reader runs outside any sandbox: past its CPU seconds for one answer, the kernel
+    ends it (SIGXCPU), however long the answer would take; with more seconds, the same answer is read."""
+    import signal
+
+    answer = json.dumps({"source": "!ls\n" * 480, "forbidden": []}) + "\n"  # IPython's rewriting: seconds of CPU
+
+    def serve(seconds):
+        process = subprocess.Popen([sys.executable, "-P", "-m", "convlib.answers.policy", str(2**31), str(seconds)],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/")
+        reply = process.communicate(answer, timeout=120)[0]
+        return process.returncode, reply
+
+    code, reply = serve(1)
+    assert code == -signal.SIGXCPU and reply == ""
+    code, reply = serve(60)
+    assert code == 0 and json.loads(reply)["forbidden"] == []

@@ -175,9 +175,12 @@ class Scanner:
         self._lock = threading.Lock()
 
     def _start(self):
+        # -P and a folder of its own: a convlib/ in the folder the grader was started from (a
+        # class folder, an upload) is never imported in its place
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "convlib.answers.policy", str(self.memory)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="surrogateescape")
+            [sys.executable, "-P", "-m", "convlib.answers.policy", str(self.memory), str(self.seconds)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8",
+            errors="surrogateescape", cwd="/")
 
     def scan(self, source, forbidden=()):
         """:class:`Findings` for ``source``; :class:`ScanRefused` if it could not be read."""
@@ -206,10 +209,16 @@ class Scanner:
             self._process = None
 
 
-def _serve(memory):
-    """``python -m convlib.answers.policy MEMORY``: scan each JSON request on stdin, one reply per line."""
+def _serve(memory, seconds):
+    """``python -m convlib.answers.policy MEMORY SECONDS``: scan each JSON request on stdin, one
+    reply per line, each within ``SECONDS`` of CPU time (past it the kernel ends the process, and
+    :class:`Scanner` refuses that answer and starts another) and all within ``MEMORY`` bytes."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     for line in sys.stdin:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        allowed = int(used.ru_utime + used.ru_stime + seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (allowed if hard == resource.RLIM_INFINITY else min(allowed, hard), hard))
         try:
             request = json.loads(line)
             reply = asdict(scan(request["source"], request.get("forbidden", ())))
@@ -219,4 +228,4 @@ def _serve(memory):
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[1]), float(sys.argv[2]))

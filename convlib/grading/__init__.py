@@ -3,7 +3,8 @@
 ==============  ==========================================================================
 step            module
 ==============  ==========================================================================
-read            :mod:`.read`: a file's bytes to a notebook, or the reason it is not one
+read            :mod:`.read`: a file's bytes to a notebook, or the reason it is not one; each
+                file read once, bounded (size, objects, strings, depth, cells) before parsing
 identify        :mod:`.identify`: which exercise a notebook answers, whose it is;
                 :mod:`.roster`: every file's learner, which copy counts, this shard's share
 canary          :mod:`.canary`: before anyone, each exercise's shipped solution (full marks)
