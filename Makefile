@@ -2,8 +2,8 @@
 #   make lab    set up a local virtual environment, install the course, open the first lesson
 #   make test   the same set-up, then every test (unit, doctests, nbval over every notebook,
 #               grading, the browser test)
-#   make check  the fast subset, for the edit-test loop: unit tests, doctests, the exercises'
-#               checks; no browser, no sandbox, no notebook run (under a minute on 2 cores)
+#   make check  the faster subset, for the edit-test loop: unit tests, doctests, the exercises'
+#               checks; no browser, no lesson run (tests/test_platforms.py still grades in sandboxes)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -18,7 +18,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test"
-	@echo "make check      the fast subset of the tests: no browser, no sandbox, no notebook run"
+	@echo "make check      the faster subset of the tests: no browser, no lesson run"
 	@echo "make bench      speed of conv2d against its peers"
 	@echo "make bench-grading  speed and memory of grading a class"
 	@echo "make bench-drag  the slide widget's drag step in JupyterLab in Chromium, beside the older widgets"
