@@ -26,7 +26,7 @@ from .checks import format_number, padding_amounts, pair
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from .alternatives import describe, description, figure_html, grid_text
-from .plot import COLORS, contrast, draw_grid, highlight, update_grid
+from .plot import COLORS, draw_grid, highlight, ink, update_grid
 
 # The window is a solid red frame; the current cell of the map a dashed green one: told apart
 # by the line's shape as well as its colour (red and green look alike to many readers).
@@ -36,7 +36,7 @@ TAG_TEXT = "#a50f15"  # the weights' tags: dark red on a white tag, 8:1
 TAG_SIZE = 9
 NEVER_TEXT = "#b42318"
 
-__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "player_html", "save_gif", "contrast"]
+__all__ = ["Step", "slide_steps", "SlideFigure", "slide_animation", "play", "player_html", "save_gif"]
 
 
 @dataclass(frozen=True)
@@ -388,7 +388,7 @@ def _readable(grid, padded=None):
     """Write each number of ``grid`` in black or white, whichever contrasts more with its cell (at
     least 4.5:1 on the course's colour maps; white on mid blue was 3.7:1)."""
     for text, face in cell_colours(grid, padded):
-        text.set_color(max(("black", "white"), key=lambda ink: contrast(ink, face)))
+        text.set_color(ink(face))
     return grid
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "update_grid",
     "contrast",
     "luminance",
+    "ink",
 ]
 
 install()  # figures shown in a notebook carry their description as an <img alt>
@@ -189,6 +190,17 @@ def contrast(first, second):
 WHITE_BELOW = (1.05 * 0.05) ** 0.5 - 0.05
 
 
+def ink(colour):
+    """``"black"`` or ``"white"``, whichever contrasts more with ``colour`` (:func:`contrast`).
+
+    Examples
+    --------
+    >>> ink("#4292c6"), ink("navy"), ink("white")
+    ('black', 'white', 'black')
+    """
+    return "white" if luminance(colour) < WHITE_BELOW else "black"
+
+
 def _annotate(ax, artist, grid, mask):
     """Write each cell's number in black or white, whichever contrasts more with its colour
     (:func:`contrast`); masked cells stay blank.
@@ -201,9 +213,8 @@ def _annotate(ax, artist, grid, mask):
         for c in range(grid.shape[1]):
             if mask is not None and mask[r, c]:
                 continue
-            dark = luminance(colormap(artist.norm(grid[r, c]))) < WHITE_BELOW  # white text on dark cells
             artist.cell_texts.append(ax.text(c, r, format_number(grid[r, c]), ha="center", va="center", fontsize=size,
-                                             color="white" if dark else "black", in_layout=False))
+                                             color=ink(colormap(artist.norm(grid[r, c]))), in_layout=False))
 
 
 def update_grid(artist, values, *, mask=None):
