@@ -33,7 +33,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from convlib import grade  # noqa: E402
+from convlib.grading import pipeline  # noqa: E402
 from convlib.exercises import MODULES  # noqa: E402
 from convlib.grading.identify import cell_role  # noqa: E402
 from convlib.grading.sandbox import BWRAP, BWRAP_USERNS, NO_SANDBOX, UID, Limits, sandbox_kind  # noqa: E402
@@ -107,7 +107,7 @@ def run(label, folder, kind, jobs=2):
     start comes with the canary's first runs), the canary, and the class itself."""
     with PeakMemory() as memory:
         started = time.monotonic()
-        with grade.Grading([folder], jobs=jobs, limits=Limits(cell_timeout=60), kind=kind) as grading:
+        with pipeline.Grading([folder], jobs=jobs, limits=Limits(cell_timeout=60), kind=kind) as grading:
             staged = time.monotonic()
             grading.canary()
             checked = time.monotonic()

@@ -18,7 +18,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from convlib import grade
+from convlib.grading import pipeline
 from convlib.answers.policy import scan
 from convlib.grading.identify import cell_role
 from convlib.grading.packages import NEVER_STAGED, distributions, python_command
@@ -174,7 +174,7 @@ def graded(tmp_path_factory):
     if KIND == BWRAP:  # the environment's own packages, put back on the path by hand
         nbformat.write(_with(EX1, "feature_map", f"import sys\nsys.path.append({_site_with_scipy()!r})\n"
                              + FEATURE_MAP_BY_SCIPY), folder / f"scipy_by_path_{EX1}.ipynb")
-    results = grade.grade([folder], jobs=2, limits=Limits(cell_timeout=60))
+    results = pipeline.grade([folder], jobs=2, limits=Limits(cell_timeout=60))
     return {Path(r.submission).stem: r for r in results}
 
 
@@ -323,7 +323,7 @@ def test_an_endless_call_without_cpu_is_stopped_before_its_cell_runs_out(tmp_pat
     nbformat.write(_with(EX1, "feature_map", "import time\ndef feature_map(image, kernel):\n"
                          "    while True:\n        time.sleep(1)\n"), tmp_path / f"asleep_{EX1}.ipynb")
     limits = Limits(cell_timeout=8, wall=120, check_time_limit=2)
-    [result] = grade.grade([tmp_path], jobs=1, limits=limits)
+    [result] = pipeline.grade([tmp_path], jobs=1, limits=limits)
     assert result.questions == {"window_sum": True, "feature_map": False, "feature_map_shape": True}, result
     assert "was stopped" in result.messages["feature_map"] and "ran out of time" not in result.detail, result
 

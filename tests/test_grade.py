@@ -20,9 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from convlib.grading.status import Status
 from convlib import grade
+from convlib.grading import pipeline
 from convlib.grading.identify import cell_role
-from convlib.grading.read import STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK
 from convlib.grading.sandbox import BWRAP_USERNS, FIRST_UID, NO_SANDBOX, UID_COUNT
 from convlib.grading.text import shown
 from convlib.grading.uids import LOCK_FOLDERS
@@ -356,8 +357,8 @@ def test_hidden_calls_are_flagged_and_forbidden_calls_score_nothing(graded):
 @needs_sandbox
 def test_resources_and_dead_kernels_have_a_status(graded):
     rows = graded["rows"]
-    assert rows["memory.ipynb"]["status"] == grade.STATUS_MEMORY
-    assert rows["kills_kernel.ipynb"]["status"] == grade.STATUS_KERNEL
+    assert rows["memory.ipynb"]["status"] == Status.OUT_OF_MEMORY
+    assert rows["kills_kernel.ipynb"]["status"] == Status.KERNEL_DIED
     assert rows["kills_kernel.ipynb"]["detail"].startswith("cause: the learner's code: the kernel died in cell 1, "
                                                            "the answer window_sum")
     flood = rows["flood.ipynb"]
@@ -372,8 +373,8 @@ def test_resources_and_dead_kernels_have_a_status(graded):
 def test_malformed_files_cost_only_their_own_row(graded):
     rows = graded["rows"]
     for name in ("broken.ipynb", "latin1.ipynb", "not_a_notebook_01_image_and_kernel.ipynb"):
-        assert rows[name]["status"] == STATUS_NOT_NOTEBOOK, rows[name]
-    assert rows["holiday_photos.ipynb"]["status"] == grade.STATUS_UNKNOWN
+        assert rows[name]["status"] == Status.NOT_NOTEBOOK, rows[name]
+    assert rows["holiday_photos.ipynb"]["status"] == Status.UNKNOWN_EXERCISE
     weird = rows["weird_metadata.ipynb"]
     assert weird["status"] == "graded" and weird["feature_map"] == "1"
 
@@ -382,9 +383,9 @@ def test_malformed_files_cost_only_their_own_row(graded):
 def test_links_fifos_and_names_that_are_not_utf8_or_move_the_cursor(graded):
     rows = graded["rows"]
     link = rows[f"linker_{EX1}.ipynb"]
-    assert link["status"] == STATUS_NOT_A_FILE and "symbolic link" in link["detail"], link
+    assert link["status"] == Status.NOT_A_FILE and "symbolic link" in link["detail"], link
     fifo = rows[f"fifo_{EX1}.ipynb"]
-    assert fifo["status"] == STATUS_NOT_A_FILE and "FIFO" in fifo["detail"], fifo
+    assert fifo["status"] == Status.NOT_A_FILE and "FIFO" in fifo["detail"], fifo
     latin = rows[shown(LATIN1_NAME)]
     assert (latin["passed"], latin["learner"]) == ("3", "ren\\xe9e"), latin
     assert rows[shown(ESCAPE_NAME)]["passed"] == "3"
@@ -398,7 +399,7 @@ def test_links_fifos_and_names_that_are_not_utf8_or_move_the_cursor(graded):
 def test_status_is_what_the_grader_saw_never_what_the_learner_printed(graded):
     rows = graded["rows"]
     assert rows["spoofed_status.ipynb"]["status"] == "graded"
-    assert rows["children_memory.ipynb"]["status"] == grade.STATUS_MEMORY  # memory counted for the sandbox as a whole
+    assert rows["children_memory.ipynb"]["status"] == Status.OUT_OF_MEMORY  # memory counted for the sandbox as a whole
     assert "all processes together" in rows["children_memory.ipynb"]["detail"]
 
 
@@ -425,7 +426,7 @@ def test_no_spelling_reaches_conv2d_where_it_is_forbidden(graded, name, flag):
 @needs_sandbox
 def test_a_huge_answer_cell_is_refused_before_it_is_read(graded):
     row = graded["rows"]["huge_cell.ipynb"]
-    assert (row["status"], row["passed"]) == (grade.STATUS_ANSWER_TOO_LARGE, "0"), row
+    assert (row["status"], row["passed"]) == (Status.ANSWER_TOO_LARGE, "0"), row
 
 
 @needs_sandbox
@@ -438,14 +439,14 @@ def test_summary_and_progress(graded):
 
 @needs_sandbox
 def test_all_solutions_full_marks_all_exercises_zero():
-    results = grade.grade([ROOT / "solutions", ROOT / "exercises"], jobs=2)
+    results = pipeline.grade([ROOT / "solutions", ROOT / "exercises"], jobs=2)
     by_folder = {}
     for r in results:
         assert r.status == "graded" and not r.review, r
         by_folder.setdefault(Path(r.submission).parent.name, []).append((r.passed, r.total))
     assert all(p == t >= 3 for p, t in by_folder["solutions"])
     assert all(p == 0 and t >= 3 for p, t in by_folder["exercises"])
-    assert len(by_folder["solutions"]) == len(by_folder["exercises"]) == len(grade.MODULES)
+    assert len(by_folder["solutions"]) == len(by_folder["exercises"]) == len(pipeline.MODULES)
 
 
 def _solutions_with(tmp_path, name, source):
@@ -483,12 +484,12 @@ def test_a_handout_that_scores_stops_the_run(tmp_path):
     """An answer left outside its solution markers stays in the handout: the judge would give points for nothing."""
     unmarked = _solution_source("feature_map_shape").replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION", "")
     nbformat.write(_read("solutions"), tmp_path / f"alice_{EX1}.ipynb")
-    with pytest.raises(grade.CanaryFailed, match=f"{EX1}: the untouched handout scored 1/3 \\(expected 0/3"):
-        grade.grade([tmp_path / f"alice_{EX1}.ipynb"], _solutions_with(tmp_path, "feature_map_shape", unmarked))
+    with pytest.raises(pipeline.CanaryFailed, match=f"{EX1}: the untouched handout scored 1/3 \\(expected 0/3"):
+        pipeline.grade([tmp_path / f"alice_{EX1}.ipynb"], _solutions_with(tmp_path, "feature_map_shape", unmarked))
 
 
 def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):
-    results = grade.grade([ROOT / "solutions" / f"{EX1}.ipynb"], jobs=1, kind=NO_SANDBOX)
+    results = pipeline.grade([ROOT / "solutions" / f"{EX1}.ipynb"], jobs=1, kind=NO_SANDBOX)
     assert [(r.passed, r.total, r.sandbox) for r in results] == [(3, 3, NO_SANDBOX)]
 
 
@@ -500,7 +501,7 @@ def test_the_user_namespace_sandbox_grades_and_hides_the_key(tmp_path):
     nbformat.write(_with(f"import json\nsource = [c for c in json.load(open({str(solution_path)!r}))['cells'] "
                          "if 'def window_sum' in ''.join(c['source'])]\nexec(''.join(source[0]['source']))"),
                    tmp_path / "mallory.ipynb")
-    results = {Path(r.submission).name: r for r in grade.grade([tmp_path], jobs=2, kind=BWRAP_USERNS)}
+    results = {Path(r.submission).name: r for r in pipeline.grade([tmp_path], jobs=2, kind=BWRAP_USERNS)}
     assert (results["alice.ipynb"].passed, results["alice.ipynb"].sandbox) == (3, BWRAP_USERNS)
     assert results["mallory.ipynb"].questions["window_sum"] is False
 
@@ -555,8 +556,8 @@ def test_a_cpu_hog_beside_a_slow_honest_answer_costs_the_honest_one_nothing(tmp_
         "    while time.process_time() < end:\n        pass\n")
     nbformat.write(hog, tmp_path / "a_hog.ipynb")
     nbformat.write(_with(slow, name="feature_map_shape", base="solutions"), tmp_path / "b_honest.ipynb")
-    limits = grade.Limits(cell_timeout=60, wall=120, check_time_limit=1.0)  # 1 s of CPU a call; 6 s by the clock
-    results = {Path(r.submission).name: r for r in grade.grade([tmp_path], jobs=2, limits=limits)}
+    limits = pipeline.Limits(cell_timeout=60, wall=120, check_time_limit=1.0)  # 1 s of CPU a call; 6 s by the clock
+    results = {Path(r.submission).name: r for r in pipeline.grade([tmp_path], jobs=2, limits=limits)}
     honest = results["b_honest.ipynb"]
     assert (honest.passed, honest.status) == (3, "graded"), honest
     assert results["a_hog.ipynb"].passed == 0
@@ -619,7 +620,7 @@ def test_root_without_namespaces_separates_learners_by_uid(tmp_path):
     before = alice.read_bytes()
     book = Gradebook(book_path)
     try:
-        results = {Path(r.submission).name: r for r in grade.grade([folder], jobs=2, kind=UID, gradebook=book)}
+        results = {Path(r.submission).name: r for r in pipeline.grade([folder], jobs=2, kind=UID, gradebook=book)}
     finally:
         book.close()
     assert (results["alice.ipynb"].passed, results["alice.ipynb"].sandbox) == (3, UID)

@@ -29,12 +29,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlib import grade
+from convlib.grading.status import Status
+from convlib.grading import pipeline
 from convlib.exercises import MODULES
-from convlib.grade import STATUS_UNKNOWN, grade_one
+from convlib.grading.pipeline import grade_one
 from convlib.grading.identify import cell_role, learner_of
 from convlib.grading.read import (MAX_CELLS, MAX_CONTAINERS, MAX_DEPTH, MAX_NOTEBOOK_BYTES, MAX_SOURCE_CHARS, MAX_STRINGS,
-                                  STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read)
+                                  read)
 from convlib.grading.roster import roster
 
 from gradingkit import (EX1, GRADE, ROOT, as_gradescope, autograder_zip, check_results, course_notebook,
@@ -190,13 +191,13 @@ def _hostile(folder):
     (folder / f"loop_b_{EX1}.ipynb").symlink_to(f"loop_a_{EX1}.ipynb")
     (folder / f"key_{EX1}.ipynb").symlink_to(ROOT / "solutions" / f"{EX1}.ipynb")  # to the answer key
     os.mkfifo(folder / f"fifo_{EX1}.ipynb")  # no writer: opening it for reading would block
-    return {f"deep_{EX1}.ipynb": (STATUS_TOO_LARGE, f"nested more than {MAX_DEPTH} deep"),
-            f"cells_{EX1}.ipynb": (STATUS_TOO_LARGE, f"more than {MAX_CONTAINERS:,} JSON objects and lists"),
-            f"self_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
-            f"loop_a_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
-            f"loop_b_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
-            f"key_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a symbolic link"),
-            f"fifo_{EX1}.ipynb": (STATUS_NOT_A_FILE, "a FIFO")}
+    return {f"deep_{EX1}.ipynb": (Status.TOO_LARGE, f"nested more than {MAX_DEPTH} deep"),
+            f"cells_{EX1}.ipynb": (Status.TOO_LARGE, f"more than {MAX_CONTAINERS:,} JSON objects and lists"),
+            f"self_{EX1}.ipynb": (Status.NOT_A_FILE, "a symbolic link"),
+            f"loop_a_{EX1}.ipynb": (Status.NOT_A_FILE, "a symbolic link"),
+            f"loop_b_{EX1}.ipynb": (Status.NOT_A_FILE, "a symbolic link"),
+            f"key_{EX1}.ipynb": (Status.NOT_A_FILE, "a symbolic link"),
+            f"fifo_{EX1}.ipynb": (Status.NOT_A_FILE, "a FIFO")}
 
 
 def test_hostile_files_are_read_to_a_status_of_their_own(tmp_path):
@@ -223,7 +224,7 @@ def test_each_bound_of_the_reader_holds(tmp_path, content, words):
     path = tmp_path / f"{EX1}.ipynb"
     path.write_bytes(content)
     submission = read(path)
-    assert submission.status == STATUS_TOO_LARGE and words in submission.detail, submission.detail
+    assert submission.status == Status.TOO_LARGE and words in submission.detail, submission.detail
 
 
 def test_a_notebook_within_every_bound_keeps_only_what_grading_reads(tmp_path):
@@ -264,7 +265,7 @@ def test_each_file_is_read_once_per_run(tmp_path, monkeypatch):
     entries = roster([tmp_path])
     (tmp_path / "holiday.ipynb").write_bytes(b"not JSON at all")  # changed after the roster: never seen
     result = grade_one(entries[0].path, _Unused(), entry=entries[0], scanner=_Unused())
-    assert result.status == STATUS_UNKNOWN and opened == ["holiday.ipynb"]
+    assert result.status == Status.UNKNOWN_EXERCISE and opened == ["holiday.ipynb"]
 
 
 def test_a_file_the_roster_cannot_identify_costs_only_its_row(tmp_path, monkeypatch):
@@ -281,7 +282,7 @@ def test_a_file_the_roster_cannot_identify_costs_only_its_row(tmp_path, monkeypa
 
     monkeypatch.setattr(roster_module, "learner_of", fails_on_a)
     a, b = roster([tmp_path])
-    assert (a.submission.status, a.submission.notebook) == (STATUS_NOT_NOTEBOOK, None)
+    assert (a.submission.status, a.submission.notebook) == (Status.NOT_NOTEBOOK, None)
     assert "RecursionError" in a.submission.detail
     assert b.submission.status == "" and b.learner.name == "b"
 
@@ -295,10 +296,10 @@ def test_answers_of_many_shell_lines_are_refused_before_the_scan(tmp_path):
     _write(tmp_path, f"{EX1}.ipynb", nb, 1_700_000_000)
     entry = roster([tmp_path])[0]
     result = grade_one(entry.path, _Unused(), entry=entry, scanner=_Unused())
-    assert result.status == grade.STATUS_ANSWER_TOO_LARGE and "window_sum" in result.detail, result.detail
+    assert result.status == Status.ANSWER_TOO_LARGE and "window_sum" in result.detail, result.detail
     for exercise in MODULES:  # honest answers are never refused
         for c in course_notebook("solutions", exercise).cells:
-            assert cell_role(c)[0] != "answer" or not grade._too_much_rewriting(c.source), (exercise, c.source[:80])
+            assert cell_role(c)[0] != "answer" or not pipeline._too_much_rewriting(c.source), (exercise, c.source[:80])
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,14 @@ import nbformat
 import numpy as np
 import pytest
 
+from convlib.grading.status import Status
 from convlib.exercises import CORRECT, MODULES, WRONG, image_and_kernel, questions, slide
 from convlib.grading import canary, cause, packages, wire
 from convlib.grading.assemble import graded_copy, inputs_for
 from convlib.grading.identify import cell_role, exercise_of
 from convlib.grading.judge import judge
 from convlib.answers.policy import CONVOLUTION, scan
-from convlib.grading.read import STATUS_NOT_A_FILE, STATUS_NOT_NOTEBOOK, STATUS_TOO_LARGE, read
+from convlib.grading.read import read
 from convlib.answers.calls import call
 from convlib.grading.stage import stage, stages
 from convlib.grading.text import MESSAGE_MAX, shown
@@ -33,10 +34,10 @@ def _read(folder, name):
 
 # ------------------------------------------------------------------------------ read
 @pytest.mark.parametrize("content, status", [
-    (b"\xff\xfe not utf-8", STATUS_NOT_NOTEBOOK),
-    (b"[1, 2, 3]", STATUS_NOT_NOTEBOOK),
-    (b'{"cells": 5}', STATUS_NOT_NOTEBOOK),
-    (b"[" * 100_000 + b"]" * 100_000, STATUS_NOT_NOTEBOOK),
+    (b"\xff\xfe not utf-8", Status.NOT_NOTEBOOK),
+    (b"[1, 2, 3]", Status.NOT_NOTEBOOK),
+    (b'{"cells": 5}', Status.NOT_NOTEBOOK),
+    (b"[" * 100_000 + b"]" * 100_000, Status.NOT_NOTEBOOK),
 ])
 def test_read_refuses_what_is_not_a_notebook(tmp_path, content, status):
     path = tmp_path / "x.ipynb"
@@ -61,7 +62,7 @@ def test_read_refuses_a_huge_file(tmp_path, monkeypatch):
     monkeypatch.setattr(read_module, "MAX_NOTEBOOK_BYTES", 10)
     path = tmp_path / "x.ipynb"
     path.write_text(json.dumps(nbformat.v4.new_notebook()))
-    assert read_module.read(path).status == STATUS_TOO_LARGE
+    assert read_module.read(path).status == Status.TOO_LARGE
 
 
 # ------------------------------------------------------------------------------ identify
@@ -277,9 +278,9 @@ def test_read_takes_regular_files_only_and_never_blocks(tmp_path):
     cases = {"link.ipynb": "a symbolic link", "fifo.ipynb": "a FIFO", "folder.ipynb": "a folder"}
     for name, kind in cases.items():
         submission = read(tmp_path / name)  # a FIFO with no writer: this returns at once
-        assert (submission.status, submission.notebook) == (STATUS_NOT_A_FILE, None)
+        assert (submission.status, submission.notebook) == (Status.NOT_A_FILE, None)
         assert kind in submission.detail
-    assert read("/dev/zero").status == STATUS_NOT_A_FILE
+    assert read("/dev/zero").status == Status.NOT_A_FILE
 
 
 def test_names_are_shown_escaped():

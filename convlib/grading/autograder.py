@@ -117,7 +117,7 @@ def _uploader(root):
 
 def grade_upload(root, jobs=1):
     """The ``results.json`` dict for the upload in ``root/submission``."""
-    from ..grade import DEFAULT_SOLUTIONS, grade  # the answer key: only when an upload is graded
+    from .pipeline import DEFAULT_SOLUTIONS, grade  # the answer key: only when an upload is graded
 
     submission = root / "submission"
     notebooks = [p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts] \

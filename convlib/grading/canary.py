@@ -26,7 +26,8 @@ import nbformat
 
 from ..answers.blocks import make_exercise
 from .packages import unreachable
-from .report import OK
+from .solutions import SolutionBook
+from .status import Status
 from .text import capped
 
 __all__ = ["CanaryFailed", "check", "handouts"]
@@ -43,17 +44,19 @@ class _Run:
     path: Path
 
 
-def handouts(exercises, solutions_dir, folder):
-    """Write each exercise's untouched handout into ``folder``; the canary's ``_Run`` list."""
+def handouts(exercises, solutions, folder):
+    """Write each exercise's untouched handout into ``folder``; the canary's ``_Run`` list.
+    ``solutions``: the run's :class:`~.solutions.SolutionBook` (or its folder)."""
+    book = solutions if isinstance(solutions, SolutionBook) else SolutionBook(solutions)
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     runs = []
     for exercise in sorted(exercises):
-        solution = Path(solutions_dir) / f"{exercise}.ipynb"
+        solution = book.path(exercise)
         if not solution.is_file():
             raise CanaryFailed(f"no solution notebook {solution}: give --solutions the folder of the solutions")
         handout = folder / f"{exercise}.ipynb"
-        nbformat.write(make_exercise(nbformat.read(solution, as_version=4), name=str(solution)), handout)
+        nbformat.write(make_exercise(book.notebook(exercise), name=str(solution)), handout)
         runs += [_Run(exercise, "shipped solution", solution), _Run(exercise, "untouched handout", handout)]
     return runs
 
@@ -63,10 +66,10 @@ def _why(result, limits):
     log = getattr(result, "log", "") or ""
     denied = re.findall(r"Permission denied: '([^']+)'", log)
     missing = re.findall(r"No module named '([^']+)'", log)
-    if result.status == "timed out":
+    if result.status is Status.TIMED_OUT:
         return (f"it ran out of time ({limits.wall:g} s for the notebook, {limits.cell_timeout:g} s a cell): "
                 "a limit too tight for this machine now; give a larger --timeout or fewer --jobs")
-    if result.status == "out of memory":
+    if result.status is Status.OUT_OF_MEMORY:
         return (f"it ran out of memory ({limits.memory / 2**20:.0f} MB for the whole sandbox): a limit too tight "
                 "for this exercise; give a larger --memory")
     if denied:
@@ -75,16 +78,16 @@ def _why(result, limits):
     if missing:
         return (f"the sandbox cannot import {missing[-1]}: install it in the Python that runs the grader "
                 f"({sys.executable})")
-    if result.status.startswith("grader error"):
-        return result.status
-    if result.status == "kernel died":
+    if result.status is Status.GRADER_ERROR:
+        return result.status_text
+    if result.status is Status.KERNEL_DIED:
         return f"the kernel could not start or died ({result.detail.split(' | ')[0]})"
     last = [line for line in log.splitlines() if line.strip()][-3:]
     said = f"; the runner's log ends: {capped(' / '.join(last), 400)}" if last else ""
     return f"{capped(result.detail, 400) or result.status}{said}"
 
 
-def check(exercises, solutions_dir, folder, grade_file, run_all=None, *, limits, uid_mode=False, stage_dirs=()):
+def check(exercises, solutions, folder, grade_file, run_all=None, *, limits, uid_mode=False, stage_dirs=()):
     """Grade each exercise's shipped solution and handout; the log line, or :class:`CanaryFailed`.
 
     ``grade_file(path)`` grades one notebook as the class is graded (a :class:`~.report.Result`);
@@ -98,14 +101,14 @@ def check(exercises, solutions_dir, folder, grade_file, run_all=None, *, limits,
         if blocked:
             raise CanaryFailed("the sandbox's uid cannot read what every notebook needs, so every learner would "
                                "score zero: " + "; ".join(f"{path} ({what}): {fix}" for path, what, fix in blocked))
-    runs = handouts(exercises, solutions_dir, folder)
+    runs = handouts(exercises, solutions, folder)
     results = list((run_all or map)(lambda run: grade_file(run.path), runs))
     failed = []
     for run, result in zip(runs, results):
         expected = result.total if run.what == "shipped solution" else 0
-        if result.status != OK or not result.total or result.passed != expected:
+        if result.status is not Status.GRADED or not result.total or result.passed != expected:
             failed.append(f"{run.exercise}: the {run.what} scored {result.passed}/{result.total} "
-                          f"(expected {expected}/{result.total or '?'}, status {result.status}): {_why(result, limits)}")
+                          f"(expected {expected}/{result.total or '?'}, status {result.status_text}): {_why(result, limits)}")
     seconds = time.monotonic() - started
     if failed:
         raise CanaryFailed("the grader failed its own check, so no learner was graded: " + " || ".join(failed))

@@ -18,8 +18,9 @@ written (Canvas can match them by name) and listed in :func:`write_canvas`'s war
 from __future__ import annotations
 
 from .identify import CANVAS_PLATFORM, MOODLE_PLATFORM
-from .learners import NO_NAME, POSSIBLE, graded_exercises, learner_lines, write_csv
-from .report import _text
+from .learners import NO_NAME, graded_exercises, learner_lines, possible
+from .tables import write_table
+from .tables import cell
 
 __all__ = ["CANVAS_HEADER", "POINTS_POSSIBLE", "canvas_table", "write_canvas"]
 
@@ -31,7 +32,7 @@ def canvas_table(rows):
     """``(header, lines, warnings)``: Canvas's import file for per-submission ``rows``."""
     exercises = graded_exercises(rows)
     header = [*CANVAS_HEADER, *exercises]
-    lines = [[POINTS_POSSIBLE, "", "", "", "", *(POSSIBLE[e] for e in exercises)]]
+    lines = [[POINTS_POSSIBLE, "", "", "", "", *(possible(e) for e in exercises)]]
     no_id, left_out = [], []
     for line in learner_lines(rows):
         if line.platform == MOODLE_PLATFORM or line.name.startswith(NO_NAME):
@@ -39,7 +40,7 @@ def canvas_table(rows):
             continue
         if line.platform != CANVAS_PLATFORM:
             no_id.append(line.name)
-        lines.append([_text(line.name), line.lms_id if line.platform == CANVAS_PLATFORM else "", "", "", "",
+        lines.append([cell(line.name), line.lms_id if line.platform == CANVAS_PLATFORM else "", "", "", "",
                       *(line.points.get(e, "") for e in exercises)])
     warnings = []
     if no_id:
@@ -52,5 +53,5 @@ def canvas_table(rows):
 def write_canvas(path, rows):
     """Write :func:`canvas_table` of ``rows`` to ``path``; returns ``(learners written, warnings)``."""
     header, lines, warnings = canvas_table(rows)
-    write_csv(path, header, lines)
+    write_table(path, header, lines)
     return len(lines) - 1, warnings

@@ -13,17 +13,17 @@ stay out of it. ``index.csv`` and ``index.html`` map each page to its learner an
 from __future__ import annotations
 
 import ast
-import csv
 import hashlib
 import html
 import re
 from pathlib import Path
 
 from ..exercises import MODULES, questions
-from .report import OK, OLDER_COPY, _text
+from .status import Status
+from .tables import cell, private_folder, write_table, write_text
 from .text import capped, shown
 
-__all__ = ["page", "write_feedback", "page_name", "standalone", "exercise_title", "titles", "INDEX_COLUMNS"]
+__all__ = ["page", "write_feedback", "page_name", "standalone", "exercise_title", "INDEX_COLUMNS"]
 
 INDEX_COLUMNS = ["page", "learner", "platform", "lms_id"]
 GRID_MAX = 12  # rows and columns of an array drawn as a grid; larger ones stay as written
@@ -74,22 +74,6 @@ def exercise_title(exercise, known=None):
     return f"Exercise {int(number)} — {words.replace('_', ' ').capitalize()}" if number.isdigit() else exercise
 
 
-def titles(solutions_dir):
-    """``{exercise: title}`` from the first heading of each solution notebook (``# Exercise 1 — …``)."""
-    import nbformat
-
-    found = {}
-    for exercise in MODULES:
-        try:
-            nb = nbformat.read(Path(solutions_dir) / f"{exercise}.ipynb", as_version=4)
-            first = next(c.source for c in nb.cells if c.cell_type == "markdown").strip().splitlines()[0]
-        except (OSError, ValueError, StopIteration, IndexError):
-            continue
-        if first.startswith("# "):
-            found[exercise] = first[2:].strip()
-    return found
-
-
 def _grid(match):
     try:
         rows = ast.literal_eval(match.group(1))
@@ -135,7 +119,7 @@ def _question_numbers(exercise):
 
 def _question_rows(result):
     rows = []
-    unreached = "Not reached: the notebook stopped before this check." if result.status != OK else "Not solved."
+    unreached = "Not reached: the notebook stopped before this check." if result.status is not Status.GRADED else "Not solved."
     numbers = _question_numbers(result.exercise)
     for name, solved in result.questions.items():
         mark = "✓ 1 point" if solved else "✗ 0 points"  # glyphs every system font has
@@ -149,15 +133,15 @@ def _question_rows(result):
 
 def page(learner, results, known_titles=None):
     """The HTML of one learner's page, from their :class:`~.report.Result` s (older copies included)."""
-    graded = sorted((r for r in results if r.status != OLDER_COPY and r.exercise in MODULES),
+    graded = sorted((r for r in results if r.status is not Status.OLDER_COPY and r.exercise in MODULES),
                     key=lambda r: list(MODULES).index(r.exercise))
-    older = [r for r in results if r.status == OLDER_COPY]
+    older = [r for r in results if r.status is Status.OLDER_COPY]
     earned = sum(r.passed for r in graded)
     possible = sum(r.total for r in graded)
     sections = []
     for r in graded:
-        status = "" if r.status == OK else (
-            f'<p class="status">This notebook was not graded to the end: {html.escape(shown(r.status))}'
+        status = "" if r.status is Status.GRADED else (
+            f'<p class="status">This notebook was not graded to the end: {html.escape(shown(r.status_text))}'
             f'{" — " + html.escape(capped(shown(r.detail.split(" | ")[-1]))) if r.detail else ""}.</p>')
         late = ('<p class="note">Handed in late, as the learning platform marked it.</p>' if r.late else "")
         ignored = "".join(f'<p class="note">Also handed in, not graded: <code>{html.escape(shown(Path(o.submission).name))}'
@@ -191,8 +175,7 @@ def _key(result):
 def write_feedback(folder, results, known_titles=None):
     """Write one page per named learner into ``folder``, and ``index.csv`` / ``index.html``;
     returns ``{learner: path}`` (``'name (platform number)'`` when two learners share a name)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(folder)
     by_learner = {}
     for r in results:
         if r.learner:
@@ -202,18 +185,16 @@ def write_feedback(folder, results, known_titles=None):
     for key, theirs in sorted(by_learner.items(), key=lambda item: (item[1][0].learner.lower(), item[0])):
         first = theirs[0]
         path = folder / page_name(first.learner, key)
-        path.write_text(page(first.learner, theirs, known_titles), encoding="utf-8")
+        write_text(path, page(first.learner, theirs, known_titles))
         shared = names.count(first.learner) > 1
         written[f"{first.learner} ({first.platform} {first.lms_id})" if shared else first.learner] = path
         index.append([path.name, first.learner, first.platform, first.lms_id])
-    with (folder / "index.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(INDEX_COLUMNS)
-        writer.writerows([name, _text(learner), platform, lms_id] for name, learner, platform, lms_id in index)
+    write_table(folder / "index.csv", INDEX_COLUMNS,
+                [[name, cell(learner), platform, lms_id] for name, learner, platform, lms_id in index])
     rows = "\n".join(f'<tr><td><a href="{html.escape(name)}">{html.escape(shown(learner))}</a></td>'
                      f"<td>{html.escape(platform)}</td><td>{html.escape(lms_id)}</td></tr>"
                      for name, learner, platform, lms_id in index)
-    (folder / "index.html").write_text(f"""<!DOCTYPE html>
+    write_text(folder / "index.html", f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Feedback pages</title><style>{STYLE}</style></head>
@@ -224,5 +205,5 @@ def write_feedback(folder, results, known_titles=None):
 {rows}
 </tbody></table>
 </body></html>
-""", encoding="utf-8")
+""")
     return written

@@ -16,7 +16,8 @@ import json
 import re
 from pathlib import Path
 
-from .report import OK, OLDER_COPY
+from .status import Status
+from .tables import write_text
 from .text import capped, shown
 
 __all__ = ["results_json", "write_gradescope", "markdown", "literal", "OUTPUT_FORMAT"]
@@ -63,15 +64,15 @@ def results_json(results, execution_time=None, preamble=""):
     """The ``results.json`` dict for the :class:`~.report.Result` s of one upload."""
     tests, older = [], []
     for r in results:
-        if r.status == OLDER_COPY:
+        if r.status is Status.OLDER_COPY:
             older.append(f"{literal(Path(r.submission).name)} ({literal(r.exercise or 'no exercise')})")
             continue
         if not r.questions:
             tests.append({"name": shown(Path(r.submission).name), "score": 0, "max_score": 0, "visibility": "visible",
                           "output_format": OUTPUT_FORMAT,
-                          "output": markdown(capped(f"This file was not graded: {r.status}. {r.detail}".strip()))})
+                          "output": markdown(capped(f"This file was not graded: {r.status_text}. {r.detail}".strip()))})
             continue
-        note = "" if r.status == OK else f"\n\n(The notebook did not run to the end: {shown(r.status)}.)"
+        note = "" if r.status is Status.GRADED else f"\n\n(The notebook did not run to the end: {shown(r.status_text)}.)"
         for name, solved in r.questions.items():
             told = "Correct." if solved else markdown(capped(r.messages.get(name, "Not solved.")))
             tests.append({"name": f"{r.exercise}: {name}", "score": int(bool(solved)), "max_score": 1,
@@ -97,7 +98,5 @@ def write_gradescope(path, results, execution_time=None):
 
 
 def write_json(path, data):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False))
     return data

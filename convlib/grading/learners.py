@@ -16,19 +16,23 @@ write the same learners in the files those platforms import.
 
 from __future__ import annotations
 
-import csv
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cache
 
 from ..exercises import MODULES, questions
-from .report import OLDER_COPY, _text
+from .status import Status
+from .tables import cell, write_table
 
 __all__ = ["Line", "learner_lines", "graded_exercises", "learner_rows", "write_learners", "learner_columns",
-           "write_csv", "POSSIBLE", "NO_NAME"]
+           "possible", "NO_NAME"]
 
-POSSIBLE = {exercise: len(questions(exercise)) for exercise in MODULES}
 NO_NAME = "(no name)"
+
+
+@cache
+def possible(exercise):
+    """The points ``exercise`` is worth: one per question."""
+    return len(questions(exercise))
 
 
 @dataclass
@@ -57,7 +61,7 @@ def learner_lines(rows):
     """``[Line]``, one per learner (sorted by name, then number), from per-submission ``rows``."""
     table = {}
     for row in rows:
-        if row["status"] == OLDER_COPY or row["exercise"] not in MODULES:
+        if row["status"] == Status.OLDER_COPY or row["exercise"] not in MODULES:
             continue
         line = table.setdefault(_key(row), Line(row["learner"] or f"{NO_NAME} {row['submission']}",
                                                 row["platform"], row["lms_id"]))
@@ -69,7 +73,7 @@ def learner_lines(rows):
 
 def graded_exercises(rows):
     """The exercises the rows grade, in the course's order."""
-    seen = {row["exercise"] for row in rows if row["status"] != OLDER_COPY}
+    seen = {row["exercise"] for row in rows if row["status"] != Status.OLDER_COPY}
     return [exercise for exercise in MODULES if exercise in seen]
 
 
@@ -80,27 +84,15 @@ def learner_columns(exercises):
 def learner_rows(rows):
     """``[{column: value}]``, one per learner, from per-submission ``rows``."""
     exercises = graded_exercises(rows)
-    possible = sum(POSSIBLE[exercise] for exercise in exercises)
+    worth = sum(possible(exercise) for exercise in exercises)
     return [{"Student": line.name, "ID": line.lms_id, "Platform": line.platform, "Late": "late" if line.late else "",
              **{exercise: line.points.get(exercise, "") for exercise in exercises},
-             "Total": line.total, "Possible": possible} for line in learner_lines(rows)]
-
-
-def write_csv(path, header, lines):
-    """Write ``lines`` (lists) under ``header`` as UTF-8 CSV at ``path``, flushed to disk."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(lines)
-        handle.flush()
-        os.fsync(handle.fileno())
+             "Total": line.total, "Possible": worth} for line in learner_lines(rows)]
 
 
 def write_learners(path, rows):
     """Write :func:`learner_rows` of ``rows`` as CSV to ``path``; returns the learner rows."""
     lines = learner_rows(rows)
     columns = learner_columns(graded_exercises(rows))
-    write_csv(path, columns, [[_text(line[c]) if c == "Student" else line[c] for c in columns] for line in lines])
+    write_table(path, columns, [[cell(line[c]) if c == "Student" else line[c] for c in columns] for line in lines])
     return lines

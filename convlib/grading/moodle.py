@@ -25,8 +25,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .identify import MOODLE_PLATFORM, PARTICIPANT
-from .learners import POSSIBLE, graded_exercises, learner_lines, write_csv
-from .report import _text
+from .learners import graded_exercises, learner_lines, possible
+from .status import Status
+from .tables import cell, write_table
 from .text import capped
 
 __all__ = ["WORKSHEET_HEADER", "worksheet", "write_moodle", "summary_comment", "worksheet_name"]
@@ -49,7 +50,7 @@ def summary_comment(row):
     '1 of 3 points. Not yet right: feature_map: wrong; feature_map_shape: off by one'
     """
     text = f"{row['passed']} of {row['total']} points."
-    if row["status"] != "graded":
+    if row["status"] != Status.GRADED:
         text += f" The notebook did not run to the end ({row['status']})."
     lost = []
     for part in row["detail"].split(" | "):
@@ -74,9 +75,9 @@ def worksheet(rows, exercise, when=None):
         row = next((r for r in line.rows if r["exercise"] == exercise), None)
         if line.platform != MOODLE_PLATFORM or row is None:
             continue
-        lines.append([f"{PARTICIPANT} {line.lms_id}", _text(line.name), "", SUBMITTED,
-                      f"{line.points[exercise]:.2f}", f"{POSSIBLE[exercise]:.2f}", "Yes", "", stamp,
-                      _text(summary_comment(row))])
+        lines.append([f"{PARTICIPANT} {line.lms_id}", cell(line.name), "", SUBMITTED,
+                      f"{line.points[exercise]:.2f}", f"{possible(exercise):.2f}", "Yes", "", stamp,
+                      cell(summary_comment(row))])
     return WORKSHEET_HEADER, lines
 
 
@@ -88,7 +89,7 @@ def write_moodle(folder, rows, when=None):
         header, lines = worksheet(rows, exercise, when)
         if lines:
             written[exercise] = folder / worksheet_name(exercise)
-            write_csv(written[exercise], header, lines)
+            write_table(written[exercise], header, lines)
     others = [line.name for line in learner_lines(rows) if line.platform != MOODLE_PLATFORM]
     warnings = [f"{len(others)} learner(s) not named by Moodle, left out: {', '.join(others)}"] if others else []
     return written, warnings

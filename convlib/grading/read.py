@@ -29,9 +29,10 @@ import nbformat
 from nbformat.corpus.words import generate_corpus_id as random_cell_id
 
 from ..notebook import META
+from .status import Status
 
 __all__ = ["Submission", "read", "read_regular", "file_kind", "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "MAX_CONTAINERS",
-           "MAX_STRINGS", "MAX_DEPTH", "MAX_SOURCE_CHARS", "STATUS_NOT_NOTEBOOK", "STATUS_TOO_LARGE", "STATUS_NOT_A_FILE"]
+           "MAX_STRINGS", "MAX_DEPTH", "MAX_SOURCE_CHARS", "Status"]
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
 MAX_CELLS = 10_000  # a course notebook has under a hundred
@@ -39,9 +40,6 @@ MAX_CONTAINERS = 100_000  # JSON objects and lists in one file
 MAX_STRINGS = 1_000_000  # JSON strings in one file
 MAX_DEPTH = 64  # a notebook with widget state nests about ten deep
 MAX_SOURCE_CHARS = 4 * 2**20  # the cells' sources together: what is kept of a file until it is graded
-STATUS_NOT_NOTEBOOK = "not a notebook"
-STATUS_TOO_LARGE = "too large"
-STATUS_NOT_A_FILE = "not a regular file"
 KINDS = [(stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")]
 
@@ -136,25 +134,25 @@ def _parse(raw, result):
     """The JSON of ``raw`` within the bounds, or None with ``result``'s status and detail set."""
     why = _bounds(raw)
     if why:
-        result.status, result.detail = STATUS_TOO_LARGE, why
+        result.status, result.detail = Status.TOO_LARGE, why
         return None
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        result.status, result.detail = STATUS_NOT_NOTEBOOK, "the file is not UTF-8 text"
+        result.status, result.detail = Status.NOT_NOTEBOOK, "the file is not UTF-8 text"
         return None
     except (json.JSONDecodeError, RecursionError) as err:
-        result.status, result.detail = STATUS_NOT_NOTEBOOK, f"invalid JSON: {str(err)[:120]}"
+        result.status, result.detail = Status.NOT_NOTEBOOK, f"invalid JSON: {str(err)[:120]}"
         return None
     if _deeper_than(data, MAX_DEPTH):
-        result.status = STATUS_TOO_LARGE
+        result.status = Status.TOO_LARGE
         result.detail = f"nested more than {MAX_DEPTH} deep; a notebook may nest at most {MAX_DEPTH} deep"
         return None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        result.status, result.detail = STATUS_NOT_NOTEBOOK, "JSON, but not a notebook (no list of cells)"
+        result.status, result.detail = Status.NOT_NOTEBOOK, "JSON, but not a notebook (no list of cells)"
         return None
     if len(data["cells"]) > MAX_CELLS:
-        result.status = STATUS_TOO_LARGE
+        result.status = Status.TOO_LARGE
         result.detail = f"{len(data['cells']):,} cells; a notebook may have at most {MAX_CELLS:,}"
         return None
     return data
@@ -167,13 +165,13 @@ def read(path):
     try:
         raw, result.modified, size = read_regular(path, MAX_NOTEBOOK_BYTES)
     except NotRegular as err:
-        result.status, result.detail = STATUS_NOT_A_FILE, f"{err}; only regular files are graded"
+        result.status, result.detail = Status.NOT_A_FILE, f"{err}; only regular files are graded"
         return result
     except OSError as err:
-        result.status, result.detail = STATUS_NOT_NOTEBOOK, f"cannot be read: {err.strerror}"
+        result.status, result.detail = Status.NOT_NOTEBOOK, f"cannot be read: {err.strerror}"
         return result
     if raw is None or len(raw) > MAX_NOTEBOOK_BYTES:
-        result.status = STATUS_TOO_LARGE
+        result.status = Status.TOO_LARGE
         result.detail = f"{size // 2**20} MB; a notebook may have at most {MAX_NOTEBOOK_BYTES // 2**20} MB"
         return result
     try:
@@ -183,14 +181,14 @@ def read(path):
             return result
         cells = _clean_cells(data)
         if sum(len(cell["source"]) for cell in cells) > MAX_SOURCE_CHARS:
-            result.status = STATUS_TOO_LARGE
+            result.status = Status.TOO_LARGE
             result.detail = (f"its cells hold more than {MAX_SOURCE_CHARS // 2**20} M characters; a notebook may hold "
                              f"at most {MAX_SOURCE_CHARS // 2**20} M")
             return result
         nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _kept(data.get("metadata")),
                                  "cells": cells})
     except (RecursionError, MemoryError, ValueError, TypeError) as err:  # within the bounds, never expected
-        result.status, result.detail = STATUS_NOT_NOTEBOOK, f"cannot be read: {type(err).__name__}"
+        result.status, result.detail = Status.NOT_NOTEBOOK, f"cannot be read: {type(err).__name__}"
         return result
     result.notebook = nb
     return result

@@ -1,8 +1,9 @@
 """The *report* step: the gradebook CSV, one row per submission as it finishes, and a summary.
 
 Rows are flushed to disk one by one, so a grader that is killed leaves a valid CSV of the
-submissions graded so far; when the run ends the file is rewritten in file order, so the rows
-of a run come in one order however its submissions finished, and :func:`merge` of shards gives
+submissions graded so far; when the run ends the file is written once more, whole, in file
+order (with what only the whole class shows, such as answers alike), so the rows of a run come
+in one order however its submissions finished, and :func:`merge` of shards gives
 that order too (the hidden cases are drawn fresh every run, so the feedback on a wrong answer,
 and the seed it names, differ from one run to the next). Text that
 came from a learner (file names, error messages) is written so that a spreadsheet shows it as
@@ -15,20 +16,41 @@ import csv
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
-from ..exercises import MODULES, questions
+from .status import Status
+from .tables import FIELD_MAX, cell, write_table
 from .text import shown
 
-__all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "QUESTION_COLUMNS", "COLUMNS", "OK",
+__all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "question_columns", "columns", "OK",
            "OLDER_COPY", "FIELD_MAX", "write_rows"]
 
-OK = "graded"
-OLDER_COPY = "older copy"
-QUESTION_COLUMNS = [q.name for exercise in MODULES for q in questions(exercise)]
-COLUMNS = ["submission", "learner", "platform", "lms_id", "late", "exercise", "status", "passed", "total", "score", *QUESTION_COLUMNS,
-           "detail", "review", "sandbox"]
-FIELD_MAX = 32 * 1024  # characters of one field: well under what any CSV reader accepts (128 KiB here)
+OK, OLDER_COPY = Status.GRADED, Status.OLDER_COPY
+FIRST_COLUMNS = ["submission", "learner", "platform", "lms_id", "late", "exercise", "status", "passed", "total", "score"]
+LAST_COLUMNS = ["detail", "review", "sandbox"]
+
+
+@cache
+def question_columns():
+    """One column per question of every exercise, in the exercises' order (read on first use)."""
+    from ..exercises import MODULES, questions
+
+    return [q.name for exercise in MODULES for q in questions(exercise)]
+
+
+@cache
+def columns():
+    """The gradebook's columns: the submission's, one per question, then detail, review, sandbox."""
+    return [*FIRST_COLUMNS, *question_columns(), *LAST_COLUMNS]
+
+
+def __getattr__(name):  # QUESTION_COLUMNS and COLUMNS: built when first asked for, never at import
+    if name == "QUESTION_COLUMNS":
+        return question_columns()
+    if name == "COLUMNS":
+        return columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -41,13 +63,14 @@ class Result:
     platform: str = ""  # the learning platform whose names gave the learner and lms_id (canvas, moodle)
     late: bool = False  # the platform marked the file late
     exercise: str = ""
-    status: str = OK
+    status: Status = Status.GRADED
     questions: dict = field(default_factory=dict)  # name -> True/False, in order
     messages: dict = field(default_factory=dict)  # name -> what the learner is told, for each lost point
     detail: str = ""
     review: str = ""
     sandbox: str = ""
     seconds: float = 0.0
+    error: str = ""  # with Status.GRADER_ERROR: the grader's trouble, in a few words
     answers: dict = field(default_factory=dict, repr=False)  # name -> the answer cell's source (not in the CSV)
     log: str = field(default="", repr=False)  # the tail of the sandbox's runner log (not in the CSV)
 
@@ -63,28 +86,26 @@ class Result:
     def score(self):
         return round(100.0 * self.passed / self.total, 1) if self.total else 0.0
 
+    @property
+    def status_text(self):
+        """The status as the gradebook shows it: ``grader error: <what>`` says what went wrong."""
+        return f"{self.status}: {self.error}" if self.error else str(self.status)
+
     def row(self):
-        marks = ["" if name not in self.questions else int(bool(self.questions[name])) for name in QUESTION_COLUMNS]
-        return [_text(self.submission), _text(self.learner), self.platform, self.lms_id, "late" if self.late else "",
-                self.exercise, _text(self.status),
-                self.passed, self.total, self.score, *marks, _text(self.detail), _text(self.review), self.sandbox]
+        marks = ["" if name not in self.questions else int(bool(self.questions[name])) for name in question_columns()]
+        return [cell(self.submission), cell(self.learner), self.platform, self.lms_id, "late" if self.late else "",
+                self.exercise, cell(self.status_text),
+                self.passed, self.total, self.score, *marks, cell(self.detail), cell(self.review), self.sandbox]
 
     def record(self):
         """The row as the gradebook holds it: ``{column: text}``."""
-        return dict(zip(COLUMNS, map(str, self.row())))
-
-
-def _text(value):
-    """Learner-made text, safe in a spreadsheet and in UTF-8: escaped (:func:`~.text.shown`), capped
-    at ``FIELD_MAX`` characters, and never a formula (no leading = + - @)."""
-    value = shown(value, keep="\n")
-    if len(value) > FIELD_MAX:
-        value = value[:FIELD_MAX] + " … (cut)"
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t") else value
+        return dict(zip(columns(), map(str, self.row())))
 
 
 class Gradebook:
-    """The CSV, open for the run: ``add(result)`` writes and flushes one row."""
+    """The CSV, open for the run: ``add(result)`` writes and flushes one row as soon as it is graded,
+    so a grader that is killed leaves the rows graded so far; :meth:`close` writes the whole
+    class once more, in file order."""
 
     def __init__(self, out):
         self.path = Path(out)
@@ -93,7 +114,7 @@ class Gradebook:
         os.fchmod(fd, 0o600)
         self._handle = open(fd, "w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
-        self._writer.writerow(COLUMNS)
+        self._writer.writerow(columns())
         self._flush()
 
     def _flush(self):
@@ -105,19 +126,33 @@ class Gradebook:
         try:
             self._writer.writerow(result.row())
         except Exception as err:  # noqa: BLE001 - one row's trouble never ends the run
-            self._writer.writerow([_text(result.submission), "", "", "", "", "", _text(f"grader error: {type(err).__name__}"),
-                                   0, 0, 0.0, *[""] * len(QUESTION_COLUMNS), "", "", _text(result.sandbox)])
+            self._writer.writerow([cell(result.submission), "", "", "", "", "",
+                                   cell(f"{Status.GRADER_ERROR}: {type(err).__name__}"),
+                                   0, 0, 0.0, *[""] * len(question_columns()), "", "", cell(result.sandbox)])
         self._flush()
 
-    def close(self):
-        """Close the file, rewritten in file order (left as written if it cannot be read back)."""
+    def close(self, results=None):
+        """Close the file and write it whole, in file order: from ``results`` when given (the
+        class with what only the whole class shows), else from the rows written so far (left as
+        written if they cannot be read back)."""
         self._handle.close()
-        try:
-            rows = read_gradebook(self.path)
-        except (ValueError, csv.Error) as err:
-            print(f"the gradebook {shown(self.path)} is kept in grading order: {shown(err)}", file=sys.stderr)
-            return
-        _write(self.path, rows)
+        if results is not None:
+            rows = [_safe_record(r) for r in results]
+        else:
+            try:
+                rows = read_gradebook(self.path)
+            except (ValueError, csv.Error) as err:
+                print(f"the gradebook {shown(self.path)} is kept in grading order: {shown(err)}", file=sys.stderr)
+                return
+        write_rows(self.path, rows)
+
+
+def _safe_record(result):
+    try:
+        return result.record()
+    except Exception as err:  # noqa: BLE001 - as in Gradebook.add
+        return {"submission": cell(result.submission), "status": cell(f"{Status.GRADER_ERROR}: {type(err).__name__}"),
+                "passed": "0", "total": "0", "score": "0.0", "sandbox": cell(result.sandbox)}
 
 
 def _order(row):
@@ -125,22 +160,8 @@ def _order(row):
 
 
 def write_rows(path, rows):
-    """Rewrite the gradebook at ``path`` with ``rows`` (``{column: text}``), in file order."""
-    _write(path, rows)
-
-
-def _write(path, rows):
-    """Write ``rows`` (dicts) sorted by submission, atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.part")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with open(fd, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, COLUMNS)
-        writer.writeheader()
-        writer.writerows(sorted(rows, key=_order))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    """Write the gradebook at ``path`` with ``rows`` (``{column: text}``), in file order, atomically."""
+    write_table(path, columns(), sorted(rows, key=_order))
 
 
 def read_gradebook(path):
@@ -148,7 +169,7 @@ def read_gradebook(path):
     csv.field_size_limit(max(csv.field_size_limit(), 4 * FIELD_MAX))
     with Path(path).open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames != COLUMNS:
+        if reader.fieldnames != columns():
             raise ValueError(f"{path} is not a gradebook of this version of convlib (its columns differ)")
         return list(reader)
 
@@ -165,7 +186,7 @@ def merge(parts, out):
                 raise ValueError(f"{row['submission']} is in both {seen[row['submission']]} and {part}")
             seen[row["submission"]] = part
             rows.append(row)
-    _write(out, rows)
+    write_rows(out, rows)
     return sorted(rows, key=_order)
 
 
@@ -177,7 +198,7 @@ def summary(results, sandbox_note=""):
     for r in results:
         flags = (f" (review: {shown(r.review)[:300]})" if r.review else "")
         lines.append(f"{shown(r.submission):{width}s}  {r.exercise or '-':22s} {r.passed:>2d}/{r.total:<3d}  "
-                     f"{shown(r.status)[:200]}{flags}")
+                     f"{shown(r.status_text)[:200]}{flags}")
     graded = [r for r in results if r.status == OK]
     lines.append(f"\n{len(results)} submission(s): {len(graded)} graded, {len(results) - len(graded)} with another status, "
                  f"{sum(bool(r.review) for r in results)} flagged for review.")

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .identify import Learner, exercise_of, learner_of, named_exercise
-from .read import STATUS_NOT_NOTEBOOK, Submission, read
+from .read import Submission, read
+from .status import Status
 
 __all__ = ["Entry", "roster", "shard_of", "parse_shard"]
 
@@ -99,7 +100,7 @@ def _entry(file, root):
             entry.notes.append(f"the file name says {named} but the notebook is {entry.exercise}; graded as "
                                f"{entry.exercise}")
     except Exception as err:  # noqa: BLE001 - one file's trouble is its own row, never the roster's
-        entry.submission = Submission(status=STATUS_NOT_NOTEBOOK, detail=f"cannot be read: {type(err).__name__}")
+        entry.submission = Submission(status=Status.NOT_NOTEBOOK, detail=f"cannot be read: {type(err).__name__}")
     return entry
 
 

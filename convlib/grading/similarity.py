@@ -17,12 +17,10 @@ Nothing is deducted: a pair at or above ``THRESHOLD`` is named in ``review`` and
 from __future__ import annotations
 
 import ast
-import csv
 import hashlib
 from itertools import combinations
-from pathlib import Path
 
-from .report import _text
+from .tables import cell, write_table
 
 __all__ = ["tokens", "fingerprints", "score", "similar_pairs", "write_similarity", "THRESHOLD", "SOLUTION",
            "SIMILARITY_COLUMNS", "review_notes"]
@@ -109,13 +107,8 @@ def similar_pairs(answers, solutions, handout, threshold=THRESHOLD):
 
 def write_similarity(path, pairs):
     """Write ``pairs`` (:func:`similar_pairs`) as CSV to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(SIMILARITY_COLUMNS)
-        for exercise, question, a, b, value, file_a, file_b in pairs:
-            writer.writerow([exercise, question, _text(a), _text(b), f"{value:.2f}", _text(file_a), _text(file_b)])
+    write_table(path, SIMILARITY_COLUMNS, [[exercise, question, cell(a), cell(b), f"{value:.2f}", cell(file_a), cell(file_b)]
+                                           for exercise, question, a, b, value, file_a, file_b in pairs])
 
 
 NAMED_MAX = 3  # learners one review note names for one question; the --similarity file has them all
