@@ -99,62 +99,80 @@ def scan(source, forbidden=()):
         return findings
     except (RecursionError, MemoryError):
         raise ScanRefused("too large or too deeply nested to read") from None
-
-    def note(items, text):
-        if text not in items:
-            items.append(text)
-
     forbidden = set(forbidden)
     for node in ast.walk(tree):  # breadth first: a call is seen before the name it calls
-        if isinstance(node, ast.Name):
-            if node.id in forbidden:
-                note(findings.forbidden, node.id)
-            if node.id in SUSPECT_CALLS and f"calls {node.id}" not in findings.review:
-                note(findings.review, f"uses {node.id}")  # getattr handed on: reduce(getattr, ...)
-            if node.id in SUSPECT_NAMES:
-                note(findings.review, f"uses {node.id}")
-        elif isinstance(node, ast.Attribute):
-            if node.attr in forbidden:
-                note(findings.forbidden, node.attr)
-            if node.attr in SUSPECT_NAMES:
-                note(findings.review, f"uses {node.attr}")
-            if node.attr.startswith("__") and node.attr.endswith("__") and node.attr not in HARMLESS_DUNDERS:
-                note(findings.review, f"uses {node.attr}")
-            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
-                note(findings.review, "uses sys.modules")
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if _module_suspect(alias.name):
-                    note(findings.review, f"imports {alias.name}")
-        elif isinstance(node, ast.ImportFrom):
-            module = "." * node.level + (node.module or "")
-            if _module_suspect(node.module or "") or node.level:
-                note(findings.review, f"imports from {module}")
-            for alias in node.names:
-                if alias.name in forbidden:
-                    note(findings.forbidden, alias.name)
-                if _module_suspect(f"{node.module}.{alias.name}") or alias.name in SUSPECT_CALLS | SUSPECT_NAMES:
-                    note(findings.review, f"imports {alias.name} from {module}")
-        elif isinstance(node, ast.MatchClass):  # case object(max_pool=f): attribute names as strings
-            for attr in node.kwd_attrs:
-                if attr in forbidden:
-                    note(findings.forbidden, attr)
-                if attr.startswith("__") or attr in SUSPECT_CALLS | SUSPECT_NAMES:
-                    note(findings.review, f"uses {attr}")
-            note(findings.review, "matches a class pattern")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and FORMAT_ATTRIBUTE.search(node.value):
-            note(findings.review, "formats an attribute by name")
-        if isinstance(node, ast.Call):
-            called = node.func.id if isinstance(node.func, ast.Name) else \
-                node.func.attr if isinstance(node.func, ast.Attribute) else None
-            if called in SUSPECT_CALLS:
-                note(findings.review, f"calls {called}")
-            if called in RUNS_TEXT:
-                note(findings.review, "runs text as code")
-        if isinstance(node, ast.Attribute) and node.attr in SUSPECT_CALLS and f"calls {node.attr}" not in findings.review:
-            note(findings.review, f"uses {node.attr}")  # __builtins__.getattr, builtins.exec, handed on or called
+        _look(node, forbidden, findings)
     findings.forbidden.sort()
     return findings
+
+
+def _note(items, text):
+    if text not in items:
+        items.append(text)
+
+
+def _look(node, forbidden, findings):
+    """What one node of an answer's tree adds to ``findings``."""
+    if isinstance(node, ast.Name):
+        _look_name(node.id, forbidden, findings)
+    elif isinstance(node, ast.Attribute):
+        _look_attribute(node, forbidden, findings)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        _look_import(node, forbidden, findings)
+    elif isinstance(node, ast.MatchClass):  # case object(max_pool=f): attribute names as strings
+        for attr in node.kwd_attrs:
+            if attr in forbidden:
+                _note(findings.forbidden, attr)
+            if attr.startswith("__") or attr in SUSPECT_CALLS | SUSPECT_NAMES:
+                _note(findings.review, f"uses {attr}")
+        _note(findings.review, "matches a class pattern")
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str) and FORMAT_ATTRIBUTE.search(node.value):
+        _note(findings.review, "formats an attribute by name")
+    if isinstance(node, ast.Call):
+        called = node.func.id if isinstance(node.func, ast.Name) else \
+            node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if called in SUSPECT_CALLS:
+            _note(findings.review, f"calls {called}")
+        if called in RUNS_TEXT:
+            _note(findings.review, "runs text as code")
+    if isinstance(node, ast.Attribute) and node.attr in SUSPECT_CALLS and f"calls {node.attr}" not in findings.review:
+        _note(findings.review, f"uses {node.attr}")  # __builtins__.getattr, builtins.exec, handed on or called
+
+
+def _look_name(name, forbidden, findings):
+    if name in forbidden:
+        _note(findings.forbidden, name)
+    if name in SUSPECT_CALLS and f"calls {name}" not in findings.review:
+        _note(findings.review, f"uses {name}")  # getattr handed on: reduce(getattr, ...)
+    if name in SUSPECT_NAMES:
+        _note(findings.review, f"uses {name}")
+
+
+def _look_attribute(node, forbidden, findings):
+    if node.attr in forbidden:
+        _note(findings.forbidden, node.attr)
+    if node.attr in SUSPECT_NAMES:
+        _note(findings.review, f"uses {node.attr}")
+    if node.attr.startswith("__") and node.attr.endswith("__") and node.attr not in HARMLESS_DUNDERS:
+        _note(findings.review, f"uses {node.attr}")
+    if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
+        _note(findings.review, "uses sys.modules")
+
+
+def _look_import(node, forbidden, findings):
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if _module_suspect(alias.name):
+                _note(findings.review, f"imports {alias.name}")
+        return
+    module = "." * node.level + (node.module or "")
+    if _module_suspect(node.module or "") or node.level:
+        _note(findings.review, f"imports from {module}")
+    for alias in node.names:
+        if alias.name in forbidden:
+            _note(findings.forbidden, alias.name)
+        if _module_suspect(f"{node.module}.{alias.name}") or alias.name in SUSPECT_CALLS | SUSPECT_NAMES:
+            _note(findings.review, f"imports {alias.name} from {module}")
 
 
 class ScanRefused(Exception):
