@@ -48,7 +48,7 @@ from ..exercises.answer_key import SOLUTIONS
 from .assemble import graded_copy, inputs_for
 from .canary import CanaryFailed, check
 from .cause import grader_error, kernel_death
-from .identify import cell_role, exercise_of
+from .identify import cell_role
 from .judge import judge
 from .report import Result
 from .roster import roster
@@ -120,10 +120,10 @@ def read_step(work, run):
 
 
 def identify_step(work, run):
-    """The exercise, its questions and its solution notebook."""
+    """The exercise the roster identified, its questions and its solution notebook."""
     result = work.result
-    exercise = exercise_of(work.submission.notebook, work.path)
-    if exercise is None:
+    exercise = result.exercise
+    if not exercise:
         _stop(result, Status.UNKNOWN_EXERCISE,
               f"no convlib.exercise in its metadata and no exercise name ({', '.join(MODULES)}) in its file name")
     result.exercise = exercise
