@@ -23,17 +23,19 @@ from pathlib import Path
 
 from . import __version__
 from .grading.canvas import write_canvas
-from .grading.feedback import write_feedback
+from .grading.feedback import join_index, write_feedback
 from .grading.gradescope import write_gradescope
 from .grading.learners import write_learners
 from .grading.moodle import write_moodle
 from .grading.packages import forbidden_within_reach
-from .grading.pipeline import DEFAULT_SOLUTIONS, CanaryFailed, Grading, finish
+from .grading.pipeline import DEFAULT_SOLUTIONS, CanaryFailed, Grading, class_answers, finish
 from .grading.progress import Progress
-from .grading.report import Gradebook, merge, summary
+from .grading.report import Gradebook, summary
+from .grading.shards import merge, write_record
 from .grading.roster import parse_shard
 from .grading.sandbox import NO_SANDBOX, UID, Limits, exposed, sandbox_kind
-from .grading.similarity import write_similarity
+from .grading.similarity import answer_prints, write_similarity
+from .grading.solutions import SolutionBook
 from .notebook import notebooks_in
 
 __all__ = ["main", "PROG", "EXIT_CANARY"]
@@ -140,8 +142,9 @@ def _grade_parser():
                              "(two learners', or one and the shipped solution), with a score; nothing is deducted")
     parser.add_argument("--gradescope", metavar="FILE",
                         help="also write Gradescope's results.json for this (one learner's) submission")
-    parser.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
-                        help="grade only the K-th of N shares of the files (the same share on every machine)")
+    parser.add_argument("--shard", type=_shard, metavar="K/N",
+                        help="grade only the K-th of N shares of the files (the same share on every machine); "
+                             f"writes OUT.shard.json beside the gradebook for '{PROG} merge'")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds one cell may run (default 60)")
     parser.add_argument("--memory", type=_bytes, default=Limits.memory,
@@ -176,13 +179,16 @@ def _grade_class(args, kind, limits, count):
             checked = run.canary()
             print(checked, file=sys.stderr, flush=True)
             book = Gradebook(args.out)  # only now: a failed canary leaves an earlier gradebook as it was
-            results = []
+            results, pairs = [], []
             try:
                 results = run.grade(progress, book)
-                pairs = finish(results, run.solutions)
+                if args.shard[1] == 1:  # the whole class: its answers compared here
+                    pairs = finish(results, run.solutions)
             finally:
                 progress.close()
                 book.close(results or None)
+            if args.shard != (1, 1) or args.shard_given:  # a shard: what the merge compares across the class
+                write_record(args.out, args.shard, len(results), answer_prints(class_answers(results)))
             return results, pairs, checked, run.solutions.titles()
     except CanaryFailed as err:
         progress.close()
@@ -193,6 +199,7 @@ def _grade_class(args, kind, limits, count):
 def _grade_main(argv):
     parser = _grade_parser()
     args = parser.parse_args(argv)
+    args.shard_given, args.shard = args.shard is not None, args.shard or (1, 1)
     # every Python this run starts (the answers' reader, as this user) keeps the working folder off its
     # path: started inside a folder someone handed in, a convlib/ there is never imported
     os.environ["PYTHONSAFEPATH"] = "1"
@@ -223,30 +230,50 @@ def _write_outputs(args, results, pairs, titles):
         print(f"similar answers ({len(pairs)} pairs, for a person to look at; nothing deducted): {args.similarity}")
     _write_lms(args, [r.record() for r in results])
     if args.feedback:
-        pages = write_feedback(args.feedback, results, titles)
+        pages = write_feedback(args.feedback, results, titles, args.shard)
         unnamed = sum(not r.learner for r in results)
+        index = (f"index: {Path(args.feedback) / 'index.html'}" if args.shard[1] == 1 else
+                 f"this shard's part of the index; '{PROG} merge --feedback {args.feedback}' joins them")
         print(f"feedback pages ({len(pages)}): {args.feedback}"
-              + (f"; {unnamed} file(s) name no learner and have no page" if unnamed else "")
-              + f"; index: {Path(args.feedback) / 'index.html'}")
+              + (f"; {unnamed} file(s) name no learner and have no page" if unnamed else "") + f"; {index}")
     if args.gradescope:
         data = write_gradescope(args.gradescope, results)
         print(f"gradescope: {args.gradescope} ({data['score']} points)")
 
 
-def _merge_main(argv):
-    parser = _parser("merge", "Join the gradebooks that shards (--shard K/N) wrote into one, in file order.")
-    parser.add_argument("parts", nargs="+", help="the shards' gradebook CSVs")
+def _merge_parser():
+    parser = _parser("merge", "Join the gradebooks that shards (--shard K/N) wrote into one, in file order, "
+                              "as one run would have written it: refused when a shard is missing or given twice.")
+    parser.add_argument("parts", nargs="+", help="the shards' gradebook CSVs (each with its .shard.json beside it)")
     parser.add_argument("--out", default="grades.csv", help="the joined gradebook (default grades.csv)")
+    parser.add_argument("--partial", action="store_true",
+                        help="join the parts given even when shards are missing (answers compared only among them)")
+    parser.add_argument("--feedback", metavar="DIR",
+                        help="also join the index parts the shards wrote into DIR into index.csv / index.html")
+    parser.add_argument("--similarity", metavar="FILE", help="also list pairs of answers alike across the whole class")
+    parser.add_argument("--solutions", default=str(DEFAULT_SOLUTIONS), help="folder of solution notebooks")
     _lms_options(parser)
+    return parser
+
+
+def _merge_main(argv):
+    parser = _merge_parser()
     args = parser.parse_args(argv)
-    _refuse_notebook_outputs(parser, set(), out=args.out, by_learner=args.by_learner, canvas=args.canvas)
+    _refuse_notebook_outputs(parser, set(), out=args.out, by_learner=args.by_learner, canvas=args.canvas,
+                             similarity=args.similarity)
     if Path(args.out).resolve() in {Path(p).resolve() for p in args.parts}:
         parser.error(f"--out {args.out} is one of the parts; give a new path")
     try:
-        rows = merge(args.parts, args.out)
+        rows, pairs = merge(args.parts, args.out, SolutionBook(args.solutions), partial=args.partial)
+        pages = join_index(args.feedback, partial=args.partial) if args.feedback else None
     except (OSError, ValueError) as err:
         parser.error(str(err))
     print(f"gradebook: {args.out} ({len(rows)} rows from {len(args.parts)} parts)")
+    if args.similarity:
+        write_similarity(args.similarity, pairs)
+        print(f"similar answers ({len(pairs)} pairs, for a person to look at; nothing deducted): {args.similarity}")
+    if pages is not None:
+        print(f"feedback index ({pages} pages): {Path(args.feedback) / 'index.html'}")
     _write_lms(args, rows)
     return 0
 

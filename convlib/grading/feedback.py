@@ -13,6 +13,7 @@ stay out of it. ``index.csv`` and ``index.html`` map each page to its learner an
 from __future__ import annotations
 
 import ast
+import csv
 import hashlib
 import html
 import re
@@ -23,7 +24,8 @@ from .status import Status
 from .tables import cell, private_folder, write_table, write_text
 from .text import capped, shown
 
-__all__ = ["page", "write_feedback", "page_name", "standalone", "exercise_title", "INDEX_COLUMNS"]
+__all__ = ["page", "write_feedback", "page_name", "standalone", "exercise_title", "INDEX_COLUMNS", "join_index", "write_index",
+           "index_part_name"]
 
 INDEX_COLUMNS = ["page", "learner", "platform", "lms_id"]
 GRID_MAX = 12  # rows and columns of an array drawn as a grid; larger ones stay as written
@@ -172,9 +174,14 @@ def _key(result):
     return f"{result.platform}:{result.lms_id}" if result.lms_id else result.learner
 
 
-def write_feedback(folder, results, known_titles=None):
+def write_feedback(folder, results, known_titles=None, shard=(1, 1)):
     """Write one page per named learner into ``folder``, and ``index.csv`` / ``index.html``;
-    returns ``{learner: path}`` (``'name (platform number)'`` when two learners share a name)."""
+    returns ``{learner: path}`` (``'name (platform number)'`` when two learners share a name).
+
+    A shard (``shard=(k, n)``, ``n > 1``) writes its pages and its part of the index,
+    ``index-K-of-N.csv``; :func:`join_index` (``convlib-grade merge --feedback``) makes the
+    whole index from the parts once every shard has written its own.
+    """
     folder = private_folder(folder)
     by_learner = {}
     for r in results:
@@ -189,8 +196,57 @@ def write_feedback(folder, results, known_titles=None):
         shared = names.count(first.learner) > 1
         written[f"{first.learner} ({first.platform} {first.lms_id})" if shared else first.learner] = path
         index.append([path.name, first.learner, first.platform, first.lms_id])
-    write_table(folder / "index.csv", INDEX_COLUMNS,
-                [[name, cell(learner), platform, lms_id] for name, learner, platform, lms_id in index])
+    k, n = shard
+    if n > 1:
+        write_table(folder / index_part_name(k, n), INDEX_COLUMNS, _safe(index))
+    else:
+        write_index(folder, index)
+    return written
+
+
+def _safe(index):
+    return [[name, cell(learner), platform, lms_id] for name, learner, platform, lms_id in index]
+
+
+def index_part_name(k, n):
+    """``'index-2-of-4.csv'``: shard ``k`` of ``n``'s part of the feedback index."""
+    return f"index-{k}-of-{n}.csv"
+
+
+INDEX_PART = re.compile(r"index-(\d+)-of-(\d+)\.csv\Z")
+
+
+def join_index(folder, partial=False):
+    """Join the index parts the shards wrote into ``folder`` into ``index.csv`` / ``index.html``;
+    returns the number of pages listed. ValueError when a shard's part is missing or the parts
+    disagree on the number of shards, unless ``partial``."""
+    folder = Path(folder)
+    parts = {}
+    for path in sorted(folder.iterdir()):
+        match = INDEX_PART.match(path.name)
+        if match:
+            parts[(int(match[1]), int(match[2]))] = path
+    if not parts:
+        raise ValueError(f"{folder} holds no part of a feedback index (index-K-of-N.csv): was it written by --shard?")
+    counts = {n for _, n in parts}
+    missing = sorted({(k, n) for n in counts for k in range(1, n + 1)} - set(parts))
+    if (len(counts) > 1 or missing) and not partial:
+        raise ValueError(f"the feedback index of {folder} is not whole: " + (
+            f"parts of {' and of '.join(map(str, sorted(counts)))} shards" if len(counts) > 1 else
+            "missing " + ", ".join(index_part_name(k, n) for k, n in missing)) + " (--partial joins what is there)")
+    lines = []
+    for path in parts.values():
+        with path.open(newline="", encoding="utf-8") as handle:
+            lines += [[row.get(c, "") for c in INDEX_COLUMNS] for row in csv.DictReader(handle)]
+    lines.sort(key=lambda line: (line[1].lower(), line[2], line[3]))
+    write_index(folder, lines)
+    return len(lines)
+
+
+def write_index(folder, index):
+    """``index.csv`` and ``index.html`` of ``folder`` from ``index`` rows (``[page, learner, platform, lms_id]``)."""
+    folder = Path(folder)
+    write_table(folder / "index.csv", INDEX_COLUMNS, _safe(index))
     rows = "\n".join(f'<tr><td><a href="{html.escape(name)}">{html.escape(shown(learner))}</a></td>'
                      f"<td>{html.escape(platform)}</td><td>{html.escape(lms_id)}</td></tr>"
                      for name, learner, platform, lms_id in index)
@@ -206,4 +262,3 @@ def write_feedback(folder, results, known_titles=None):
 </tbody></table>
 </body></html>
 """)
-    return written

@@ -59,7 +59,7 @@ from .stage import stages
 from .status import Status
 from .text import capped
 
-__all__ = ["Grading", "Run", "Work", "Stop", "STEPS", "grade", "grade_one", "finish", "refused_answers",
+__all__ = ["Grading", "Run", "Work", "Stop", "STEPS", "grade", "grade_one", "finish", "class_answers", "refused_answers",
            "DEFAULT_SOLUTIONS", "MAX_ANSWER_CHARS", "MAX_REWRITE_WORK", "CanaryFailed"]
 
 # the answer key: inside the package when installed (a wheel), else the repository's solutions/
@@ -394,30 +394,24 @@ def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progre
         return run.grade(progress, gradebook)
 
 
-def _similarity_inputs(results, solutions):
-    """``(answers, solutions, handout)`` for :func:`~.similarity.similar_pairs`."""
-    answers, reference, handout = {}, {}, {}
+def class_answers(results):
+    """``{(exercise, question): [(learner, file, source)]}`` of the graded rows, in file order."""
+    answers = {}
     for r in results:
         if r.status == Status.OLDER_COPY or r.exercise not in MODULES:
             continue
         for name, source in r.answers.items():
             who = f"{r.learner} ({r.platform} {r.lms_id})" if r.lms_id else (r.learner or r.submission)
             answers.setdefault((r.exercise, name), []).append((who, r.submission, source))
-    for exercise in {exercise for exercise, _ in answers}:
-        try:
-            cells = solutions.answers(exercise)
-        except (OSError, ValueError):
-            continue
-        for name, (solution, stub) in cells.items():
-            reference[(exercise, name)], handout[(exercise, name)] = solution, stub
-    return answers, reference, handout
+    return answers
 
 
 def finish(results, solutions=DEFAULT_SOLUTIONS):
     """What only the whole class shows: pairs of answers alike (:func:`~.similarity.similar_pairs`),
     each noted in the rows' ``review``; returns the pairs."""
     book = solutions if isinstance(solutions, SolutionBook) else SolutionBook(solutions)
-    pairs = similar_pairs(*_similarity_inputs(results, book))
+    answers = class_answers(results)
+    pairs = similar_pairs(answers, *book.references({exercise for exercise, _ in answers}))
     notes = review_notes(pairs)
     for r in results:
         r.review = "; ".join(filter(None, [r.review, *notes.get(r.submission, [])]))

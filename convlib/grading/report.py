@@ -3,7 +3,7 @@
 Rows are flushed to disk one by one, so a grader that is killed leaves a valid CSV of the
 submissions graded so far; when the run ends the file is written once more, whole, in file
 order (with what only the whole class shows, such as answers alike), so the rows of a run come
-in one order however its submissions finished, and :func:`merge` of shards gives
+in one order however its submissions finished, and :func:`~.shards.merge` of shards gives
 that order too (the hidden cases are drawn fresh every run, so the feedback on a wrong answer,
 and the seed it names, differ from one run to the next). Text that
 came from a learner (file names, error messages) is written so that a spreadsheet shows it as
@@ -23,7 +23,7 @@ from .status import Status
 from .tables import FIELD_MAX, cell, write_table
 from .text import shown
 
-__all__ = ["Result", "Gradebook", "summary", "merge", "read_gradebook", "question_columns", "columns", "OK",
+__all__ = ["Result", "Gradebook", "summary", "join_rows", "read_gradebook", "question_columns", "columns", "OK",
            "OLDER_COPY", "FIELD_MAX", "write_rows"]
 
 OK, OLDER_COPY = Status.GRADED, Status.OLDER_COPY
@@ -174,8 +174,8 @@ def read_gradebook(path):
         return list(reader)
 
 
-def merge(parts, out):
-    """Join the gradebooks of shards into one, in file order; returns its rows.
+def join_rows(parts):
+    """The rows of the gradebooks ``parts``, in file order (:func:`~.shards.merge` writes them).
 
     A submission that appears in two parts (overlapping shards, a part given twice) is an error.
     """
@@ -186,7 +186,6 @@ def merge(parts, out):
                 raise ValueError(f"{row['submission']} is in both {seen[row['submission']]} and {part}")
             seen[row["submission"]] = part
             rows.append(row)
-    write_rows(out, rows)
     return sorted(rows, key=_order)
 
 

@@ -22,7 +22,7 @@ from itertools import combinations
 
 from .tables import cell, write_table
 
-__all__ = ["tokens", "fingerprints", "score", "similar_pairs", "write_similarity", "THRESHOLD", "SOLUTION",
+__all__ = ["tokens", "fingerprints", "score", "similar_pairs", "similar_prints", "answer_prints", "write_similarity", "THRESHOLD", "SOLUTION",
            "SIMILARITY_COLUMNS", "review_notes"]
 
 K, W = 5, 4  # tokens per hashed run; hashes per winnowing window
@@ -79,6 +79,13 @@ def score(first, second):
     return len(first & second) / min(len(first), len(second))
 
 
+def answer_prints(answers):
+    """``{(exercise, question): [(learner, file, fingerprints)]}`` of ``answers``
+    (``{(exercise, question): [(learner, file, source)]}``): what a shard keeps for the merge."""
+    return {key: [(learner, file, fingerprints(source)) for learner, file, source in theirs]
+            for key, theirs in answers.items()}
+
+
 def similar_pairs(answers, solutions, handout, threshold=THRESHOLD):
     """``[(exercise, question, first, second, score, first_file, second_file)]`` at or above ``threshold``.
 
@@ -86,10 +93,16 @@ def similar_pairs(answers, solutions, handout, threshold=THRESHOLD):
     ``handout``: ``{(exercise, question): source}``, the shipped solution and what the exercise
     hands out. Pairs are sorted by score, highest first.
     """
+    return similar_prints(answer_prints(answers), solutions, handout, threshold)
+
+
+def similar_prints(prints_by_question, solutions, handout, threshold=THRESHOLD):
+    """:func:`similar_pairs` from the answers' fingerprints (:func:`answer_prints`), as a merge of
+    shards has them: the same pairs as from the answers themselves."""
     found = []
-    for (exercise, question), theirs in answers.items():
+    for (exercise, question), theirs in prints_by_question.items():
         base = fingerprints(handout.get((exercise, question), ""))
-        prints = [(learner, file, fingerprints(source) - base) for learner, file, source in theirs]
+        prints = [(learner, file, set(mine) - base) for learner, file, mine in theirs]
         prints = [p for p in prints if len(p[2]) >= MIN_FINGERPRINTS]
         reference = fingerprints(solutions.get((exercise, question), "")) - base
         for learner, file, mine in prints:

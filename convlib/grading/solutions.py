@@ -65,6 +65,20 @@ class SolutionBook:
                 found[name] = (cell.source, strip_solutions(cell.source))
         return found
 
+    def references(self, exercises):
+        """``(solutions, handouts)``: ``{(exercise, question): source}`` of the shipped solution's
+        answer cells and of the handout's stubs, for :func:`~.similarity.similar_pairs`; an
+        exercise whose solution cannot be read is left out."""
+        reference, handout = {}, {}
+        for exercise in exercises:
+            try:
+                cells = self.answers(exercise)
+            except (OSError, ValueError):
+                continue
+            for name, (solution, stub) in cells.items():
+                reference[(exercise, name)], handout[(exercise, name)] = solution, stub
+        return reference, handout
+
     def title(self, exercise):
         """The first heading of ``exercise``'s solution (``'Exercise 1 — …'``), or None."""
         try:
