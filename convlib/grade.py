@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .grading.canvas import write_canvas
+from .exercises import MODULES
+from .grading.canvas import parse_column, read_export, write_canvas
 from .grading.feedback import join_index, write_feedback
 from .grading.gradescope import write_gradescope
 from .grading.learners import write_learners
@@ -49,6 +50,26 @@ def _bytes(text):
     if not match:
         raise argparse.ArgumentTypeError(f"a size like 2G or 512M, not {text!r}")
     return int(float(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()])
+
+
+def _column(text):
+    try:
+        return parse_column(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _canvas_columns(parser, args, titles):
+    """``args.canvas_columns``: ``{exercise: column}`` from --canvas-from and --canvas-column, or None."""
+    columns = None
+    if args.canvas_from:
+        try:
+            columns = read_export(args.canvas_from, list(MODULES), titles)
+        except (OSError, ValueError) as err:
+            parser.error(f"--canvas-from: {err}")
+    if args.canvas_column:
+        columns = {**(columns or {}), **dict(args.canvas_column)}
+    args.canvas_columns = columns
 
 
 def _shard(text):
@@ -106,6 +127,12 @@ def _lms_options(parser):
     parser.add_argument("--by-learner", metavar="FILE",
                         help="also write one row per learner, one column per exercise graded, Total and Possible")
     parser.add_argument("--canvas", metavar="FILE", help="also write Canvas's gradebook import file (Grades > Import)")
+    parser.add_argument("--canvas-from", metavar="EXPORT",
+                        help="Canvas's gradebook export (Grades > Export): --canvas fills its assignments' columns, "
+                             "each exercise's found by its number or title")
+    parser.add_argument("--canvas-column", metavar="N=TITLE", action="append", type=_column, default=[],
+                        help="the Canvas column of exercise N, as the export names it: 1=\"Exercise 1 (12345)\" "
+                             "(repeat for each; wins over --canvas-from)")
     parser.add_argument("--moodle", metavar="DIR",
                         help="also write one Moodle grading worksheet per exercise into DIR (the assignment's "
                              "Upload grading worksheet)")
@@ -117,7 +144,7 @@ def _write_lms(args, rows):
         lines = write_learners(args.by_learner, rows)
         print(f"per learner ({len(lines)}): {args.by_learner}")
     if args.canvas:
-        count, warnings = write_canvas(args.canvas, rows)
+        count, warnings = write_canvas(args.canvas, rows, args.canvas_columns)
         print(f"canvas ({count} learners): {args.canvas}")
         for warning in warnings:
             print(f"canvas: {warning}", file=sys.stderr)
@@ -211,6 +238,7 @@ def _grade_main(argv):
         parser.error(f"no solutions folder at {args.solutions}")
     if not inputs:
         parser.error("no notebooks found in " + " ".join(args.submissions))
+    _canvas_columns(parser, args, SolutionBook(args.solutions).titles())
     kind, note = _sandbox_note(found, args.solutions)
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
     graded = _grade_class(args, kind, limits, len(inputs))
@@ -263,6 +291,7 @@ def _merge_main(argv):
                              similarity=args.similarity)
     if Path(args.out).resolve() in {Path(p).resolve() for p in args.parts}:
         parser.error(f"--out {args.out} is one of the parts; give a new path")
+    _canvas_columns(parser, args, SolutionBook(args.solutions).titles())
     try:
         rows, pairs = merge(args.parts, args.out, SolutionBook(args.solutions), partial=args.partial)
         pages = join_index(args.feedback, partial=args.partial) if args.feedback else None
