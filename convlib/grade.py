@@ -149,7 +149,7 @@ def _write_lms(args, rows):
         for warning in warnings:
             print(f"canvas: {warning}", file=sys.stderr)
     if args.moodle:
-        written, warnings = write_moodle(args.moodle, rows)
+        written, warnings = write_moodle(args.moodle, rows, pages=bool(args.feedback))
         print(f"moodle worksheets ({len(written)}): " + ", ".join(str(p) for p in written.values()))
         for warning in warnings:
             print(f"moodle: {warning}", file=sys.stderr)

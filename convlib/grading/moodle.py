@@ -21,6 +21,8 @@ are listed in the warnings.
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,45 +30,115 @@ from .identify import MOODLE_PLATFORM, PARTICIPANT
 from .learners import graded_exercises, learner_lines, possible
 from .status import Status
 from .tables import cell, write_table
-from .text import capped
+from .feedback import page_name, standalone
 
 __all__ = ["WORKSHEET_HEADER", "worksheet", "write_moodle", "summary_comment", "worksheet_name"]
 
 WORKSHEET_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
                     "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
 SUBMITTED = "Submitted for grading"
-COMMENT_MAX = 600  # characters of one feedback comment
+COMMENT_MAX = 1200  # characters of one feedback comment, before escaping
+QUESTION_MAX = 240  # characters a question's sentences may take in it
+PAGE_ROOM = 100  # kept for the sentence that names the feedback page
+INPUT_MAX = 60  # a parenthesised input longer than this is left to the feedback page
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+NOT_ALONE = ("above", "below", ".hint()", "Stuck?", "this cell", "the next cell")
+MARKDOWN = re.compile(r"\*\*|__|`|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
+MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+INERT_LINK = re.compile(r"(?i)\b(?:https?|ftp|file|javascript|data):\S*|\bwww\.\S+")
 
 
 def worksheet_name(exercise):
     return f"moodle-{exercise}.csv"
 
 
-def summary_comment(row):
-    """A short plain-text summary of one graded row for ``Feedback comments``.
+def summary_comment(row, page=None):
+    """``Feedback comments`` for one graded row: whole sentences that stand alone, plain text.
 
-    >>> summary_comment({"passed": "1", "total": "3", "status": "graded", "late": "",
-    ...                  "detail": "feature_map: ✗ wrong | feature_map_shape: ✗ off by one"})
-    '1 of 3 points. Not yet right: feature_map: wrong; feature_map_shape: off by one'
+    Moodle stores a comment as HTML and shows it beside the grade, away from the notebook: so no
+    "above", no ``.hint()``, no Markdown; every ``<``, ``>`` and ``&`` escaped and every link
+    made inert (a learner's own error text is in the messages); at most ``QUESTION_MAX``
+    characters a question, an input too long to show left to the feedback ``page`` (its file
+    name, named at the end).
+
+    >>> print(summary_comment({"passed": "1", "total": "3", "status": "graded", "late": "",
+    ...                  "detail": "feature_map: ❌ Not yet, on the example above (x): wrong. Stuck? Call .hint()."
+    ...                            " | feature_map_shape: ❌ feature_map_shape raised ValueError: <b>&</b>"},
+    ...                 "jdoe-1a2b3c4d.html"))  # doctest: +NORMALIZE_WHITESPACE
+    1 of 3 points. feature_map: Not yet, on the exercise notebook's own example (x): wrong.
+    feature_map_shape: feature_map_shape raised ValueError: &lt;b&gt;&amp;&lt;/b&gt;.
+    Your feedback page, jdoe-1a2b3c4d.html, has each message in full.
     """
     text = f"{row['passed']} of {row['total']} points."
     if row["status"] != Status.GRADED:
-        text += f" The notebook did not run to the end ({row['status']})."
-    lost = []
-    for part in row["detail"].split(" | "):
-        name, _, message = part.partition(": ")
-        first = message.strip().lstrip("✗❌ ").splitlines()[0] if message.strip() else ""
-        if first and not name.startswith("cells that raised"):
-            lost.append(f"{name}: {first}")
-    if lost:
-        text += " Not yet right: " + "; ".join(lost)
+        text += f" The notebook did not run to the end ({_plain(row['status'])})."
+    lost = [f"{name}: {sentence}" for name, sentence in _lost(row["detail"])]
+    kept = []
+    for part in lost:
+        if len(" ".join([text, *kept, part])) > COMMENT_MAX - PAGE_ROOM:
+            kept.append(f"{len(lost) - len(kept)} more question(s) not yet right.")
+            break
+        kept.append(part)
+    text = " ".join([text, *kept])
     if row.get("late") == "late":
         text += " Handed in late."
-    return capped(text, COMMENT_MAX)
+    if page:
+        text += f" Your feedback page, {page}, has each message in full."
+    return html.escape(text, quote=False)
 
 
-def worksheet(rows, exercise, when=None):
-    """``(header, lines)``: the grading worksheet of ``exercise`` for per-submission ``rows``."""
+def _lost(detail):
+    """``[(question, sentence)]`` from a row's detail (``name: message | …``), each message made plain."""
+    found = []
+    for part in detail.split(" | "):
+        name, _, message = part.partition(": ")
+        if not message.strip() or name.startswith("cells that raised") or not re.fullmatch(r"\w+", name):
+            continue
+        sentence = _first_sentences(" ".join(standalone(message).split()), name)
+        found.append((name, sentence))
+    return found
+
+
+def _first_sentences(message, name):
+    """The message's opening sentences that read alone, at most ``QUESTION_MAX`` characters."""
+    message = _plain(_short_inputs(message))
+    sentences, kept = SENTENCE.split(message.strip()), []
+    for sentence in sentences:
+        if not sentence or any(word in sentence for word in NOT_ALONE):
+            continue
+        if len(" ".join([*kept, sentence])) > QUESTION_MAX:
+            break
+        kept.append(sentence)
+    if not kept:
+        return f"{name} is not yet right; your feedback page says why."
+    return " ".join(kept).rstrip(".") + "."
+
+
+def _short_inputs(text):
+    """Each parenthesised input longer than ``INPUT_MAX`` characters said to be on the feedback page."""
+    out, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0 and index - start > INPUT_MAX:
+                out.append((start, index + 1))
+    for begin, end in reversed(out):
+        text = text[:begin] + "(the input is on your feedback page)" + text[end:]
+    return text
+
+
+def _plain(text):
+    """``text`` without Markdown (emphasis, code marks, ``[text](target)`` links) and with every link inert."""
+    return INERT_LINK.sub("[link]", MARKDOWN.sub("", MARKDOWN_LINK.sub(r"\1", str(text))))
+
+
+def worksheet(rows, exercise, when=None, pages=False):
+    """``(header, lines)``: the grading worksheet of ``exercise`` for per-submission ``rows``;
+    ``pages``: feedback pages are written too (each comment names its learner's)."""
     # ISO 8601 with its offset: PHP's strtotime reads it the same in every language and time zone
     moment = datetime.now(timezone.utc) if when is None else datetime.fromtimestamp(when, timezone.utc)
     stamp = moment.astimezone().isoformat(timespec="seconds")
@@ -77,16 +149,16 @@ def worksheet(rows, exercise, when=None):
             continue
         lines.append([f"{PARTICIPANT} {line.lms_id}", cell(line.name), "", SUBMITTED,
                       f"{line.points[exercise]:.2f}", f"{possible(exercise):.2f}", "Yes", "", stamp,
-                      cell(summary_comment(row))])
+                      cell(summary_comment(row, page_name(line.name, f"{MOODLE_PLATFORM}:{line.lms_id}") if pages else None))])
     return WORKSHEET_HEADER, lines
 
 
-def write_moodle(folder, rows, when=None):
+def write_moodle(folder, rows, when=None, pages=False):
     """Write one worksheet per exercise graded into ``folder``; returns ``({exercise: path}, warnings)``."""
     folder = Path(folder)
     written = {}
     for exercise in graded_exercises(rows):
-        header, lines = worksheet(rows, exercise, when)
+        header, lines = worksheet(rows, exercise, when, pages)
         if lines:
             written[exercise] = folder / worksheet_name(exercise)
             write_table(written[exercise], header, lines)
