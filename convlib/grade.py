@@ -52,6 +52,14 @@ def _bytes(text):
     return int(float(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()])
 
 
+def _exercise(text):
+    try:
+        return parse_column(f"{text}=-")[0]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an exercise number (1) or notebook name ({next(iter(MODULES))}), "
+                                         f"not {text!r}") from None
+
+
 def _column(text):
     try:
         return parse_column(text)
@@ -314,13 +322,16 @@ def _autograder_main(argv):
                      "Write the autograder zip Gradescope takes as it is (Configure Autograder: upload it): "
                      "setup.sh and run_autograder at its root, the course installable from where setup.sh "
                      "installs it; each upload is graded as one learner and always gets a results.json.")
+    parser.add_argument("--exercise", required=True, type=_exercise, metavar="N",
+                        help="the exercise this assignment grades: its number (1) or notebook name "
+                             "(01_image_and_kernel); only its notebooks count, its questions are the tests")
     parser.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
     args = parser.parse_args(argv)
     try:
-        names = write_autograder(args.out)
+        names = write_autograder(args.out, args.exercise)
     except OSError as err:
         parser.error(str(err))
-    print(f"autograder: {args.out} ({len(names)} files)")
+    print(f"autograder: {args.out} ({len(names)} files), grading {args.exercise} only")
     return 0
 
 

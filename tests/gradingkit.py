@@ -39,7 +39,7 @@ def questions_in(exercise):
 def autograder_zip(folder):
     """``folder/autograder.zip``, as ``convlib-grade gradescope-autograder`` writes it."""
     out = Path(folder) / "autograder.zip"
-    done = subprocess.run([*GRADE, "gradescope-autograder", "--out", str(out)], capture_output=True, text=True,
+    done = subprocess.run([*GRADE, "gradescope-autograder", "--exercise", "1", "--out", str(out)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     return out

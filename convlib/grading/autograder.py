@@ -31,7 +31,9 @@ import zipfile
 from pathlib import Path
 
 from .gradescope import literal, results_json, write_json
+from ..exercises import MODULES
 from .identify import Learner
+from .roster import roster
 from .text import capped, shown
 
 __all__ = ["SETUP_SH", "RUN_AUTOGRADER", "write_autograder", "grade_upload", "main", "PLATFORM"]
@@ -54,13 +56,13 @@ fi
 chmod -R go-rwx /autograder/source \\
     "$(/opt/course/bin/python -c 'import convlib, os; print(os.path.dirname(convlib.__file__))')"
 """
-RUN_AUTOGRADER = f"""#!/usr/bin/env bash
+RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Runs for each upload (in /autograder/submission), as root; always leaves /autograder/results/results.json.
 # Nothing of the upload on the grader's path: it starts from the autograder's own folder, wherever
 # it was started, and -P keeps Python from putting the working folder first on sys.path (as -m does).
 mkdir -p /autograder/results
 if cd /autograder/source; then
-    "${{CONVLIB_PYTHON:-{PYTHON}}}" -P -m convlib.grading.autograder /autograder
+    "${{CONVLIB_PYTHON:-{python}}}" -P -m convlib.grading.autograder /autograder --exercise {exercise}
 fi
 if [ ! -s /autograder/results/results.json ]; then
     cat > /autograder/results/results.json <<'JSON'
@@ -68,6 +70,8 @@ if [ ! -s /autograder/results/results.json ]; then
 JSON
 fi
 """
+NOT_THIS_EXERCISE = ("This assignment grades {exercise}, and no notebook of it was found in your upload. {others} "
+                     "Upload that exercise's notebook (in Jupyter: File → Download).")
 SOURCES = ("pyproject.toml", "README.md", "convlib", "solutions")  # as the Dockerfile copies them
 SKIPPED = ("__pycache__", ".ipynb_checkpoints")
 NO_NOTEBOOK = ("No notebook (.ipynb) was found in your upload{found}. Upload the exercise notebook itself "
@@ -82,9 +86,12 @@ def _add(archive, path, name, mode=0o644):
     archive.writestr(info, path.read_bytes() if isinstance(path, Path) else path)
 
 
-def write_autograder(out, course=None):
-    """Write the autograder zip to ``out`` from the course folder ``course`` (the repository that
-    holds ``pyproject.toml``, ``convlib`` and ``solutions``); returns the names it holds."""
+def write_autograder(out, exercise, course=None):
+    """Write the autograder zip of ``exercise`` (``'01_image_and_kernel'``) to ``out`` from the
+    course folder ``course`` (the repository that holds ``pyproject.toml``, ``convlib`` and
+    ``solutions``); returns the names it holds. Its ``run_autograder`` grades only that exercise."""
+    if exercise not in MODULES:
+        raise ValueError(f"no exercise {exercise!r}: one of {', '.join(MODULES)}")
     course = Path(course) if course else Path(__file__).resolve().parents[2]
     missing = [name for name in SOURCES if not (course / name).exists()]
     if missing:
@@ -93,7 +100,7 @@ def write_autograder(out, course=None):
     names = []
     with zipfile.ZipFile(out, "w") as archive:
         _add(archive, SETUP_SH.encode(), "setup.sh", 0o755)
-        _add(archive, RUN_AUTOGRADER.encode(), "run_autograder", 0o755)
+        _add(archive, RUN_AUTOGRADER.format(python=PYTHON, exercise=exercise).encode(), "run_autograder", 0o755)
         names += ["setup.sh", "run_autograder"]
         for name in SOURCES:
             top = course / name
@@ -115,8 +122,23 @@ def _uploader(root):
         return Learner("submission", "", PLATFORM)
 
 
-def grade_upload(root, jobs=1):
-    """The ``results.json`` dict for the upload in ``root/submission``."""
+def _bound(notebooks, exercise, submission):
+    """``(theirs, others)``: the notebooks that answer ``exercise`` (by their metadata, else their
+    name, as the roster identifies them) and a note naming the others, which are not counted."""
+    if exercise is None:
+        return notebooks, ""
+    theirs, others = [], []
+    for entry in roster(notebooks):
+        (theirs if entry.exercise == exercise else others).append(entry)
+    named = [f"{literal(capped(e.path.relative_to(submission).as_posix(), 120))} "
+             f"({literal(e.exercise) if e.exercise else 'no exercise of this course'})" for e in others]
+    return [e.path for e in theirs], ("Also in your upload, not counted here: " + ", ".join(named) + "."
+                                     if named else "")
+
+
+def grade_upload(root, jobs=1, exercise=None):
+    """The ``results.json`` dict for the upload in ``root/submission``; with ``exercise``, only
+    that exercise's notebooks count, and its questions are the tests whatever was uploaded."""
     from .pipeline import DEFAULT_SOLUTIONS, grade  # the answer key: only when an upload is graded
 
     submission = root / "submission"
@@ -127,25 +149,31 @@ def grade_upload(root, jobs=1):
             if submission.is_dir() else []
         listed = f" (it holds {', '.join(literal(capped(n, 120)) for n in found[:10])}{', …' if len(found) > 10 else ''})" \
             if found else " (it is empty)"
-        return {"score": 0, "output": NO_NOTEBOOK.format(found=listed), "output_format": "md",
-                "visibility": "visible", "tests": []}
+        return results_json([], exercise=exercise, preamble=NO_NOTEBOOK.format(found=listed))
+    notebooks, others = _bound(notebooks, exercise, submission)
+    if not notebooks:
+        return results_json([], exercise=exercise, preamble=NOT_THIS_EXERCISE.format(exercise=exercise, others=others))
     from .sandbox import sandbox_kind
 
     kind, reason = sandbox_kind()
     print(f"sandbox: {kind}" + (f" ({reason})" if reason else ""), file=sys.stderr, flush=True)  # for the instructor
-    results = grade([submission], DEFAULT_SOLUTIONS, jobs=jobs, learner=_uploader(root), kind=kind)
-    return results_json(results)
+    results = grade(notebooks, DEFAULT_SOLUTIONS, jobs=jobs, learner=_uploader(root), kind=kind)
+    return results_json(results, exercise=exercise, preamble=others)
 
 
 def main(argv=None):
     """``python -m convlib.grading.autograder [ROOT]``: grade ``ROOT/submission`` (ROOT defaults to
     /autograder) and write ``ROOT/results/results.json``, whatever happens."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    exercise = None
+    if "--exercise" in argv:
+        at = argv.index("--exercise")
+        exercise, argv = argv[at + 1], argv[:at] + argv[at + 2:]
     root = Path(argv[0] if argv else "/autograder")
     started = time.monotonic()
     from .canary import CanaryFailed
     try:
-        data = grade_upload(root)
+        data = grade_upload(root, exercise=exercise)
     except CanaryFailed as err:  # the grader's set-up on Gradescope, not the upload: the instructor's to fix
         print(f"autograder: stopped before grading: {err}", file=sys.stderr)
         data = {"score": 0, "output": "The autograder failed its own check before grading your upload (a problem "

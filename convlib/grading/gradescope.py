@@ -60,9 +60,16 @@ def literal(name):
     return LITERAL.sub(r"\\\1", shown(name))
 
 
-def results_json(results, execution_time=None, preamble=""):
-    """The ``results.json`` dict for the :class:`~.report.Result` s of one upload."""
+def results_json(results, execution_time=None, preamble="", exercise=None):
+    """The ``results.json`` dict for the :class:`~.report.Result` s of one upload; with
+    ``exercise``, a test for each of its questions whatever was graded (0 when not answered)."""
     tests, older = [], []
+    if exercise is not None and not any(r.exercise == exercise and r.questions for r in results):
+        from ..exercises import questions
+
+        tests = [{"name": f"{exercise}: {q.name}", "score": 0, "max_score": 1, "visibility": "visible",
+                  "output_format": OUTPUT_FORMAT, "output": "No notebook of this exercise was graded."}
+                 for q in questions(exercise)]
     for r in results:
         if r.status is Status.OLDER_COPY:
             older.append(f"{literal(Path(r.submission).name)} ({literal(r.exercise or 'no exercise')})")
