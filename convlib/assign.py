@@ -6,7 +6,7 @@
 ``solutions/NN_topic.ipynb`` is the one source: every block between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the same
 indentation, outputs and execution counts are cleared, and the notebook keeps its metadata
-(``convlib.exercise``) so that a renamed submission is still matched to its solution.
+(``convlib.exercise``, :mod:`convlib.schema`) so that a renamed submission is still matched to its solution.
 """
 
 from __future__ import annotations
