@@ -39,6 +39,12 @@ Two more marks go with them, so that each is readable where it is used:
   the answer itself: :mod:`convlib.answers.blocks` turns each such block into a stub for the
   exercise, and the answer key reads the worked answer between them.
 
+So an answer cell of a solution carries three marks (``convlib.answer``, the tag, a block) and
+a check cell two (``convlib.check``, the tags). They must agree: a block in a cell without
+``convlib.answer`` would be stripped from the exercise, yet the grader would keep the solution's
+answer in that cell of its graded copy. :func:`mark_mismatches` says where they do not, and
+``convlib.assign`` refuses to write exercises from such a solution.
+
 Metadata of the wrong kind (a list where a dict belongs, a number for a name) counts as none:
 every reader here returns ``None`` for it rather than raise, since a submitted notebook may hold
 anything. This module imports nothing but the standard library, so every part of the course
@@ -48,7 +54,7 @@ anything. This module imports nothing but the standard library, so every part of
 from __future__ import annotations
 
 __all__ = ["META", "EXERCISE", "LEARNER", "ANSWER", "CHECK", "ROLES", "ANSWER_TAG", "CHECK_TAGS", "BEGIN",
-           "END", "course_metadata", "exercise_of", "claimed_learner", "cell_role"]
+           "END", "course_metadata", "exercise_of", "claimed_learner", "cell_role", "mark_mismatches"]
 
 META = "convlib"  # the key of the course's own metadata, in a notebook's and in a cell's
 EXERCISE = "exercise"  # notebook: which exercise it is
@@ -136,3 +142,66 @@ def cell_role(cell):
         if name is not None:
             return role, name
     return None, None
+
+
+def mark_mismatches(nb):
+    """Where the marks of a solution notebook's answer and check cells disagree.
+
+    An answer cell has ``convlib.answer``, the tag :data:`ANSWER_TAG` and a :data:`BEGIN` line,
+    and is a code cell; a check cell has ``convlib.check`` and the tags :data:`CHECK_TAGS`. A cell
+    with some of its kind's marks but not all is named, with what it lacks.
+
+    Parameters
+    ----------
+    nb : dict
+        A notebook, as ``nbformat`` reads it or as plain JSON (sources as text or lists of lines).
+
+    Returns
+    -------
+    list of str
+        One sentence per such cell, in cell order; empty when every mark agrees.
+
+    Examples
+    --------
+    >>> answer = {"cell_type": "code", "metadata": {"convlib": {"answer": "f"}, "tags": ["answer"]},
+    ...           "source": "def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n    ### END SOLUTION"}
+    >>> check = {"cell_type": "code", "metadata": {"convlib": {"check": "f"}, "tags": ["check"]}, "source": "q1.check(f)"}
+    >>> mark_mismatches({"cells": [answer, check]})
+    ["cell 1 (check of f) lacks the tag 'nbval-check-output'"]
+    >>> untagged = {"cell_type": "code", "metadata": {}, "source": answer["source"]}
+    >>> mark_mismatches({"cells": [untagged]})
+    ["cell 0 (answer) lacks convlib.answer in its metadata and the tag 'answer'"]
+    """
+    found = []
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    for index, cell in enumerate(cells if isinstance(cells, list) else []):
+        if not isinstance(cell, dict):
+            continue
+        role, name = cell_role(cell)
+        metadata = cell.get("metadata")
+        tags = metadata.get("tags") if isinstance(metadata, dict) else None
+        tags = tags if isinstance(tags, list) else []
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        blocked = any(line.strip() == BEGIN for line in source.splitlines())
+        lacks = []
+        if role == ANSWER or ANSWER_TAG in tags or blocked:
+            what = ANSWER
+            if role != ANSWER:
+                lacks.append(f"{META}.{ANSWER} in its metadata")
+            if ANSWER_TAG not in tags:
+                lacks.append(f"the tag {ANSWER_TAG!r}")
+            if not blocked:
+                lacks.append(f"a {BEGIN} block")
+            if cell.get("cell_type") != "code":
+                lacks.append("being a code cell")
+        elif role == CHECK or any(tag in tags for tag in CHECK_TAGS):
+            what = CHECK
+            if role != CHECK:
+                lacks.append(f"{META}.{CHECK} in its metadata")
+            lacks += [f"the tag {tag!r}" for tag in CHECK_TAGS if tag not in tags]
+        if lacks:
+            named = f" of {name}" if name else ""
+            listed = lacks[0] if len(lacks) == 1 else f"{', '.join(lacks[:-1])} and {lacks[-1]}"
+            found.append(f"cell {index} ({what}{named}) lacks {listed}")
+    return found
