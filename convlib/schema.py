@@ -1,43 +1,30 @@
 """How the course marks its notebooks and cells: every key, once, and the functions that read them.
 
 The course's own metadata sits under one key, ``convlib`` (:data:`META`), of a notebook's or a
-cell's metadata:
+cell's metadata; two more marks go with it, the cell tags and the solution block:
 
-=============  ============  ===========================  ==========================================
-where          key           value                        means; who writes it; who reads it
-=============  ============  ===========================  ==========================================
-notebook       ``exercise``  ``'01_image_and_kernel'``    which exercise the notebook is. Written by
-                                                          the author in ``solutions/``; kept in
-                                                          ``exercises/`` by :mod:`convlib.assign`.
-                                                          Read by the grader (:func:`exercise_of`;
-                                                          a file that lost it is matched by its
-                                                          name, :mod:`convlib.grading.identify`).
-notebook       ``learner``   a name                       whose the notebook says it is. Written by
-                                                          nothing in the course (a learner or
-                                                          another tool may); read by
-                                                          :func:`claimed_learner`, and the grader
-                                                          only notes it for review, never names a
-                                                          learner by it.
-code cell      ``answer``    ``'window_sum'``             the cell holds the answer to that
-                                                          question (a function of that name).
-                                                          Written by the author in ``solutions/``;
-                                                          read by :func:`cell_role`: the grader
-                                                          takes these cells from a submission.
-code cell      ``check``     ``'window_sum'``             the cell checks that question
-                                                          (``q1.check(window_sum)``). Written by
-                                                          the author; read by :func:`cell_role`:
-                                                          the graded copy ends at the last one.
-=============  ============  ===========================  ==========================================
-
-Two more marks go with them, so that each is readable where it is used:
-
-- the cell tags (``metadata.tags``) :data:`ANSWER_TAG` on an answer cell and :data:`CHECK_TAGS`
-  on a check cell, for JupyterLab's tag view and for nbval, which compares a check's output.
-  Written by the author beside the metadata above; nothing in ``convlib`` reads them, and the
-  grader's copy drops the nbval tags; a test keeps them in step with the metadata.
-- in an answer cell's source in ``solutions/``, the lines :data:`BEGIN` and :data:`END` around
-  the answer itself: :mod:`convlib.answers.blocks` turns each such block into a stub for the
-  exercise, and the answer key reads the worked answer between them.
+=========  ========================  ===================  =========================================
+where      mark                      written by           means; read by
+=========  ========================  ===================  =========================================
+notebook   ``convlib.exercise``      the author, in       which exercise it is: :func:`exercise_of`;
+                                     ``solutions/``       the grader falls back on the file name
+                                     (assign keeps it)    (``convlib.grading.identify``)
+notebook   ``convlib.learner``       nothing in the       whose it says it is: :func:`claimed_learner`;
+                                     course (a learner    the grader only notes it for review and
+                                     or a tool may)       never files anything under it
+code cell  ``convlib.answer``        the author           the answer to the question named:
+                                                          :func:`cell_role`; the grader takes these
+                                                          cells from a submission
+code cell  ``convlib.check``         the author           the check of the question named:
+                                                          :func:`cell_role`; the graded copy ends
+                                                          at the last one
+code cell  tag :data:`ANSWER_TAG`,   the author           JupyterLab's tag view; nbval compares the
+           tags :data:`CHECK_TAGS`                        output of a check (the graded copy drops
+                                                          the nbval tags)
+code cell  :data:`BEGIN` ...         the author, in       the answer itself: ``convlib.answers.
+           :data:`END` lines         ``solutions/``       blocks`` turns it into the exercise's
+                                                          stub; the answer key reads it
+=========  ========================  ===================  =========================================
 
 So an answer cell of a solution carries three marks (``convlib.answer``, the tag, a block) and
 a check cell two (``convlib.check``, the tags). They must agree: a block in a cell without
