@@ -1,6 +1,9 @@
-"""Notebook files: execute them in place, find their answer and check cells.
+"""Notebook files: find them, and execute them in place.
 
     python -m convlib.notebook notebooks solutions     # re-execute every notebook, outputs saved
+
+What the course's metadata means, and the functions that read it (``cell_role``,
+``exercise_of``), are in :mod:`convlib.schema`; they can be imported from here too.
 """
 
 from __future__ import annotations
@@ -9,47 +12,61 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
+from .schema import META, cell_role, exercise_of
 
-__all__ = ["execute", "notebooks_in", "cell_role", "exercise_of", "main"]
+__all__ = ["execute", "notebook_files", "notebooks_in", "cell_role", "exercise_of", "META", "main"]
 
-META = "convlib"  # the key of the course's own cell and notebook metadata
+CHECKPOINTS = ".ipynb_checkpoints"  # JupyterLab's autosaved copies: never a notebook of their own
+
+
+def notebook_files(paths):
+    """``[(file, root)]``: every ``.ipynb`` file under the given files and folders, with the path it
+    was found under, sorted by file; checkpoints left out.
+
+    A folder is searched all the way down and is the ``root`` of what is found in it; a file is
+    taken as it is, whatever its name, with its own folder as ``root``. A file reached twice
+    (folders given inside one another) is listed once, with the first path given that holds it.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders, in the order given.
+
+    Returns
+    -------
+    list of (Path, Path)
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> top = Path(tempfile.mkdtemp())
+    >>> for name in ("a/x.ipynb", "a/.ipynb_checkpoints/x-checkpoint.ipynb", "b.ipynb", "a/notes.txt"):
+    ...     (top / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (top / name).write_text("{}")
+    >>> [(f.relative_to(top).as_posix(), r.relative_to(top).as_posix()) for f, r in notebook_files([top / "a", top])]
+    [('a/x.ipynb', 'a'), ('b.ipynb', '.')]
+    >>> import shutil; shutil.rmtree(top)
+    """
+    found = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            for file in path.rglob("*.ipynb"):
+                if CHECKPOINTS not in file.parts:
+                    found.setdefault(file, path)
+        else:
+            found.setdefault(path, path.parent)
+    return sorted(found.items())
 
 
 def notebooks_in(paths):
-    """Every ``.ipynb`` file under the given files and folders, sorted; checkpoints left out."""
-    found = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found += [p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
-        else:
-            found.append(path)
-    return sorted(found)
-
-
-def cell_role(cell):
-    """``('answer', name)``, ``('check', name)`` or ``(None, None)`` from a cell's metadata.
-
-    Metadata of the wrong kind (a list, a number) counts as none.
-    """
-    meta = cell.get("metadata", {})
-    meta = meta.get(META) if isinstance(meta, dict) else None
-    if isinstance(meta, dict):
-        for role in ("answer", "check"):
-            if isinstance(meta.get(role), str):
-                return role, meta[role]
-    return None, None
-
-
-def exercise_of(nb):
-    """The exercise a notebook belongs to (``'01_image_and_kernel'``), from its metadata, or None."""
-    meta = nb.get("metadata", {}).get(META)
-    name = meta.get("exercise") if isinstance(meta, dict) else None
-    return name if isinstance(name, str) else None
+    """Every ``.ipynb`` file under the given files and folders, sorted; checkpoints left out
+    (:func:`notebook_files` without the roots)."""
+    return [file for file, _root in notebook_files(paths)]
 
 
 def execute(path, timeout=120):
     """Run a notebook top to bottom on a fresh kernel, in its own folder, and save its outputs."""
+    import nbformat  # here: nbformat and nbclient take a second to import
     from nbclient import NotebookClient
 
     path = Path(path)

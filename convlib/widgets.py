@@ -1,13 +1,21 @@
 """Interactive pieces for the lessons: step through the slide, edit a kernel and see its effect.
 
 - ``SlideWidget`` (lesson 2) is drawn and computed in the browser: an anywidget whose
-  JavaScript and CSS are in ``convlib/static/`` (``keys.js``, ``slide.js``, ``slide.css``); what
-  the learner builds comes back to Python.
+  JavaScript and CSS are in ``convlib/static/`` (``keys.js``, ``slide.js``, ``slide.css``), with
+  no round trip to the kernel as the window moves. Its traits are synced both ways: Python
+  sends the image, the kernel, stride, padding and dilation; the browser sends back the pixels
+  and weights the learner flipped, the stride, padding and dilation picked, the window's
+  position and the feature map it computed.
 - ``KernelEditor`` (lesson 4) is an anywidget too (``editor.js``, ``editor.css``): its controls
-  are drawn in the browser, the filtered photo is computed in Python and sent as a PNG made
-  straight from the numbers, in an ``<img>`` whose ``alt`` says what the kernel did.
-- ``SlideExplorer`` draws each position with ``animate.SlideFigure`` (the static figures'
-  drawing code) into an ``ipywidgets.Image``, under stock ipywidgets sliders.
+  are drawn in the browser, which sends the nine numbers, the divisor and the named kernel
+  picked. Python filters the photo and sends each picture as ``{src, alt, caption}``: a PNG made
+  with Pillow straight from the numbers (no matplotlib), as a ``data:`` URL, and an ``alt`` that
+  says what the kernel did; with it the kernel's sum and the sentence its live region says.
+- ``SlideExplorer`` is stock ipywidgets, redrawn in the kernel: sliders for the position, the
+  stride and the padding, an ``HTML`` line with the position's dot product written out, and an
+  ``ipywidgets.Image`` that holds a PNG of ``animate.SlideFigure`` (what the lessons' still
+  slide figures draw with) made by matplotlib at each move. Its picture has no ``alt`` and
+  nothing is announced: the formula line says the sum in text.
 
 The two anywidgets keep every key pressed in them from JupyterLab's notebook shortcuts, leave to
 their cell on Escape, say each change in a live region and reflow down to 320 CSS px. All three
@@ -152,6 +160,15 @@ def _data_url(png):
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def _least_padding(image_shape, kernel_shape):
+    """The smallest zero padding (on every side) that lets the kernel fit inside the image.
+
+    >>> _least_padding((2, 4), (3, 3)), _least_padding((5, 5), (3, 3))
+    (1, 0)
+    """
+    return max(0, *(-(-(k - n) // 2) for n, k in zip(image_shape, kernel_shape)))
+
+
 def _png(figure, dpi=80):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
@@ -169,7 +186,11 @@ class SlideExplorer(widgets.VBox):
         By default the 3x3 "x" kernel.
     stride, padding : int
         Starting values of their sliders. The stride slider runs from 1 to 3, the padding slider
-        from 0 to 2, or further when the starting value is larger.
+        from 0 to 2, each further when the starting value is larger; the padding slider starts
+        higher when the kernel fits the image only with padding (a 3x3 kernel on a 2x4 image
+        needs 1), so every value a slider shows is one the picture is drawn at. The position
+        slider runs over the kernel's positions at the stride and padding shown, and is
+        disabled when there is only one.
 
     Attributes
     ----------
@@ -200,11 +221,14 @@ class SlideExplorer(widgets.VBox):
         layout = widgets.Layout(width="360px")
         self.position = widgets.IntSlider(0, 0, len(self.slide) - 1, description="position", style=style,
                                           layout=layout, continuous_update=False)
-        # the ranges reach the starting values (a slider clamps a value past its end)
+        self._fit_position()
+        # the ranges reach the starting values (a slider clamps a value past its end), and the
+        # padding's starts where the kernel fits (the arguments were checked: padding is at least that)
         self.stride = widgets.IntSlider(stride, 1, max(STRIDES, stride), description="stride", style=style,
                                         layout=layout, continuous_update=False)
-        self.padding = widgets.IntSlider(padding, 0, max(PADDINGS, padding), description="padding", style=style,
-                                         layout=layout, continuous_update=False)
+        least = _least_padding(self.image.shape, self.kernel.shape)
+        self.padding = widgets.IntSlider(padding, least, max(PADDINGS, padding), description="padding",
+                                         style=style, layout=layout, continuous_update=False)
         self.picture = widgets.Image(format="png")
         self.formula = widgets.HTML()
         self.position.observe(self._redraw, names="value")
@@ -217,11 +241,17 @@ class SlideExplorer(widgets.VBox):
     def _rebuild(self, _change=None):
         """Stride or padding moved: a new set of positions, back to the first."""
         self.slide = SlideFigure(self.image, self.kernel, stride=self.stride.value, padding=self.padding.value)
-        with self.position.hold_trait_notifications():
+        moved = self.position.value != 0
+        with self.position.hold_trait_notifications():  # a move back to 0 redraws on leaving this block
             self.position.value = 0
-            self.position.max = len(self.slide) - 1
-            self.position.disabled = len(self.slide) == 1  # one position: nothing to slide
-        self._redraw()
+            self._fit_position()
+        if not moved:
+            self._redraw()
+
+    def _fit_position(self):
+        """The position slider spans the slide's positions (disabled when there is only one)."""
+        self.position.max = len(self.slide) - 1
+        self.position.disabled = len(self.slide) == 1  # one position: nothing to slide
 
     def _redraw(self, _change=None):
         self.slide.draw(self.position.value)

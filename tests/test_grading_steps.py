@@ -17,7 +17,7 @@ from convlib.grading.status import Status
 from convlib.exercises import CORRECT, MODULES, WRONG, image_and_kernel, questions, slide
 from convlib.grading import canary, cause, packages, wire
 from convlib.grading.assemble import graded_copy, inputs_for
-from convlib.grading.identify import cell_role, exercise_of
+from convlib.grading.identify import cell_role, exercise_of_file
 from convlib.grading.judge import judge
 from convlib.answers.policy import CONVOLUTION, scan
 from convlib.grading.read import read
@@ -53,7 +53,7 @@ def test_read_cleans_cells_of_the_wrong_kind(tmp_path):
     path.write_text(json.dumps(data))
     nb = read(path).notebook
     assert [(c.cell_type, c.source) for c in nb.cells] == [("code", ""), ("markdown", "ab")]
-    assert cell_role(nb.cells[0]) == (None, None) and exercise_of(nb, path) is None
+    assert cell_role(nb.cells[0]) == (None, None) and exercise_of_file(nb, path) is None
 
 
 def test_read_refuses_a_huge_file(tmp_path, monkeypatch):
@@ -68,10 +68,10 @@ def test_read_refuses_a_huge_file(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------ identify
 def test_exercise_from_metadata_else_from_the_file_name(tmp_path):
     nb = _read("exercises", "02_the_slide")
-    assert exercise_of(nb, tmp_path / "whatever.ipynb") == "02_the_slide"
+    assert exercise_of_file(nb, tmp_path / "whatever.ipynb") == "02_the_slide"
     nb.metadata.pop("convlib")
-    assert exercise_of(nb, tmp_path / "jdoe_02_the_slide (1).ipynb") == "02_the_slide"
-    assert exercise_of(nb, tmp_path / "holiday.ipynb") is None
+    assert exercise_of_file(nb, tmp_path / "jdoe_02_the_slide (1).ipynb") == "02_the_slide"
+    assert exercise_of_file(nb, tmp_path / "holiday.ipynb") is None
 
 
 # ------------------------------------------------------------------------------ policy

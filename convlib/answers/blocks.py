@@ -3,16 +3,17 @@ and the exercise that is left when each block becomes a stub that raises.
 
 The authoring command (:mod:`convlib.assign`), the answer key that reads the worked answers
 (:mod:`convlib.exercises.answer_key`) and the grader's graded copy
-(:mod:`convlib.grading.assemble`) all read the same markers from here.
+(:mod:`convlib.grading.assemble`) all read the same markers from here. The markers themselves
+are named, with the course's other marks of an answer cell, in :mod:`convlib.schema`.
 """
 
 from __future__ import annotations
 
 import copy
 
-__all__ = ["BEGIN", "END", "strip_solutions", "make_exercise"]
+from ..schema import BEGIN, END
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+__all__ = ["BEGIN", "END", "strip_solutions", "make_exercise"]
 
 
 def strip_solutions(source, where="cell"):

@@ -30,6 +30,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from ..notebook import notebook_files
 from .gradescope import literal, results_json, write_json
 from ..exercises import MODULES
 from .identify import Learner
@@ -142,8 +143,7 @@ def grade_upload(root, jobs=1, exercise=None):
     from .pipeline import DEFAULT_SOLUTIONS, grade  # the answer key: only when an upload is graded
 
     submission = root / "submission"
-    notebooks = [p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts] \
-        if submission.is_dir() else []
+    notebooks = [file for file, _root in notebook_files([submission])] if submission.is_dir() else []
     if not notebooks:
         found = sorted(p.relative_to(submission).as_posix() for p in submission.rglob("*") if p.is_file()) \
             if submission.is_dir() else []

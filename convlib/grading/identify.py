@@ -39,11 +39,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..exercises import MODULES
-from ..notebook import cell_role
-from ..notebook import exercise_of as recorded_exercise
+from ..schema import ANSWER, cell_role, claimed_learner
+from ..schema import exercise_of as recorded_exercise
 from .text import shown
 
-__all__ = ["exercise_of", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role", "CANVAS_PLATFORM",
+__all__ = ["exercise_of_file", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role", "CANVAS_PLATFORM",
            "MOODLE_PLATFORM", "PARTICIPANT"]
 
 CANVAS_PLATFORM, MOODLE_PLATFORM = "canvas", "moodle"
@@ -89,8 +89,15 @@ def named_exercise(path):
     return next((known for known in MODULES if known in stem), None)
 
 
-def exercise_of(nb, path):
-    """The exercise (``'01_image_and_kernel'``): from the notebook's metadata, else its file name."""
+def exercise_of_file(nb, path):
+    """The exercise (``'01_image_and_kernel'``) of the file ``path`` read as ``nb``: the one its
+    metadata names (:func:`convlib.schema.exercise_of`), else the one its file name mentions, or None.
+
+    >>> exercise_of_file({"metadata": {"convlib": {"exercise": "02_the_slide"}}}, "alice_01_image_and_kernel.ipynb")
+    '02_the_slide'
+    >>> exercise_of_file({}, "alice_01_image_and_kernel (1).ipynb")
+    '01_image_and_kernel'
+    """
     name = recorded_exercise(nb)
     if name in MODULES:
         return name
@@ -165,8 +172,7 @@ def learner_of(nb, path, root=None):
     >>> learner_of({"metadata": {"convlib": {"learner": "jdoe"}}}, "class/01_image_and_kernel.ipynb", "class")
     (Learner(name='', lms_id='', platform='', late=False), "the notebook says it is jdoe's; no name the platform set says whose it is")
     """
-    meta = nb.get("metadata", {}).get("convlib") if isinstance(nb.get("metadata"), dict) else None
-    claimed = _clean(meta["learner"]) if isinstance(meta, dict) and isinstance(meta.get("learner"), str) else ""
+    claimed = _clean(claimed_learner(nb) or "")
     named, typed = _named_by_path(path, root)
     notes = []
     where = f" ({named.platform} {named.lms_id})" if named.lms_id else ""
@@ -188,12 +194,12 @@ def answer_cells(submission, solution):
     found = {}
     for cell in submission.cells:
         role, name = cell_role(cell)
-        if cell.cell_type == "code" and role == "answer" and name not in found:
+        if cell.cell_type == "code" and role == ANSWER and name not in found:
             found[name] = cell.source
     by_id = {cell.get("id"): cell.source for cell in submission.cells if cell.cell_type == "code"}
     for cell in solution.cells:
         role, name = cell_role(cell)
-        if role != "answer" or name in found:
+        if role != ANSWER or name in found:
             continue
         if cell.get("id") in by_id:
             found[name] = by_id[cell.get("id")]

@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 from nbformat.corpus.words import generate_corpus_id as random_cell_id
 
-from ..notebook import META
+from ..schema import META
 from .status import Status
 
 __all__ = ["Submission", "read", "read_regular", "file_kind", "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "MAX_CONTAINERS",

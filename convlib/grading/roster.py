@@ -22,7 +22,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .identify import Learner, exercise_of, learner_of, named_exercise
+from ..notebook import notebook_files
+from .identify import Learner, exercise_of_file, learner_of, named_exercise
 from .read import Submission, read
 from .status import Status
 
@@ -43,19 +44,6 @@ class Entry:
     @property
     def key(self):
         return f"learner:{self.learner.key}" if self.learner.name else f"file:{self.relative}"
-
-
-def _files(paths):
-    """``[(file, root)]`` for every notebook under ``paths``, sorted; checkpoints left out."""
-    found = {}
-    for path in map(Path, paths):
-        if path.is_dir():
-            for file in path.rglob("*.ipynb"):
-                if ".ipynb_checkpoints" not in file.parts:
-                    found.setdefault(file, path)
-        else:
-            found.setdefault(path, path.parent)
-    return sorted(found.items())
 
 
 def shard_of(key, count):
@@ -94,7 +82,7 @@ def _entry(file, root):
         entry.learner, note = learner_of(nb, file, root)
         if note:
             entry.notes.append(note)
-        entry.exercise = exercise_of(nb, file)  # metadata, else the file name
+        entry.exercise = exercise_of_file(nb, file)  # metadata, else the file name
         named = named_exercise(file)
         if named and entry.exercise and named != entry.exercise:
             entry.notes.append(f"the file name says {named} but the notebook is {entry.exercise}; graded as "
@@ -111,7 +99,7 @@ def roster(paths, shard=(1, 1), learner=None):
     Gradescope upload); the files' own names then name no one.
     """
     k, n = shard
-    entries = [_entry(file, root) for file, root in _files(paths)]
+    entries = [_entry(file, root) for file, root in notebook_files(paths)]
     if learner is not None:
         for entry in entries:
             entry.learner = learner
