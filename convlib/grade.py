@@ -37,7 +37,7 @@ from .grading.roster import parse_shard
 from .grading.sandbox import NO_SANDBOX, UID, Limits, exposed, sandbox_kind
 from .grading.similarity import answer_prints, write_similarity
 from .grading.solutions import SolutionBook
-from .notebook import notebooks_in
+from .notebook import notebook_files
 
 __all__ = ["main", "PROG", "EXIT_CANARY"]
 
@@ -205,12 +205,13 @@ def _sandbox_note(found, solutions):
     return kind, note
 
 
-def _grade_class(args, kind, limits, count):
+def _grade_class(args, kind, limits):
     """The run: canary, then the class, rows written as they come; the results, or None if the canary failed."""
-    progress = Progress(count)
+    progress = None
     try:
         with Grading(args.submissions, args.solutions, jobs=args.jobs, limits=limits, kind=kind,
                      shard=args.shard) as run:
+            progress = Progress(len(run.entries))
             checked = run.canary()
             print(checked, file=sys.stderr, flush=True)
             book = Gradebook(args.out)  # only now: a failed canary leaves an earlier gradebook as it was
@@ -226,7 +227,8 @@ def _grade_class(args, kind, limits, count):
                 write_record(args.out, args.shard, len(results), answer_prints(class_answers(results)))
             return results, pairs, checked, run.solutions.titles()
     except CanaryFailed as err:
-        progress.close()
+        if progress is not None:
+            progress.close()
         print(f"{PROG}: stopped before grading anyone: {err}", file=sys.stderr)
         return None
 
@@ -238,18 +240,18 @@ def _grade_main(argv):
     # every Python this run starts (the answers' reader, as this user) keeps the working folder off its
     # path: started inside a folder someone handed in, a convlib/ there is never imported
     os.environ["PYTHONSAFEPATH"] = "1"
-    found = notebooks_in(args.submissions)
+    found = [file for file, _root in notebook_files(args.submissions, "*") if not file.is_dir()]  # all handed in
     inputs = {Path(os.path.realpath(p)) for p in found}  # realpath: a link to itself or a loop never raises
     _refuse_notebook_outputs(parser, inputs, out=args.out, by_learner=args.by_learner, gradescope=args.gradescope,
                              canvas=args.canvas, similarity=args.similarity)
+    if not inputs:
+        parser.error("nothing handed in found in " + " ".join(args.submissions))
     if not Path(args.solutions).is_dir():
         parser.error(f"no solutions folder at {args.solutions}")
-    if not inputs:
-        parser.error("no notebooks found in " + " ".join(args.submissions))
     _canvas_columns(parser, args, SolutionBook(args.solutions).titles())
     kind, note = _sandbox_note(found, args.solutions)
     limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
-    graded = _grade_class(args, kind, limits, len(inputs))
+    graded = _grade_class(args, kind, limits)
     if graded is None:
         return EXIT_CANARY
     results, pairs, checked, titles = graded

@@ -19,9 +19,9 @@ __all__ = ["execute", "notebook_files", "notebooks_in", "cell_role", "exercise_o
 CHECKPOINTS = ".ipynb_checkpoints"  # JupyterLab's autosaved copies: never a notebook of their own
 
 
-def notebook_files(paths):
-    """``[(file, root)]``: every ``.ipynb`` file under the given files and folders, with the path it
-    was found under, sorted by file; checkpoints left out.
+def notebook_files(paths, pattern="*.ipynb"):
+    """``[(file, root)]``: every ``.ipynb`` file (every path ``pattern`` matches) under the given
+    files and folders, with the path it was found under, sorted by file; checkpoints left out.
 
     A folder is searched all the way down and is the ``root`` of what is found in it; a file is
     taken as it is, whatever its name, with its own folder as ``root``. A file reached twice
@@ -50,7 +50,7 @@ def notebook_files(paths):
     found = {}
     for path in map(Path, paths):
         if path.is_dir():
-            for file in path.rglob("*.ipynb"):
+            for file in path.rglob(pattern):
                 if CHECKPOINTS not in file.parts:
                     found.setdefault(file, path)
         else:

@@ -31,7 +31,7 @@ from nbformat.corpus.words import generate_corpus_id as random_cell_id
 from ..schema import META
 from .status import Status
 
-__all__ = ["Submission", "read", "read_regular", "file_kind", "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "MAX_CONTAINERS",
+__all__ = ["Submission", "read", "read_bytes", "read_regular", "file_kind", "MAX_NOTEBOOK_BYTES", "MAX_CELLS", "MAX_CONTAINERS",
            "MAX_STRINGS", "MAX_DEPTH", "MAX_SOURCE_CHARS", "Status"]
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
@@ -170,8 +170,17 @@ def read(path):
     except OSError as err:
         result.status, result.detail = Status.NOT_NOTEBOOK, f"cannot be read: {err.strerror}"
         return result
+    return read_bytes(raw, result, size)
+
+
+def read_bytes(raw, result=None, size=None):
+    """A :class:`Submission` from a notebook file's bytes (``raw``, read at most
+    ``MAX_NOTEBOOK_BYTES + 1`` of them; None: too large), within the same bounds as :func:`read`
+    (a notebook found inside a zip is read this way). Never raises."""
+    result = result if result is not None else Submission()
     if raw is None or len(raw) > MAX_NOTEBOOK_BYTES:
         result.status = Status.TOO_LARGE
+        size = size if size is not None else len(raw or b"")
         result.detail = f"{size // 2**20} MB; a notebook may have at most {MAX_NOTEBOOK_BYTES // 2**20} MB"
         return result
     try:

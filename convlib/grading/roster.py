@@ -19,15 +19,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..notebook import notebook_files
+from .archive import open_zip
 from .identify import Learner, exercise_of_file, learner_of, named_exercise
 from .read import Submission, read
 from .status import Status
 
 __all__ = ["Entry", "roster", "shard_of", "parse_shard"]
+
+LISTED = 10  # files named in one row's detail
 
 
 @dataclass
@@ -72,18 +77,24 @@ def parse_shard(text):
     return k, n
 
 
-def _entry(file, root):
-    relative = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
-    entry = Entry(path=file, relative=relative)
+def _relative(file, root):
+    return file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
+
+
+def _entry(file, root, submission=None, member=None):
+    """The entry of ``file`` (read here unless ``submission`` is given), or of the notebook
+    ``member`` of the zip ``file``: its learner is the one the platform's names give the zip."""
+    path = file / member if member else file
+    entry = Entry(path=path, relative=_relative(file, root) + (f"/{member}" if member else ""))
     try:
-        entry.submission = submission = read(file)
+        entry.submission = submission = submission if submission is not None else read(file)
         entry.modified = submission.modified
         nb = submission.notebook if submission.notebook is not None else {}
         entry.learner, note = learner_of(nb, file, root)
         if note:
             entry.notes.append(note)
-        entry.exercise = exercise_of_file(nb, file)  # metadata, else the file name
-        named = named_exercise(file)
+        entry.exercise = exercise_of_file(nb, path)  # metadata, else the file name
+        named = named_exercise(path)
         if named and entry.exercise and named != entry.exercise:
             entry.notes.append(f"the file name says {named} but the notebook is {entry.exercise}; graded as "
                                f"{entry.exercise}")
@@ -92,14 +103,72 @@ def _entry(file, root):
     return entry
 
 
+def _zip_entries(file, root):
+    """One entry per notebook in the zip ``file`` (:mod:`.archive`), or one saying why there is none."""
+    found = open_zip(file)
+    refused = [f"in the zip, not opened: {', '.join(found.refused[:LISTED])}"] if found.refused else []
+    if found.status or not found.notebooks:
+        held = ", ".join(found.others[:LISTED]) or "nothing else"
+        why = found.detail or f"a zip with no notebook (.ipynb) in it; it holds {held}"
+        entry = _entry(file, root, Submission(status=found.status or Status.NOT_NOTEBOOK, detail=why,
+                                              modified=found.modified))
+        entry.notes += refused
+        return [entry]
+    entries = [_entry(file, root, submission, member) for member, submission in found.notebooks]
+    entries[0].notes += refused
+    return entries
+
+
+def _without_notebook(others, entries):
+    """An entry for each learner the platform named who handed in files but no notebook, saying what they were."""
+    have = {entry.learner.key for entry in entries if entry.learner.name}
+    theirs = {}
+    for file, root in others:
+        learner, _ = learner_of({}, file, root)
+        if learner.platform and learner.key not in have:
+            theirs.setdefault(learner.key, []).append((file, root, learner))
+    made = []
+    for items in theirs.values():
+        file, root, learner = items[0]
+        names = ", ".join(_relative(f, r) for f, r, _ in items[:LISTED]) + (", …" if len(items) > LISTED else "")
+        made.append(Entry(path=file, relative=_relative(file, root), learner=learner, submission=Submission(
+            status=Status.NOT_NOTEBOOK, detail=f"no notebook (.ipynb) handed in; the files handed in: {names}")))
+    return made
+
+
+def _handed_in(paths):
+    """``(notebooks, zips, others)``: every regular file under ``paths``, as ``(file, root)``, by kind;
+    a notebook's name that is a link or a FIFO is still a notebook's (its row says what it is)."""
+    notebooks, zips, others = [], [], []
+    for file, root in notebook_files(paths, "*"):
+        suffix = file.suffix.lower()
+        if suffix == ".ipynb":
+            notebooks.append((file, root))
+        elif _regular(file):
+            (zips if suffix == ".zip" else others).append((file, root))
+    return notebooks, zips, others
+
+
+def _regular(path):
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def roster(paths, shard=(1, 1), learner=None):
-    """One :class:`Entry` per notebook under ``paths`` that falls in ``shard`` (``(k, n)``, 1-based).
+    """One :class:`Entry` per notebook under ``paths`` that falls in ``shard`` (``(k, n)``, 1-based):
+    each ``.ipynb`` file, each notebook inside a ``.zip``, and, for a learner the platform named who
+    handed in other files but no notebook, one entry that says what they handed in.
 
     ``learner``: a :class:`~.identify.Learner` the platform says handed in every file (one
     Gradescope upload); the files' own names then name no one.
     """
     k, n = shard
-    entries = [_entry(file, root) for file, root in notebook_files(paths)]
+    notebooks, zips, others = _handed_in(paths)
+    entries = [_entry(file, root) for file, root in notebooks]
+    entries += [entry for file, root in zips for entry in _zip_entries(file, root)]
+    entries = sorted(entries + _without_notebook(others, entries), key=lambda entry: entry.path)
     if learner is not None:
         for entry in entries:
             entry.learner = learner
