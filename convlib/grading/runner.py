@@ -220,9 +220,9 @@ def run(folder="/grading", limits=None):
     """Run nbval on ``folder/in/graded.ipynb`` within ``limits`` (the grader's
     :meth:`~convlib.grading.limits.Limits.for_process`, as plain data: its ``cell_timeout``, and
     a call's limits for :func:`_environment`; without them nbval's own); returns pytest's exit
-    code (0-5), plus ``KERNEL_DIED`` when the kernel process died and ``CELL_TIMED_OUT`` when a
-    cell ran out of time (:func:`.exits.runner_code`: what this process saw of its child, never
-    what a cell printed)."""
+    code (0-5), plus :data:`.exits.KERNEL_DIED` when the kernel process died and
+    :data:`.exits.CELL_TIMED_OUT` when a cell ran out of time (:func:`.exits.runner_code`: what
+    this process saw of its child, never what a cell printed)."""
     limits = limits or {}
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
     _environment(folder, limits)
