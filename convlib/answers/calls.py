@@ -6,14 +6,27 @@ from __future__ import annotations
 
 import os
 import signal
+from enum import StrEnum
 
-__all__ = ["call", "time_limit", "wall_limit", "DEFAULT_SECONDS", "TIME_LIMIT", "WALL_FACTOR", "CPU_ENV", "WALL_ENV"]
+__all__ = ["call", "Kind", "time_limit", "wall_limit", "DEFAULT_SECONDS", "TIME_LIMIT", "WALL_FACTOR", "CPU_ENV", "WALL_ENV"]
 
 DEFAULT_SECONDS = 10.0  # CPU seconds per call, unless $CONVLIB_CHECK_TIME_LIMIT says otherwise
 TIME_LIMIT = None  # CPU seconds per call; None: $CONVLIB_CHECK_TIME_LIMIT, else DEFAULT_SECONDS
 WALL_FACTOR = 6  # a call may wait this many times its CPU limit by the clock (while grading: at most half a cell)
 # how the sandbox's runner hands a call its limits (the grader's Limits, ordered by its TimeLimits)
 CPU_ENV, WALL_ENV = "CONVLIB_CHECK_TIME_LIMIT", "CONVLIB_CHECK_WALL_LIMIT"
+
+
+class Kind(StrEnum):
+    """What one call of a learner's function gave: the ``kind`` of its record (a ``str``, so a
+    record read back from JSON compares equal to it)."""
+
+    VALUE = "value"  # it returned; the record's "value" holds what
+    ERROR = "error"  # it raised; "error" says what
+    TIMEOUT = "timeout"  # it was stopped at its time limit; "seconds", "by" (cpu or clock)
+    NOT_ATTEMPTED = "not attempted"  # it raised NotImplementedError: still the handout's stub
+    NOT_A_FUNCTION = "not a function"  # the name is bound to something else; "type" says what
+    NOT_PLAIN_DATA = "not plain data"  # it returned something that cannot cross the sandbox's wall
 
 
 def _from_environment(name, default):
@@ -69,15 +82,15 @@ def call(fn, args, seconds=None):
     try:
         value = fn(*args)
     except _TimeUp as up:
-        return {"kind": "timeout", "seconds": seconds, "by": up.by}
+        return {"kind": Kind.TIMEOUT, "seconds": seconds, "by": up.by}
     except NotImplementedError:
-        return {"kind": "not attempted"}
+        return {"kind": Kind.NOT_ATTEMPTED}
     except Exception as err:  # noqa: BLE001 - the learner's error, recorded for the feedback
-        return {"kind": "error", "error": f"{type(err).__name__}: {str(err)[:300]}"}
+        return {"kind": Kind.ERROR, "error": f"{type(err).__name__}: {str(err)[:300]}"}
     finally:
         if usable:
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-    return {"kind": "value", "value": value}
+    return {"kind": Kind.VALUE, "value": value}
