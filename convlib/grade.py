@@ -183,7 +183,8 @@ def _grade_parser():
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds one cell may run (default 60)")
     parser.add_argument("--memory", type=_bytes, default=Limits.memory,
-                        help="address space per process in the sandbox (default 2G)")
+                        help="memory of the whole sandbox, all its processes together (per process where no "
+                             "control group can be made; default 2G)")
     parser.add_argument("--solutions", default=str(DEFAULT_SOLUTIONS), help="folder of solution notebooks")
     parser.epilog = ("Before anyone is graded, each exercise's shipped solution and untouched handout are graded "
                      "in the same sandboxes (the canary); exit status 3 when they do not score full marks and zero: "
@@ -250,7 +251,7 @@ def _grade_main(argv):
         parser.error(f"no solutions folder at {args.solutions}")
     _canvas_columns(parser, args, SolutionBook(args.solutions).titles())
     kind, note = _sandbox_note(found, args.solutions)
-    limits = Limits(memory=args.memory, cell_timeout=args.timeout, wall=max(120.0, args.timeout * 4))
+    limits = Limits.from_options(memory=args.memory, timeout=args.timeout)
     graded = _grade_class(args, kind, limits)
     if graded is None:
         return EXIT_CANARY

@@ -288,7 +288,7 @@ def test_in_the_uid_mode_a_kernel_listens_on_no_port_and_no_other_uid_can_connec
 
 # ------------------------------------------------------------------------------ one owner of time
 def test_every_time_limit_is_ordered_so_a_call_stops_before_its_cell():
-    from convlib.answers.calls import CALL_SHARE, WALL_FACTOR, TimeLimits
+    from convlib.grading.limits import CALL_SHARE, WALL_FACTOR, TimeLimits
 
     for cpu in (0.1, 1, 2, 10, 100):
         for cell in (1, 8, 60, 600):

@@ -394,3 +394,90 @@ def test_the_policy_reads_each_answer_within_its_cpu_seconds():
     assert code == -signal.SIGXCPU and reply == ""
     code, reply = serve(60)
     assert code == 0 and json.loads(reply)["forbidden"] == []
+
+
+# ------------------------------------------------------------------------------ the execute step's set-up
+@pytest.mark.parametrize("timeout", [1, 8, 60, 75, 150, 600])
+def test_one_rule_gives_the_notebook_its_time_however_the_limits_are_made(timeout):
+    from convlib.grading.limits import Limits, TimeLimits
+
+    from_options = Limits.from_options(memory=3 * 2**30, timeout=timeout)
+    assert from_options.wall == Limits(cell_timeout=timeout).wall == TimeLimits(cell=timeout).notebook
+    assert from_options.wall == max(300, 4 * timeout) == from_options.times.notebook
+    assert (from_options.memory, from_options.cell_timeout) == (3 * 2**30, timeout)
+    assert Limits.from_options() == Limits() and Limits().wall == 300
+    assert Limits(cell_timeout=timeout, wall=0.5).wall == timeout  # asked for less than a cell: a cell
+
+
+def test_a_sandbox_leaves_its_files_read_within_caps_never_through_a_link(tmp_path):
+    from convlib.grading.capped import NotRegularFile, read_capped
+    from convlib.grading.limits import Limits
+    from convlib.grading.sandbox import collect
+
+    out = tmp_path / "out"
+    (out / "answers").mkdir(parents=True)
+    (out / "answers" / "small.json").write_text("[1]")
+    (out / "answers" / "big.json").write_text("[" + "1, " * 1000 + "1]")
+    (out / "answers" / "link.json").symlink_to(out / "answers" / "small.json")
+    os.mkfifo(out / "answers" / "fifo.json")  # no writer: opening it must not block
+    (out / "junit.xml").symlink_to(ROOT / "solutions" / "01_image_and_kernel.ipynb")
+    (out / "runner.log").write_bytes(b"x" * 100_000 + b"the end")
+    result = collect(str(out), Limits(out_size=1000, log_tail=64))
+    assert result.answers == {"small": b"[1]", "big": None, "link": None, "fifo": None}
+    assert result.junit is None
+    assert len(result.log_tail) == 64 and result.log_tail.endswith("the end")
+    with pytest.raises(NotRegularFile):
+        read_capped(out / "answers" / "fifo.json", 10)
+    assert read_capped(out / "answers" / "small.json", 3)[0] == b"[1]"
+    assert read_capped(out / "answers" / "small.json", 2)[0] is None
+
+
+def test_the_runner_hands_a_call_the_limits_the_grader_sent(tmp_path):
+    """The grader's limits reach a call of the learner's function one way only: as plain data
+    to the runner, which puts them in the environment its kernel inherits."""
+    from convlib.grading.limits import Limits
+
+    limits = Limits(cell_timeout=8, check_time_limit=2).for_process(cgroup=True)
+    program = ("import json, sys\nfrom convlib.grading import runner\n"
+               "runner._environment(sys.argv[1], json.loads(sys.argv[2]))\n"
+               "from convlib.answers.calls import time_limit, wall_limit\n"
+               "import os\nprint(time_limit(), wall_limit(time_limit()), os.environ['CONVLIB_GRADING_DIR'])")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVLIB_")}
+    done = subprocess.run([sys.executable, "-P", "-c", program, str(tmp_path), json.dumps(limits)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2.0", "4.0", str(tmp_path)]
+    assert (tmp_path / "tmp" / "rt").stat().st_mode & 0o777 == 0o700  # the kernel's sockets: this uid's alone
+
+
+def test_the_staged_convlib_holds_every_module_that_runs_inside(tmp_path):
+    """What runs inside imports only what is staged for it: no grading module of the grader's side."""
+    from convlib.grading.stage import SANDBOX_MODULES
+
+    folder = stage(tmp_path / "stage")
+    inside = sorted(f"convlib.grading.{name[:-3]}" for name in SANDBOX_MODULES if name != "__init__.py")
+    program = (f"import {', '.join(inside)}\nimport convlib, sys\nprint(convlib.__file__)\n"
+               "print(' '.join(sorted(m for m in sys.modules if m.startswith('convlib.grading.'))))")
+    done = subprocess.run([sys.executable, "-P", "-c", program], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(folder)), cwd="/")
+    assert done.returncode == 0, done.stderr
+    where, imported = done.stdout.splitlines()
+    assert where.startswith(str(folder))
+    assert imported.split() == inside and {"convlib.grading.environment", "convlib.grading.exits"} <= set(inside)
+
+
+def test_exit_statuses_read_alike_from_a_wait_status_and_a_return_code():
+    import signal
+
+    from convlib.grading import exits
+
+    child = os.fork()
+    if child == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    code = exits.from_wait_status(status)
+    assert code == exits.from_returncode(-signal.SIGKILL) == exits.SIGNALLED + signal.SIGKILL
+    assert exits.outcome(code) == (True, False) and not exits.set_up_failed(code)
+    assert exits.outcome(exits.runner_code(0, False, True)) == (False, True)
+    assert exits.set_up_failed(exits.STILL_PRIVILEGED) and exits.outcome(exits.CHILD_FAILED) == (True, False)

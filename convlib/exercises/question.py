@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..answers.calls import DEFAULT_SECONDS, call
+from ..answers.calls import DEFAULT_SECONDS, Kind, call
 from ..answers.policy import scan
 
 __all__ = ["Question", "Case", "Mistake", "CORRECT", "WRONG", "NOT_ATTEMPTED", "whole_number"]
@@ -187,7 +187,7 @@ class Question:
         if answer is None or answer is Ellipsis:
             return NOT_ATTEMPTED, self._not_attempted()
         if not callable(answer):
-            return self.judge(self.cases[:1], [{"kind": "not a function", "type": type(answer).__name__}])
+            return self.judge(self.cases[:1], [{"kind": Kind.NOT_A_FUNCTION, "type": type(answer).__name__}])
         source = _cell_of(answer)
         try:
             used = scan(source, self.forbidden).forbidden
@@ -233,21 +233,21 @@ class Question:
         records = iter(records)
         for index, (case, record) in enumerate(zip(cases, records)):
             kind = record.get("kind")
-            if kind == "not attempted":
+            if kind == Kind.NOT_ATTEMPTED:
                 return NOT_ATTEMPTED, self._not_attempted()
-            if kind == "not a function":
+            if kind == Kind.NOT_A_FUNCTION:
                 return WRONG, (f"❌ {self.name} should be a function (def {self.name}(...): ...), "
                                f"but it is a {record.get('type', 'value')}.")
-            if kind == "timeout":
+            if kind == Kind.TIMEOUT:
                 return WRONG, (f"❌ {self.name}{case.describe()} ran for more than {record.get('seconds', DEFAULT_SECONDS):g} s "
                                "and was stopped. Is there a loop that never ends?")
-            if kind == "error":
+            if kind == Kind.ERROR:
                 error = str(record.get("error", "an error"))
                 likely = self._error_hint(error, case)
                 return WRONG, (f"❌ {self.name}{case.describe()} raised {error}\n"
                                + (f"   {likely}\n" if likely else "")
                                + f"   {self._try_it(case)} {self._hint_pointer()}")
-            if kind != "value":
+            if kind != Kind.VALUE:
                 return WRONG, (f"❌ {self.name}{case.describe()} returned {record.get('error', 'something')}, "
                                f"not numbers or arrays. {self._hint_pointer()}")
             got = record.get("value")
@@ -262,7 +262,7 @@ class Question:
             candidates = [m for m in self.mistakes if self._made(m, case, got, compare)]
             # several known mistakes give this result: the later cases tell which one it is
             for later, later_record in zip(cases[index + 1:], records):
-                if len(candidates) < 2 or later_record.get("kind") != "value":
+                if len(candidates) < 2 or later_record.get("kind") != Kind.VALUE:
                     break
                 candidates = [m for m in candidates if self._made(m, later, later_record.get("value"), compare)] \
                     or candidates

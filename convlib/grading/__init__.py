@@ -14,12 +14,16 @@ assemble        :mod:`.assemble`: the graded copy (solution cells + the learner'
                 and the inputs the answers are called with (fresh hidden cases per run)
 scan            :mod:`convlib.answers.policy`: calls an answer may not make, code that hides
                 what it calls (read in a process bounded in memory and time)
-execute         :mod:`.sandbox` (bubblewrap or a uid of its own, limits), :mod:`.cgroup` (each
+execute         :mod:`.sandbox` (bubblewrap or a uid of its own), :mod:`.limits` (every limit,
+                its default and option; the time limits ordered), :mod:`.cgroup` (each
                 sandbox bounded as a whole), :mod:`.uids` (a uid no other sandbox uses),
                 :mod:`.stage` (the sandbox's convlib), :mod:`.packages` (the standard
                 library and packages it imports, readable by its uid), :mod:`.zygote` (warm forks),
                 :mod:`.confine` (seccomp, inside), :mod:`.runner` (nbval, inside),
-                :mod:`.record` (the checks, inside)
+                :mod:`.record` (the checks, inside), :mod:`.environment` (the sandbox's
+                environment variables, inside), :mod:`.exits` (exit codes, inside),
+                :mod:`.capped` (a file read within a cap, never through a link: a
+                submission, what a sandbox left)
 observe         :mod:`.status`: what became of a submission, one :class:`~.status.Status`,
                 decided from what the grader saw itself
 judge           :mod:`.judge`: the answers against the references, in the grader's process;
@@ -34,8 +38,8 @@ report          :mod:`.report`: the gradebook CSV, written row by row, the summa
                 capped wherever it is shown)
 ==============  ==========================================================================
 
-Only :mod:`.confine`, :mod:`.record`, :mod:`.runner`, :mod:`.wire` and :mod:`.zygote` (and
-:mod:`convlib.answers`, which both the exercises and grading import) ever run inside a sandbox;
-nothing in them knows an answer. This package's ``__init__`` imports nothing,
-so that importing one of them does not pull in the answer key.
+Only :mod:`.confine`, :mod:`.environment`, :mod:`.exits`, :mod:`.record`, :mod:`.runner`,
+:mod:`.wire` and :mod:`.zygote` (and :mod:`convlib.answers`, which both the exercises and
+grading import) ever run inside a sandbox; nothing in them knows an answer. This package's
+``__init__`` imports nothing, so that importing one of them does not pull in the answer key.
 """

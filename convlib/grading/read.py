@@ -20,7 +20,6 @@ and source and the ``convlib`` part of the metadata; no outputs, no attachments.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,23 +53,20 @@ class NotRegular(OSError):
 
 
 def read_regular(path, cap):
-    """``(bytes, mtime)`` of a regular file, at most ``cap + 1`` bytes; :class:`NotRegular` otherwise.
+    """``(bytes, mtime, size)`` of a regular file, bytes None when it holds more than ``cap``;
+    :class:`NotRegular` otherwise.
 
-    ``lstat`` first, then ``open`` with ``O_NOFOLLOW | O_NONBLOCK`` and ``fstat`` again, so a
-    symbolic link is never followed and a FIFO or a device never blocks, even if the file is
-    swapped between the two looks.
+    Read by :func:`.capped.read_capped`: ``lstat`` first, then ``open`` with ``O_NOFOLLOW |
+    O_NONBLOCK`` and ``fstat`` again, so a symbolic link is never followed and a FIFO or a
+    device never blocks, even if the file is swapped between the two looks.
     """
-    mode = os.lstat(path).st_mode
-    if not stat.S_ISREG(mode):
-        raise NotRegular(f"it is {file_kind(mode)}")
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegular(f"it is {file_kind(info.st_mode)}")
-        if info.st_size > cap:
-            return None, info.st_mtime, info.st_size
-        return handle.read(min(info.st_size, cap) + 1), info.st_mtime, info.st_size
+    from .capped import NotRegularFile, read_capped
+
+    try:
+        raw, info = read_capped(path, cap)
+    except NotRegularFile as err:
+        raise NotRegular(f"it is {file_kind(err.mode)}") from None
+    return raw, info.st_mtime, info.st_size
 
 
 @dataclass

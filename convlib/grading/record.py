@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ..answers.calls import call
+from ..answers.calls import Kind, call
 from .wire import dumps, encode, loads
 
 __all__ = ["Recorder"]
@@ -32,18 +32,18 @@ class Recorder:
         records = []
         for args in inputs:
             if answer is None or answer is Ellipsis:
-                record = {"kind": "not attempted"}
+                record = {"kind": Kind.NOT_ATTEMPTED}
             elif not callable(answer):
-                record = {"kind": "not a function", "type": type(answer).__name__}
-            elif records and records[-1]["kind"] == "timeout":
+                record = {"kind": Kind.NOT_A_FUNCTION, "type": type(answer).__name__}
+            elif records and records[-1]["kind"] == Kind.TIMEOUT:
                 record = records[-1]  # an endless function is not called again
             else:
                 record = call(answer, tuple(args))
-            if record["kind"] == "value":
+            if record["kind"] == Kind.VALUE:
                 try:
                     encode(record["value"])
                 except (TypeError, ValueError) as err:
-                    record = {"kind": "not plain data", "error": str(err)[:200]}
+                    record = {"kind": Kind.NOT_PLAIN_DATA, "error": str(err)[:200]}
             records.append(record)
         path = os.path.join(folder, "out", "answers", f"{self.name}.json")
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -18,32 +18,20 @@ connect to or subscribe to a kernel that is not its own.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
 import time
 from queue import Empty
 
-__all__ = ["run", "prepare", "main", "outcome", "KERNEL_DIED", "CELL_TIMED_OUT", "SET_UP_FAILED"]
+from .environment import sandbox_environment
+from .exits import runner_code
 
-# added to pytest's exit code (0-5) by the runner, from what it saw of its kernel process
-KERNEL_DIED, CELL_TIMED_OUT = 64, 32
-# the zygote's exit codes for a child that failed before the runner ran (see .zygote)
-SET_UP_FAILED = (120, 121)
+__all__ = ["run", "prepare", "main"]
+
 _seen = {"kernel died": False, "cell timed out": False}
 KERNEL_SOCKETS = "k"  # the kernel's sockets: $JUPYTER_RUNTIME_DIR/k-1 ... k-5 (a unix socket's path is short)
-
-
-def outcome(code):
-    """``(kernel_died, cell_timed_out)`` from the runner's exit code (see :func:`run`).
-
-    A runner that did not end by itself (killed by a signal: 128 + N) lost its kernel too.
-    """
-    if code is None:
-        return False, False
-    if code >= 128 or code in SET_UP_FAILED:
-        return True, False
-    return bool(code & KERNEL_DIED), bool(code & CELL_TIMED_OUT)
 
 
 class _ForkedKernel:
@@ -213,17 +201,13 @@ def prepare():
     local_provisioner.launch_kernel = _launch_forked_kernel
 
 
-def _environment(folder):
+def _environment(folder, limits):
+    """This process's environment, for itself and the kernel it forks (:func:`.environment.sandbox_environment`):
+    its private scratch folder (the sandbox's ``/tmp``, else ``folder/tmp``), the grading folder,
+    the limits of a call of the learner's function."""
     scratch = "/tmp" if folder == "/grading" else os.path.join(folder, "tmp")
     os.makedirs(scratch, exist_ok=True)
-    os.environ.update({
-        "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": os.path.join(scratch, "mpl"),
-        "IPYTHONDIR": os.path.join(scratch, "ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, "rt"),
-        "JUPYTER_CONFIG_DIR": os.path.join(scratch, "jcfg"), "JUPYTER_DATA_DIR": os.path.join(scratch, "jdata"),
-        "CONVLIB_GRADING_DIR": folder, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    })
+    os.environ.update(sandbox_environment(scratch, private=True, folder=folder, limits=limits))
     os.umask(0o077)  # the kernel's sockets and the runner's files: this uid's alone
     os.makedirs(os.environ["JUPYTER_RUNTIME_DIR"], mode=0o700, exist_ok=True)
     os.chmod(os.environ["JUPYTER_RUNTIME_DIR"], 0o700)
@@ -233,16 +217,15 @@ def _environment(folder):
 
 
 def run(folder="/grading", limits=None):
-    """Run nbval on ``folder/in/graded.ipynb``; returns pytest's exit code (0-5), plus
-    ``KERNEL_DIED`` when the kernel process died and ``CELL_TIMED_OUT`` when a cell ran out of
-    time (what this process saw of its child, never what a cell printed)."""
+    """Run nbval on ``folder/in/graded.ipynb`` within ``limits`` (the grader's
+    :meth:`~convlib.grading.limits.Limits.for_process`, as plain data: its ``cell_timeout``, and
+    a call's limits for :func:`_environment`; without them nbval's own); returns pytest's exit
+    code (0-5), plus :data:`.exits.KERNEL_DIED` when the kernel process died and
+    :data:`.exits.CELL_TIMED_OUT` when a cell ran out of time (:func:`.exits.runner_code`: what
+    this process saw of its child, never what a cell printed)."""
     limits = limits or {}
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file fails a write, not the run
-    _environment(folder)
-    if limits.get("check_time_limit"):  # the call's limits as the grader's TimeLimits ordered them
-        os.environ["CONVLIB_CHECK_TIME_LIMIT"] = repr(float(limits["check_time_limit"]))
-    if limits.get("check_wall_limit"):
-        os.environ["CONVLIB_CHECK_WALL_LIMIT"] = repr(float(limits["check_wall_limit"]))
+    _environment(folder, limits)
     prepare()
     import pytest
 
@@ -255,23 +238,24 @@ def run(folder="/grading", limits=None):
     with open(ini, "w") as handle:
         handle.write("[pytest]\n")
     os.chdir(work)
+    timeout = [f"--nbval-cell-timeout={int(limits['cell_timeout'])}"] if limits.get("cell_timeout") else []
     code = int(pytest.main([
         notebook, "-c", ini, "--rootdir", work, "-p", "nbval.plugin", "-p", "no:cacheprovider",
         "-p", "no:faulthandler", "-p", "no:stepwise", "-p", "no:warnings", "-s", "-q", "--no-header", "--nbval-lax",
-        "--nbval-current-env", f"--nbval-cell-timeout={int(limits.get('cell_timeout', 60))}",
-        f"--junitxml={os.path.join(folder, 'out', 'junit.xml')}",
-    ])) & 0x1F
-    return code | (KERNEL_DIED if _seen["kernel died"] else 0) | (CELL_TIMED_OUT if _seen["cell timed out"] else 0)
+        "--nbval-current-env", *timeout, f"--junitxml={os.path.join(folder, 'out', 'junit.xml')}",
+    ]))
+    return runner_code(code, _seen["kernel died"], _seen["cell timed out"])
 
 
 def main(argv=None):
-    """``python -m convlib.grading.runner FOLDER CELL_TIMEOUT`` (a fresh process, no zygote)."""
+    """``python -m convlib.grading.runner FOLDER LIMITS`` (a fresh process, no zygote): ``LIMITS``
+    is the JSON object the zygote would have had in its request (see :func:`run`)."""
     from .confine import confine
 
     confine()  # no user namespace, no keyring, for this process and all it starts
     argv = sys.argv[1:] if argv is None else argv
     folder = argv[0] if argv else "/grading"
-    limits = {"cell_timeout": float(argv[1])} if len(argv) > 1 else {}
+    limits = json.loads(argv[1]) if len(argv) > 1 else {}
     return run(folder, limits)
 
 

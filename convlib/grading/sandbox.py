@@ -25,7 +25,8 @@ Every sandbox, as root, has a uid that no other sandbox on the machine uses at t
 processes for the sandbox as a whole, an equal CPU share. Where no control group can be made,
 per-process limits stand in and the row says so. Other limits (``Limits``): CPU seconds, file
 size, open files, the size of ``/tmp`` and of ``/grading/out``, and the wall time of the whole
-notebook. When a submission is done, every process of its group and of its uid is killed;
+notebook (every limit, its default and the option that sets it: :class:`~.limits.Limits`).
+When a submission is done, every process of its group and of its uid is killed;
 only then are its answer files read, and its uid given back.
 """
 
@@ -36,7 +37,6 @@ import os
 import select
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -47,10 +47,13 @@ from pathlib import Path
 import convlib
 
 from . import cgroup as cgroups
-from ..answers.calls import TimeLimits, time_limit
+from . import exits
+from .capped import open_folder, read_capped
+from .environment import sandbox_environment
+from .limits import Limits
 from .packages import python_command, readable_by_others, site_of
-from .runner import SET_UP_FAILED, outcome
 from .uids import FIRST_UID, UID_COUNT, lease, processes_of
+from .wire import MAX_BYTES
 from .zygote import set_limits
 
 __all__ = ["Limits", "Execution", "Executor", "sandbox_kind", "kill_uid", "exposed", "readable_by_others", "BWRAP",
@@ -59,44 +62,6 @@ __all__ = ["Limits", "Execution", "Executor", "sandbox_kind", "kill_uid", "expos
 BWRAP, BWRAP_USERNS, UID, NO_SANDBOX = "bubblewrap", "bubblewrap (user namespace)", "uid", "none"
 NO_CGROUP = ("no control group on this machine: memory and processes were bounded per process, "
              "not for the sandbox as a whole")
-LOG_TAIL = 16 * 1024
-JUNIT_MAX = 2 * 2**20
-
-
-@dataclass
-class Limits:
-    """What one submission may use. Its time limits are kept by one :class:`~convlib.answers.calls.TimeLimits`
-    (:attr:`times`), which orders them so that a call's own limit fires before its cell's, and
-    the cell's before the notebook's; the defaults are that object's."""
-
-    memory: int = 2 * 2**30  # bytes for the whole sandbox (its cgroup); per process where there is none
-    cpu: float = TimeLimits.process_cpu  # CPU seconds per process (at least ``wall``)
-    file_size: int = 64 * 2**20  # bytes per file written
-    processes: int = 256  # processes and threads of the sandbox (its cgroup and its uid)
-    open_files: int = 256
-    tmp_size: int = 256 * 2**20  # the private /tmp
-    out_size: int = 64 * 2**20  # /grading/out: answers, report, log
-    cell_timeout: float = TimeLimits.cell  # seconds per cell (nbval)
-    wall: float = TimeLimits.notebook  # seconds for the whole notebook
-    check_time_limit: float = field(default_factory=time_limit)  # CPU seconds per call of a learner's function
-
-    def __post_init__(self):
-        self.times  # noqa: B018 - a limit that is no number fails here, not in a sandbox
-
-    @property
-    def times(self):
-        """The time limits as kept (:class:`~convlib.answers.calls.TimeLimits`), ordered."""
-        return TimeLimits(call_cpu=self.check_time_limit, cell=self.cell_timeout, notebook=self.wall,
-                          process_cpu=self.cpu)
-
-    def for_process(self, cgroup=False):
-        """The runner's limits; with a ``cgroup`` memory is the group's, not a per-process bound."""
-        times = self.times
-        limits = {"cpu": int(times.process_cpu), "file_size": self.file_size, "processes": self.processes,
-                  "open_files": self.open_files, "cell_timeout": times.cell,
-                  "check_time_limit": times.call_cpu, "check_wall_limit": times.call_wall}
-        return limits if cgroup else {"memory": self.memory, **limits}
-
 
 @dataclass
 class Execution:
@@ -118,8 +83,8 @@ class Execution:
     def observe(self, code, timed_out, group):
         """Fill in the status fields from what was seen (``group``: the sandbox's cgroup or None)."""
         self.timed_out = timed_out
-        self.kernel_died, self.cell_timed_out = outcome(code)
-        self.runner_failed = code in SET_UP_FAILED
+        self.kernel_died, self.cell_timed_out = exits.outcome(code)
+        self.runner_failed = exits.set_up_failed(code)
         self.out_of_memory = bool(group and group.out_of_memory())
         return self
 
@@ -245,68 +210,34 @@ def _bwrap_args(stage_dir, in_dir, limits, *, user_namespace, uid, out_dir=None)
     return args
 
 
-def _read_capped(dir_fd, name, cap):
-    """A regular file's bytes (None if larger than ``cap``), never following a symlink."""
+def _read_or(default, out, name, cap, tail=False):
+    """:func:`.capped.read_capped` of ``name`` in the open folder ``out``; ``default`` where there
+    is no such regular file or it holds more than ``cap`` bytes."""
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+        data, _ = read_capped(name, cap, dir_fd=out, tail=tail)
     except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks, size = [], 0
-        while size <= cap:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return None if size > cap else b"".join(chunks)
-    finally:
-        os.close(fd)
+        return default
+    return default if data is None else data
 
 
-def _tail(dir_fd, name, size):
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-    except OSError:
-        return ""
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return ""
-        end = os.lseek(fd, 0, os.SEEK_END)
-        os.lseek(fd, max(0, end - size), os.SEEK_SET)
-        return os.read(fd, size).decode("utf-8", "replace")
-    finally:
-        os.close(fd)
-
-
-def _open_dir(path, dir_fd=None):
-    try:
-        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
-    except OSError:
-        return None
-
-
-def collect(out_path, answer_cap):
-    """Read a sandbox's ``out`` folder safely: answers, JUnit report, the log's tail."""
-    from .wire import MAX_BYTES
-
+def collect(out_path, limits):
+    """Read a sandbox's ``out`` folder safely, within ``limits`` (:class:`~.limits.Limits`):
+    answers, JUnit report, the log's tail."""
     result = Execution()
-    out = _open_dir(out_path)
+    out = open_folder(out_path)
     if out is None:
         return result
     try:
-        answers = _open_dir("answers", out)
+        answers = open_folder("answers", out)
         if answers is not None:
             try:
-                for name in sorted(os.listdir(answers))[:64]:
+                for name in sorted(os.listdir(answers))[:limits.answer_files]:
                     if name.endswith(".json"):
-                        result.answers[name[:-5]] = _read_capped(answers, name, min(answer_cap, MAX_BYTES))
+                        result.answers[name[:-5]] = _read_or(None, answers, name, min(limits.out_size, MAX_BYTES))
             finally:
                 os.close(answers)
-        result.junit = _read_capped(out, "junit.xml", JUNIT_MAX)
-        result.log_tail = _tail(out, "runner.log", LOG_TAIL)
+        result.junit = _read_or(None, out, "junit.xml", limits.junit_size)
+        result.log_tail = _read_or(b"", out, "runner.log", limits.log_tail, tail=True).decode("utf-8", "replace")
     finally:
         os.close(out)
     return result
@@ -317,10 +248,7 @@ class _Zygote:
 
     def __init__(self, stage_dir):
         command, path = python_command(stage_dir, "convlib.grading.zygote")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": path,
-               "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MPLCONFIGDIR": str(Path(stage_dir) / "mpl"), "HOME": str(stage_dir),
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        env = sandbox_environment(stage_dir, python_path=path)  # its warm-up writes matplotlib's cache there
         self.process = subprocess.Popen(
             command, cwd=stage_dir, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
@@ -461,7 +389,7 @@ class Executor:
             os.chown(f"{root}/grading/out", uid, uid)
             status, timed_out = self._run_in(stage_dir, self._request(pid, uid, group, "/grading"), group, uid)
             # every process of the learner is gone; the sandbox's PID 1 (root) still holds its files
-            result = collect(f"{root}/grading/out", self.limits.out_size).observe(status, timed_out, group)
+            result = collect(f"{root}/grading/out", self.limits).observe(status, timed_out, group)
         except (OSError, RuntimeError) as err:
             result = Execution(error=f"{type(err).__name__}: {err}")
         finally:
@@ -489,7 +417,7 @@ class Executor:
             status, timed_out = self._run_in(stage_dir, self._request(None, uid, group, str(scratch)), group, uid)
         except (OSError, RuntimeError) as err:
             return Execution(error=f"{type(err).__name__}: {err}")
-        return collect(str(out_dir), self.limits.out_size).observe(status, timed_out, group)
+        return collect(str(out_dir), self.limits).observe(status, timed_out, group)
 
     def _execute_fresh(self, stage_dir, scratch, in_dir, uid):
         """A fresh Python per submission: in a user-namespace sandbox, or with limits only."""
@@ -497,21 +425,14 @@ class Executor:
         # no process limit here: without a uid of its own it would count the instructor's processes
         fresh_limits = {k: v for k, v in limits.for_process().items() if k != "processes"}
         command, path = python_command(stage_dir, "convlib.grading.runner")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": path,
-               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-               "OPENBLAS_NUM_THREADS": "1"}
+        env = sandbox_environment(python_path=path)  # no HOME: the runner makes its own
+        out_path = scratch / "out"
+        out_path.mkdir()
         if self.kind == BWRAP_USERNS:
-            out_host = scratch / "out"
-            out_host.mkdir()
-            args = _bwrap_args(stage_dir, in_dir, limits, user_namespace=True, uid=uid, out_dir=out_host)
-            command = args + ["--"] + command + ["/grading", str(limits.times.cell)]
-            out_path = out_host
+            args = _bwrap_args(stage_dir, in_dir, limits, user_namespace=True, uid=uid, out_dir=out_path)
+            command = args + ["--"] + command + ["/grading", json.dumps(fresh_limits)]
         else:
-            out_path = scratch / "out"
-            out_path.mkdir()
-            command = command + [str(scratch), str(limits.times.cell)]
-            env["CONVLIB_GRADING_DIR"] = str(scratch)
-        env.update(limits.times.environment())
+            command = command + [str(scratch), json.dumps(fresh_limits)]
         log = open(out_path / "runner.log", "wb")
         try:
             process = subprocess.Popen(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,
@@ -529,8 +450,7 @@ class Executor:
                 process.wait()
         finally:
             log.close()
-        code = None if code is None else (code if code >= 0 else 128 - code)
-        return collect(str(out_path), limits.out_size).observe(code, timed_out, None)
+        return collect(str(out_path), limits).observe(exits.from_returncode(code), timed_out, None)
 
     def close(self):
         for zygote in self._zygotes.values():

@@ -36,7 +36,8 @@ __all__ = ["stage", "stages", "forbidden_names", "SANDBOX_MODULES", "CONVOLUTION
 
 PACKAGE = Path(convlib.__file__).resolve().parent
 # what a sandbox gets of convlib/grading: the inside half of grading, no judge
-SANDBOX_MODULES = ("__init__.py", "confine.py", "record.py", "runner.py", "wire.py", "zygote.py")
+SANDBOX_MODULES = ("__init__.py", "confine.py", "environment.py", "exits.py", "record.py", "runner.py", "wire.py",
+                   "zygote.py")
 LEFT_OUT = {"exercises", "grading", "solutions", "grade.py", "assign.py", "__pycache__"}
 # convlib's own convolutions, gone from a copy for an exercise that forbids them
 CONVOLUTIONS = ("conv2d", "conv2d_loop")

@@ -23,8 +23,10 @@ bubblewrap, whose PID namespace takes every process the submission started with 
 
 Protocol, one JSON object per line: the grader writes ``{"pid": P, "uid": U, "limits": {...},
 "cgroup": [cgroup.procs files], "folder": F}`` on stdin (``pid`` null: no namespaces to join);
-the zygote answers ``{"ok": true, "status": N}`` when the runner has ended (N: its exit code,
-128 + the signal that killed it), or ``{"ok": false, "error": "..."}``.
+the zygote answers ``{"ok": true, "status": N}`` when the runner has ended (N: its exit status,
+:mod:`.exits`), or ``{"ok": false, "error": "..."}``. ``limits`` is
+:meth:`~convlib.grading.limits.Limits.for_process`: the resource limits set here, and the cell's
+and a call's time limits, which the runner hands on (:func:`convlib.grading.runner.run`).
 
 Linux only; needs the rights to join the sandbox's namespaces (the grader runs it as root,
 the one case where it is used).
@@ -38,6 +40,9 @@ import os
 import resource
 import signal
 import sys
+
+from .environment import sandbox_environment
+from .exits import CHILD_FAILED, STILL_PRIVILEGED, from_wait_status
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -75,12 +80,6 @@ def set_limits(limits):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def exit_code(status):
-    """A wait status as one byte: the exit code, or 128 + the signal that ended the process."""
-    code = os.waitstatus_to_exitcode(status)
-    return code & 0xFF if code >= 0 else 128 + (-code & 0x7F)
-
-
 def enter(pid, uid, limits, folder="/grading", cgroup=()):
     """In a freshly forked child: join the cgroup and sandbox ``pid``'s namespaces, fork, drop privileges.
 
@@ -99,14 +98,14 @@ def enter(pid, uid, limits, folder="/grading", cgroup=()):
     child = os.fork()
     if child:
         _, status = os.waitpid(child, 0)
-        os._exit(exit_code(status))
+        os._exit(from_wait_status(status))
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl PDEATHSIG")
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from root to another uid: every capability is dropped
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl NO_NEW_PRIVS")
     if os.getuid() == 0 or os.geteuid() == 0:
-        os._exit(121)
+        os._exit(STILL_PRIVILEGED)
     set_limits(limits)
     if not confine():
         os.write(2, b"no seccomp filter on this machine\n")
@@ -140,15 +139,17 @@ def _serve_one(request):
                 os.write(2, f"zygote child failed: {type(err).__name__}: {err}\n".encode())
             except OSError:
                 pass
-            code = 120
-        os._exit(code if isinstance(code, int) else 1)
+            code = CHILD_FAILED
+        os._exit(code if isinstance(code, int) else CHILD_FAILED)
     _, status = os.waitpid(child, 0)
-    return exit_code(status)
+    return from_wait_status(status)
 
 
 def warm_up():
-    """Import what every runner needs, so that forked children start warm."""
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    """Import what every runner needs, so that forked children start warm (in the sandbox's
+    environment, :func:`.environment.sandbox_environment`, as the grader starts it)."""
+    for name, value in sandbox_environment().items():
+        os.environ.setdefault(name, value)
     import numpy  # noqa: F401
     import matplotlib.pyplot  # noqa: F401
     import pytest  # noqa: F401
