@@ -177,6 +177,9 @@ def _grade_parser():
                              "(two learners', or one and the shipped solution), with a score; nothing is deducted")
     parser.add_argument("--gradescope", metavar="FILE",
                         help="also write Gradescope's results.json for this (one learner's) submission")
+    parser.add_argument("--moodle-teams", action="store_true",
+                        help="the download is of a Moodle assignment with team submissions: each folder names a "
+                             "group (Group A_42_assignsubmission_file/), graded once for the team")
     parser.add_argument("--shard", type=_shard, metavar="K/N",
                         help="grade only the K-th of N shares of the files (the same share on every machine); "
                              f"writes OUT.shard.json beside the gradebook for '{PROG} merge'")
@@ -211,7 +214,7 @@ def _grade_class(args, kind, limits):
     progress = None
     try:
         with Grading(args.submissions, args.solutions, jobs=args.jobs, limits=limits, kind=kind,
-                     shard=args.shard) as run:
+                     shard=args.shard, teams=args.moodle_teams) as run:
             progress = Progress(len(run.entries))
             checked = run.canary()
             print(checked, file=sys.stderr, flush=True)

@@ -69,3 +69,25 @@ def test_the_worksheet_names_each_learners_page_only_when_pages_are_written():
     assert line[-1].endswith("has each message in full.") and "Handed in late." in line[-1]
     _, [line] = worksheet([row], EX1, when=0)
     assert "feedback page," not in line[-1]
+
+
+def test_team_submissions_are_graded_as_the_team_and_never_become_a_participant(tmp_path):
+    # downloader.php, team submissions: clean_filename(group name with _ as space + '_' + group id), or the
+    # default team's name alone, then _assignsubmission_file and the file's own path
+    import nbformat
+
+    from convlib.grading.moodle import write_moodle
+    from convlib.grading.roster import roster
+    from gradingkit import course_notebook
+
+    for folder in ("Group A_42_assignsubmission_file", "Default group_assignsubmission_file"):
+        (tmp_path / "class" / folder).mkdir(parents=True)
+        nbformat.write(course_notebook("solutions", EX1), tmp_path / "class" / folder / f"{EX1}.ipynb")
+    teams = {e.learner for e in roster([tmp_path / "class"], teams=True)}
+    assert teams == {("Group A", "42", "moodle team", False), ("Default group", "", "moodle team", False)}
+    assert {learner.key for learner in teams} == {"moodle team:42", "Default group"}  # never "moodle:42"
+    rows = [Result(submission=f"{learner.name}/{EX1}.ipynb", learner=learner.name, lms_id=learner.lms_id,
+                   platform=learner.platform, exercise=EX1, questions={"window_sum": True}).record() for learner in teams]
+    written, warnings = write_moodle(tmp_path / "moodle", rows)
+    assert written == {} and not (tmp_path / "moodle" / f"moodle-{EX1}.csv").exists()  # no participant invented
+    assert any("2 team(s) left out" in w and "Group A (42)" in w and "entire group" in w for w in warnings)

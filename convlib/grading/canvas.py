@@ -30,7 +30,7 @@ import re
 from pathlib import Path
 
 from ..exercises import MODULES
-from .identify import CANVAS_PLATFORM, MOODLE_PLATFORM
+from .identify import CANVAS_PLATFORM, MOODLE_PLATFORM, MOODLE_TEAM
 from .learners import NO_NAME, graded_exercises, learner_lines, possible
 from .tables import cell, write_table
 
@@ -124,7 +124,7 @@ def canvas_table(rows, columns=None):
         if line.platform == CANVAS_PLATFORM and line.lms_id.startswith(ANONYMOUS):
             anonymous.append(line.lms_id)
             continue
-        if line.platform == MOODLE_PLATFORM or line.name.startswith(NO_NAME):
+        if line.platform in (MOODLE_PLATFORM, MOODLE_TEAM) or line.name.startswith(NO_NAME):
             left_out.append(line.name)
             continue
         if line.platform != CANVAS_PLATFORM:

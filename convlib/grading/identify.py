@@ -44,9 +44,11 @@ from ..schema import exercise_of as recorded_exercise
 from .text import shown
 
 __all__ = ["exercise_of_file", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role", "CANVAS_PLATFORM",
-           "MOODLE_PLATFORM", "PARTICIPANT"]
+           "MOODLE_PLATFORM", "MOODLE_TEAM", "PARTICIPANT"]
 
 CANVAS_PLATFORM, MOODLE_PLATFORM = "canvas", "moodle"
+MOODLE_TEAM = "moodle team"  # a Moodle team submission: its number is the group's, never a participant's
+DEFAULT_TEAM = "Default group"  # Moodle's team for learners in no group (its folder carries no number)
 PARTICIPANT = "Participant"  # Moodle's name for a learner under blind marking ("Participant 812")
 # Canvas: the name is word characters only, lowercased, and never holds _<digits>_; LATE in capitals;
 # under anonymous grading no name and the id anon_<anonymous id> (tried first)
@@ -55,6 +57,9 @@ CANVAS = re.compile(r"^(?P<name>\w*?)(?:_(?P<late>LATE))?_(?P<id>\d+)_\d+_(?P<fi
 # Moodle: the name never holds _ (Moodle made each a space); a folder with or without the older trailing _
 MOODLE_FOLDER = re.compile(r"^(?P<name>[^_/]+)_(?P<id>\d+)_assignsubmission_file_?\Z")
 MOODLE_FILE = re.compile(r"^(?P<name>[^_/]+)_(?P<id>\d+)_assignsubmission_file_(?P<file>.+)\Z")
+# team submissions: the group's name and id, or the default team's name alone
+MOODLE_TEAM_FOLDER = re.compile(r"^(?P<name>[^_/]+?)(?:_(?P<id>\d+))?_assignsubmission_file_?\Z")
+MOODLE_TEAM_FILE = re.compile(r"^(?P<name>[^_/]+?)(?:_(?P<id>\d+))?_assignsubmission_file_(?P<file>.+)\Z")
 SEPARATORS = " _-.()[]"
 MAX_NAME = 100
 
@@ -104,8 +109,10 @@ def exercise_of_file(nb, path):
     return named_exercise(path)  # "01_image_and_kernel (1)", "alice_02_the_slide"
 
 
-def _moodle(match):
-    name, number = _clean(match["name"]), match["id"]
+def _moodle(match, teams=False):
+    name, number = _clean(match["name"]), match["id"] or ""
+    if teams:  # Moodle's team submissions: the folder names a group, and its number is the group's
+        return Learner(name, number, MOODLE_TEAM)
     if name.lower() == PARTICIPANT.lower():  # blind marking: the number is all there is
         name = f"{PARTICIPANT} {number}"
     return Learner(name, number, MOODLE_PLATFORM)
@@ -129,19 +136,20 @@ def _folders(path, root):
     return tuple(part for part in path.parent.parts if part not in (path.anchor, "."))
 
 
-def _named_by_path(path, root):
+def _named_by_path(path, root, teams=False):
     """``(learner, typed)``: the learner the platform's names give, and a name the file's own
     prefix gives inside a platform's folder (for review only)."""
     path = Path(path)
     name, stem = path.name, path.stem
     folders = _folders(path, root)
+    folder_pattern, file_pattern = (MOODLE_TEAM_FOLDER, MOODLE_TEAM_FILE) if teams else (MOODLE_FOLDER, MOODLE_FILE)
     for folder in folders:  # the outermost platform folder: whatever is inside it, the learner named
-        moodle = MOODLE_FOLDER.match(folder)
+        moodle = folder_pattern.match(folder)
         if moodle:
-            return _moodle(moodle), _typed_name(stem)
-    moodle = MOODLE_FILE.match(name)  # a Moodle prefix first: Canvas's shape may follow it, typed by the learner
+            return _moodle(moodle, teams), _typed_name(stem)
+    moodle = file_pattern.match(name)  # a Moodle prefix first: Canvas's shape may follow it, typed by the learner
     if moodle:
-        return _moodle(moodle), _typed_name(Path(moodle["file"]).stem)
+        return _moodle(moodle, teams), _typed_name(Path(moodle["file"]).stem)
     canvas = CANVAS_ANONYMOUS.match(name) or CANVAS.match(name)
     if canvas:
         number = canvas["id"]
@@ -155,8 +163,13 @@ def _named_by_path(path, root):
     return Learner(), ""
 
 
-def learner_of(nb, path, root=None):
+def learner_of(nb, path, root=None, teams=False):
     """``(learner, note)``: the :class:`Learner` who handed in ``path``, and a note for review.
+
+    ``teams``: the download is of a Moodle assignment with team submissions, whose folders name
+    a group and its number (``Group A_42_assignsubmission_file/``), or the default team
+    (``Default group_assignsubmission_file/``); the learner is then the team, on the platform
+    ``moodle team``, so its number is never taken for a participant's.
 
     The names the learning platform set (its folder, its file name) name the learner; the
     learner's own file-name prefix inside a platform's folder and the notebook's
@@ -169,11 +182,13 @@ def learner_of(nb, path, root=None):
     Learner(name='Participant 812', lms_id='812', platform='moodle', late=False)
     >>> learner_of({}, "class/Mal Roy_9_assignsubmission_file_/Ann Lee_01_image_and_kernel.ipynb", "class")[1]
     "the file's own name says Ann Lee; filed under Mal Roy (moodle 9), as the platform named it"
+    >>> learner_of({}, "class/Group A_42_assignsubmission_file/01_image_and_kernel.ipynb", "class", teams=True)[0]
+    Learner(name='Group A', lms_id='42', platform='moodle team', late=False)
     >>> learner_of({"metadata": {"convlib": {"learner": "jdoe"}}}, "class/01_image_and_kernel.ipynb", "class")
     (Learner(name='', lms_id='', platform='', late=False), "the notebook says it is jdoe's; no name the platform set says whose it is")
     """
     claimed = _clean(claimed_learner(nb) or "")
-    named, typed = _named_by_path(path, root)
+    named, typed = _named_by_path(path, root, teams)
     notes = []
     where = f" ({named.platform} {named.lms_id})" if named.lms_id else ""
     if typed and typed.lower() != named.name.lower():

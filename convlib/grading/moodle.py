@@ -26,7 +26,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .identify import MOODLE_PLATFORM, PARTICIPANT
+from .identify import MOODLE_PLATFORM, MOODLE_TEAM, PARTICIPANT
 from .learners import graded_exercises, learner_lines, possible
 from .status import Status
 from .tables import cell, write_table
@@ -162,7 +162,13 @@ def write_moodle(folder, rows, when=None, pages=False):
         if lines:
             written[exercise] = folder / worksheet_name(exercise)
             write_table(written[exercise], header, lines)
-    others = [line.name for line in learner_lines(rows) if line.platform != MOODLE_PLATFORM]
+    lines = learner_lines(rows)
+    others = [line.name for line in lines if line.platform not in (MOODLE_PLATFORM, MOODLE_TEAM)]
+    teams = [f"{line.name} ({line.lms_id})" if line.lms_id else line.name for line in lines if line.platform == MOODLE_TEAM]
     warnings = [f"{len(others)} learner(s) not named by Moodle, left out: {', '.join(others)}"] if others else []
+    if teams:
+        warnings.append(f"{len(teams)} team(s) left out of the worksheets, whose Identifier is a participant and never a "
+                        f"group: {', '.join(teams)}; give each team its points in Moodle's grader with 'Apply grades "
+                        "and feedback to entire group' (learners.csv and the feedback pages have them)")
     return written, warnings
 

@@ -303,8 +303,8 @@ class Grading:
     """
 
     def __init__(self, paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, kind=None, shard=(1, 1),
-                 learner=None):
-        self.entries = roster(paths, shard, learner)
+                 learner=None, teams=False):
+        self.entries = roster(paths, shard, learner, teams)
         self.solutions = SolutionBook(solutions_dir)
         self.jobs = max(1, jobs)
         self.limits = limits or Limits()
@@ -377,18 +377,20 @@ class Grading:
 
 
 def grade(paths, solutions_dir=DEFAULT_SOLUTIONS, *, jobs=1, limits=None, progress=None, gradebook=None,
-          kind=None, shard=(1, 1), learner=None, log=None):
+          kind=None, shard=(1, 1), learner=None, log=None, teams=False):
     """Grade every notebook under ``paths`` (the ``shard`` ``(k, n)`` of them); results in file order.
 
     ``learner``: the :class:`~convlib.grading.identify.Learner` who handed in every file (one
-    Gradescope upload), else each file's names say whose it is.
+    Gradescope upload), else each file's names say whose it is; ``teams``: a Moodle download of
+    team submissions (its folders name groups).
 
     The canary runs first (:class:`Grading`); its line goes to ``log`` (a callable; default
     stderr), and if it fails, :class:`~convlib.grading.canary.CanaryFailed` is raised and no
     one is graded. Each result goes to ``gradebook.add`` (when given) and
     ``progress(done, total, result)`` as soon as it is ready.
     """
-    with Grading(paths, solutions_dir, jobs=jobs, limits=limits, kind=kind, shard=shard, learner=learner) as run:
+    with Grading(paths, solutions_dir, jobs=jobs, limits=limits, kind=kind, shard=shard, learner=learner,
+                 teams=teams) as run:
         line = run.canary()
         (log or (lambda text: print(text, file=sys.stderr, flush=True)))(line)
         return run.grade(progress, gradebook)

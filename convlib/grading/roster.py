@@ -81,7 +81,7 @@ def _relative(file, root):
     return file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
 
 
-def _entry(file, root, submission=None, member=None):
+def _entry(file, root, submission=None, member=None, teams=False):
     """The entry of ``file`` (read here unless ``submission`` is given), or of the notebook
     ``member`` of the zip ``file``: its learner is the one the platform's names give the zip."""
     path = file / member if member else file
@@ -90,7 +90,7 @@ def _entry(file, root, submission=None, member=None):
         entry.submission = submission = submission if submission is not None else read(file)
         entry.modified = submission.modified
         nb = submission.notebook if submission.notebook is not None else {}
-        entry.learner, note = learner_of(nb, file, root)
+        entry.learner, note = learner_of(nb, file, root, teams)
         if note:
             entry.notes.append(note)
         entry.exercise = exercise_of_file(nb, path)  # metadata, else the file name
@@ -103,7 +103,7 @@ def _entry(file, root, submission=None, member=None):
     return entry
 
 
-def _zip_entries(file, root):
+def _zip_entries(file, root, teams=False):
     """One entry per notebook in the zip ``file`` (:mod:`.archive`), or one saying why there is none."""
     found = open_zip(file)
     refused = [f"in the zip, not opened: {', '.join(found.refused[:LISTED])}"] if found.refused else []
@@ -111,20 +111,20 @@ def _zip_entries(file, root):
         held = ", ".join(found.others[:LISTED]) or "nothing else"
         why = found.detail or f"a zip with no notebook (.ipynb) in it; it holds {held}"
         entry = _entry(file, root, Submission(status=found.status or Status.NOT_NOTEBOOK, detail=why,
-                                              modified=found.modified))
+                                              modified=found.modified), teams=teams)
         entry.notes += refused
         return [entry]
-    entries = [_entry(file, root, submission, member) for member, submission in found.notebooks]
+    entries = [_entry(file, root, submission, member, teams) for member, submission in found.notebooks]
     entries[0].notes += refused
     return entries
 
 
-def _without_notebook(others, entries):
+def _without_notebook(others, entries, teams=False):
     """An entry for each learner the platform named who handed in files but no notebook, saying what they were."""
     have = {entry.learner.key for entry in entries if entry.learner.name}
     theirs = {}
     for file, root in others:
-        learner, _ = learner_of({}, file, root)
+        learner, _ = learner_of({}, file, root, teams)
         if learner.platform and learner.key not in have:
             theirs.setdefault(learner.key, []).append((file, root, learner))
     made = []
@@ -156,19 +156,20 @@ def _regular(path):
         return False
 
 
-def roster(paths, shard=(1, 1), learner=None):
+def roster(paths, shard=(1, 1), learner=None, teams=False):
     """One :class:`Entry` per notebook under ``paths`` that falls in ``shard`` (``(k, n)``, 1-based):
     each ``.ipynb`` file, each notebook inside a ``.zip``, and, for a learner the platform named who
     handed in other files but no notebook, one entry that says what they handed in.
 
     ``learner``: a :class:`~.identify.Learner` the platform says handed in every file (one
-    Gradescope upload); the files' own names then name no one.
+    Gradescope upload); the files' own names then name no one. ``teams``: a Moodle download of
+    team submissions, whose folders name groups (:func:`~.identify.learner_of`).
     """
     k, n = shard
     notebooks, zips, others = _handed_in(paths)
-    entries = [_entry(file, root) for file, root in notebooks]
-    entries += [entry for file, root in zips for entry in _zip_entries(file, root)]
-    entries = sorted(entries + _without_notebook(others, entries), key=lambda entry: entry.path)
+    entries = [_entry(file, root, teams=teams) for file, root in notebooks]
+    entries += [entry for file, root in zips for entry in _zip_entries(file, root, teams)]
+    entries = sorted(entries + _without_notebook(others, entries, teams), key=lambda entry: entry.path)
     if learner is not None:
         for entry in entries:
             entry.learner = learner
