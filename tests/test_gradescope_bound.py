@@ -6,6 +6,7 @@ is never graded."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 
@@ -58,3 +59,16 @@ def test_the_zip_runs_its_exercise_and_the_command_needs_one(tmp_path):
         done = subprocess.run([*GRADE, "gradescope-autograder", *argv, "--out", str(tmp_path / "x.zip")],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and "--exercise" in done.stderr and not (tmp_path / "x.zip").exists()
+
+
+def test_a_learners_links_and_markdown_reach_no_one(tmp_path):
+    from convlib.grading.gradescope import results_json
+    from convlib.grading.report import Result
+
+    hostile = "❌ window_sum raised ValueError: see [my site](https://evil.example/x) or www.evil.example <b>hi</b>"
+    data = results_json([Result(submission=f"{EX1}.ipynb", exercise=EX1, questions={"window_sum": False},
+                                messages={"window_sum": hostile})], execution_time=0)
+    check_results(data)
+    output = data["tests"][0]["output"]
+    assert "evil.example" not in output and "http" not in output and "[link]" in output.replace("\\", "")
+    assert not re.search(r"(?<!\\)\]\(", output) and "<b>" not in output  # no Markdown link, no HTML: escaped

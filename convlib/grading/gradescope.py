@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .status import Status
 from .tables import write_text
-from .text import capped, shown
+from .text import capped, inert_links, shown
 
 __all__ = ["results_json", "write_gradescope", "markdown", "literal", "OUTPUT_FORMAT"]
 
@@ -30,7 +30,8 @@ LITERAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 def markdown(text):
     """A check's plain-text message as Markdown: prose kept (its ``*emphasis*`` renders), lines
-    that show arrays or calls fenced as code, Markdown's other special characters escaped.
+    that show arrays or calls fenced as code, Markdown's other special characters escaped, every
+    link made inert (:func:`~.text.inert_links`: a learner's error text is in the messages).
 
     >>> print(markdown("Not yet, on window_sum(image=\\n[[1, 2],\\n [3, 4]]): your *flipped* sum"))
     Not yet, on window\\_sum(image=
@@ -40,7 +41,7 @@ def markdown(text):
     ```
     """
     out, fenced = [], False
-    for line in shown(text, "\n").splitlines():
+    for line in inert_links(shown(text, "\n")).splitlines():
         code = bool(CODE_LINE.match(line)) or (fenced and line.startswith(" "))
         if code != fenced:
             out.append("```")

@@ -31,6 +31,7 @@ from .learners import graded_exercises, learner_lines, possible
 from .status import Status
 from .tables import cell, write_table
 from .feedback import page_name, standalone
+from .text import inert_links
 
 __all__ = ["WORKSHEET_HEADER", "worksheet", "write_moodle", "summary_comment", "worksheet_name"]
 
@@ -45,7 +46,6 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 NOT_ALONE = ("above", "below", ".hint()", "Stuck?", "this cell", "the next cell")
 MARKDOWN = re.compile(r"\*\*|__|`|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
 MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
-INERT_LINK = re.compile(r"(?i)\b(?:https?|ftp|file|javascript|data):\S*|\bwww\.\S+")
 
 
 def worksheet_name(exercise):
@@ -133,7 +133,7 @@ def _short_inputs(text):
 
 def _plain(text):
     """``text`` without Markdown (emphasis, code marks, ``[text](target)`` links) and with every link inert."""
-    return INERT_LINK.sub("[link]", MARKDOWN.sub("", MARKDOWN_LINK.sub(r"\1", str(text))))
+    return inert_links(MARKDOWN.sub("", MARKDOWN_LINK.sub(r"\1", str(text))))
 
 
 def worksheet(rows, exercise, when=None, pages=False):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["shown", "capped", "MESSAGE_MAX"]
+__all__ = ["shown", "capped", "inert_links", "MESSAGE_MAX"]
 
 MESSAGE_MAX = 2048  # characters of one message or repr that reach a row or a page
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
@@ -43,6 +43,19 @@ def shown(value, keep=""):
         return "".join(UNSAFE.sub(_escape, part) if part not in keep else part
                        for part in re.split(f"([{re.escape(keep)}])", text))
     return UNSAFE.sub(_escape, text)
+
+
+INERT_LINK = re.compile(r"(?i)\b(?:https?|ftp|file|javascript|data|mailto):\S*|\bwww\.\S+")
+
+
+def inert_links(text):
+    """``text`` with every link a reader's software would follow (``https://…``, ``www.…``,
+    ``javascript:…``) replaced by ``[link]``: a learner's text is shown, never a way out.
+
+    >>> inert_links("see https://evil.example/x or www.x.io, and javascript:alert(1)")
+    'see [link] or [link] and [link]'
+    """
+    return INERT_LINK.sub("[link]", str(text))
 
 
 def capped(value, limit=MESSAGE_MAX):
