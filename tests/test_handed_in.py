@@ -12,7 +12,7 @@ import zipfile
 
 import nbformat
 
-from convlib.grading.archive import MAX_MEMBERS, open_zip
+from convlib.grading.archive import MAX_MEMBERS, MAX_NOTEBOOKS, open_zip
 from convlib.grading.roster import roster
 from convlib.grading.status import Status
 
@@ -91,6 +91,14 @@ def test_a_zip_with_too_many_files_or_none_or_not_a_zip_is_a_row_that_says_so(tm
     assert rows[f"{JANE}/many.zip"].status == Status.TOO_LARGE and "more than 1000 files" in rows[f"{JANE}/many.zip"].detail
     assert rows[f"{ANN}/fake.zip"].status == Status.NOT_NOTEBOOK
     assert "no notebook (.ipynb) in it; it holds a.png" in rows["Bo Li_817_assignsubmission_file/pics.zip"].detail
+
+
+def test_a_zip_of_many_notebooks_gives_at_most_its_share_of_rows(tmp_path):
+    _zip(tmp_path / JANE / "many.zip", {f"copy{i:03d}_{EX1}.ipynb": b"{}" for i in range(MAX_NOTEBOOKS + 5)})
+    entries = roster([tmp_path])
+    assert len(entries) == MAX_NOTEBOOKS
+    notes = " ".join(note for entry in entries for note in entry.notes)
+    assert f"copy{MAX_NOTEBOOKS + 4:03d}_{EX1}.ipynb (more than {MAX_NOTEBOOKS} notebooks in one zip" in notes
 
 
 def test_a_zip_is_read_in_memory_never_unpacked(tmp_path):

@@ -22,11 +22,12 @@ from pathlib import PurePosixPath
 from .read import MAX_NOTEBOOK_BYTES, NotRegular, Submission, read_bytes, read_regular
 from .status import Status
 
-__all__ = ["Archive", "open_zip", "MAX_ZIP_BYTES", "MAX_MEMBERS", "MAX_UNPACKED"]
+__all__ = ["Archive", "open_zip", "MAX_ZIP_BYTES", "MAX_MEMBERS", "MAX_UNPACKED", "MAX_NOTEBOOKS"]
 
 MAX_ZIP_BYTES = 64 * 2**20  # a zip handed in
 MAX_MEMBERS = 1000  # files and folders in it
 MAX_UNPACKED = 128 * 2**20  # bytes decompressed from one zip, all its notebooks together
+MAX_NOTEBOOKS = 50  # notebooks read from one zip (each is a row); the others are named
 END_RECORD = b"PK\x05\x06"  # the end of central directory record: its entry count bounds the parse
 SKIPPED = ("__MACOSX", ".ipynb_checkpoints")
 
@@ -99,6 +100,8 @@ def _read_members(archive, found):
             found.refused.append(f"{name} ({why}, not opened)")
         elif PurePosixPath(name).suffix.lower() != ".ipynb":
             found.others.append(name)
+        elif len(found.notebooks) >= MAX_NOTEBOOKS:
+            found.refused.append(f"{name} (more than {MAX_NOTEBOOKS} notebooks in one zip, not opened)")
         elif budget <= 0:
             found.notebooks.append((name, Submission(status=Status.TOO_LARGE, detail="the zip unpacks to too much")))
         else:
