@@ -2,12 +2,18 @@
 
 Moodle accepts any file, and a learner who zips a folder should be graded, not lost. The zip is
 never unpacked to disk: it is read whole within ``MAX_ZIP_BYTES`` (a regular file, never through
-a link), its member count is read from its end record and bounded before Python parses its
-directory, and each notebook in it is decompressed into memory, at most
+a link), its member count and the size of its central directory are read from its end record
+(as :mod:`zipfile` reads it, Zip64 included) and bounded before Python parses its directory
+(:mod:`zipfile` reads as many entries as the directory's bytes hold, whatever the count says),
+and each notebook in it is decompressed into memory, at most
 ``MAX_NOTEBOOK_BYTES + 1`` bytes of it whatever its header claims, within ``MAX_UNPACKED`` for
 the whole zip, then read by the same bounded reader as any notebook (:func:`~.read.read_bytes`).
 Members that are links, absolute paths or reach outside the zip (``..``), zips inside the zip,
-encrypted members and JupyterLab's checkpoints are named and never opened.
+encrypted members, members compressed with bzip2 or LZMA (which :mod:`zipfile` unpacks whole,
+whatever is asked of it: a few hundred bytes can hold gigabytes), a second member of a name
+already seen (it would be a second row of the same file) and JupyterLab's checkpoints are named
+and never opened. A member that cannot be unpacked (a bad checksum, a size that lies) is that
+member's row only.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ MAX_ZIP_BYTES = 64 * 2**20  # a zip handed in
 MAX_MEMBERS = 1000  # files and folders in it
 MAX_UNPACKED = 128 * 2**20  # bytes decompressed from one zip, all its notebooks together
 MAX_NOTEBOOKS = 50  # notebooks read from one zip (each is a row); the others are named
-END_RECORD = b"PK\x05\x06"  # the end of central directory record: its entry count bounds the parse
+MAX_DIRECTORY = MAX_MEMBERS * 1024  # bytes of its central directory: zipfile parses entries until they are used up
+UNPACKED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # unpacked a bounded piece at a time
 SKIPPED = ("__MACOSX", ".ipynb_checkpoints")
 
 
@@ -41,12 +48,14 @@ class Archive:
         self.status, self.detail, self.modified = "", "", 0.0
 
 
-def _member_count(raw):
-    """The number of entries the zip's end record declares, or None when it has none."""
-    at = raw.rfind(END_RECORD, max(0, len(raw) - 65_557))
-    if at < 0 or at + 22 > len(raw):
+def _directory(raw):
+    """``(entries, bytes)`` of the zip's central directory as its end record declares them and
+    :mod:`zipfile` will read them (Zip64's record when there is one), or None when it has none."""
+    try:
+        end = zipfile._EndRecData(io.BytesIO(raw))  # the very record ZipFile reads
+    except (OSError, ValueError, struct.error, zipfile.BadZipFile):
         return None
-    return struct.unpack_from("<H", raw, at + 10)[0]
+    return (end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]) if end else None
 
 
 def _why_refused(info):
@@ -60,6 +69,8 @@ def _why_refused(info):
         return "encrypted"
     if name.suffix.lower() == ".zip":
         return "a zip inside the zip"
+    if info.compress_type not in UNPACKED_METHODS:
+        return f"compressed with method {info.compress_type}, which this grader does not unpack; use deflate"
     return ""
 
 
@@ -75,11 +86,15 @@ def open_zip(path):
     if raw is None:
         found.status, found.detail = Status.TOO_LARGE, f"a zip of {size // 2**20} MB; at most {MAX_ZIP_BYTES // 2**20} MB"
         return found
-    count = _member_count(raw)
-    if count is None or count == 0xFFFF or count > MAX_MEMBERS:
-        found.status = Status.TOO_LARGE if count and count > MAX_MEMBERS else Status.NOT_NOTEBOOK
-        found.detail = (f"a zip of more than {MAX_MEMBERS} files" if found.status == Status.TOO_LARGE
-                        else "a .zip that is not a zip file this grader reads")
+    directory = _directory(raw)
+    if directory is None:
+        found.status, found.detail = Status.NOT_NOTEBOOK, "a .zip that is not a zip file this grader reads"
+        return found
+    count, size = directory
+    if count > MAX_MEMBERS or size > MAX_DIRECTORY:
+        found.status = Status.TOO_LARGE
+        found.detail = (f"a zip of more than {MAX_MEMBERS} files" if count > MAX_MEMBERS else
+                        f"a zip whose list of files takes more than {MAX_DIRECTORY // 1024} KB")
         return found
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -90,12 +105,16 @@ def open_zip(path):
 
 
 def _read_members(archive, found):
-    budget = MAX_UNPACKED
+    budget, seen = MAX_UNPACKED, set()
     for info in archive.infolist()[:MAX_MEMBERS]:
         name = info.filename
         if info.is_dir() or any(part in SKIPPED for part in PurePosixPath(name).parts):
             continue
         why = _why_refused(info)
+        same = PurePosixPath(name).as_posix()  # the path its row would name: a/./b and a//b are a/b
+        if not why and same in seen:
+            why = "a second member of that name"
+        seen.add(same)
         if why:
             found.refused.append(f"{name} ({why}, not opened)")
         elif PurePosixPath(name).suffix.lower() != ".ipynb":
@@ -106,8 +125,15 @@ def _read_members(archive, found):
             found.notebooks.append((name, Submission(status=Status.TOO_LARGE, detail="the zip unpacks to too much")))
         else:
             allowed = min(MAX_NOTEBOOK_BYTES + 1, budget)
-            with archive.open(info) as member:
-                data = member.read(allowed)
+            try:
+                with archive.open(info) as member:
+                    data = member.read(allowed)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+                    OSError) as err:  # this member's trouble, never the other notebooks'
+                found.notebooks.append((name, Submission(status=Status.NOT_NOTEBOOK, modified=found.modified,
+                                                         detail=f"a member that cannot be unpacked ({type(err).__name__})")))
+                budget -= allowed
+                continue
             budget -= len(data)
             if len(data) == allowed <= MAX_NOTEBOOK_BYTES:
                 submission = Submission(status=Status.TOO_LARGE, detail="the zip unpacks to too much")

@@ -1,0 +1,242 @@
+"""Attacks on what the grader reads from a class folder and writes for the platforms: zips, other
+files, Moodle team folders, Canvas's export, Moodle's comments, Gradescope's Markdown and the
+shard records. Each test hands the real code what a learner (or a slip of the instructor's)
+could hand it and asserts that the attack fails: a hostile file costs only its own row, nothing
+it names becomes another learner's row, the run finishes, and every output stays well-formed.
+No sandbox: the roster, the readers and the writers are called directly."""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import html
+import io
+import json
+import os
+import re
+import struct
+import time
+import tracemalloc
+import warnings
+import zipfile
+
+import nbformat
+import pytest
+
+from convlib.grading.archive import MAX_MEMBERS, open_zip
+from convlib.grading.report import Result
+from convlib.grading.roster import roster
+from convlib.grading.status import Status
+from convlib.grading.tables import cell
+from convlib.grading.text import UNSAFE
+
+from gradingkit import EX1, EX2, course_notebook
+
+JANE = "Jane Doe_814_assignsubmission_file"  # the attacker's own Moodle folder
+ANN = "Ann Lee_816_assignsubmission_file"  # another learner's
+HONEST = nbformat.writes(course_notebook("solutions", EX1)).encode()
+
+
+def _zip(path, members, method=zipfile.ZIP_DEFLATED):
+    """Write a zip of ``members`` (``[(name, bytes)]``: a name may come twice); returns its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", method) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = method
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # zipfile warns of a name written twice: the attack
+                archive.writestr(info, data)
+    return path
+
+
+def _learners(entries):
+    return {(e.learner.name, e.learner.lms_id, e.learner.platform) for e in entries}
+
+
+def _written(entries):
+    """Each entry as the gradebook writes it: no character that moves a cursor or reorders text."""
+    for entry in entries:
+        row = Result(submission=str(entry.path), learner=entry.learner.name, lms_id=entry.learner.lms_id,
+                     platform=entry.learner.platform, exercise=entry.exercise or "",
+                     status=entry.submission.status or Status.GRADED, detail=entry.submission.detail,
+                     review="; ".join(entry.notes)).row()
+        for value in row:
+            assert not UNSAFE.search(str(value)), value
+            assert len(str(value)) < 40_000
+    return True
+
+
+# --- zips: whose, how many rows, how much memory --------------------------------------------------
+
+
+def test_member_names_that_look_like_other_learners_name_no_one_but_the_owner(tmp_path):
+    members = [(f"{ANN}/{EX1}.ipynb", HONEST), (f"roeann_23456_67890_{EX2}.ipynb", HONEST),
+               (f"Ann Lee_816_assignsubmission_file_{EX1}.ipynb", HONEST), (f"anon_xK3p_1_{EX1}.ipynb", HONEST)]
+    _zip(tmp_path / JANE / "work.zip", members)
+    _zip(tmp_path / f"{JANE}_flat.zip", members)  # Moodle's flat download: the prefix is the file's
+    for teams in (False, True):
+        entries = roster([tmp_path], teams=teams)
+        assert len(entries) == 2 * len(members)
+        platform = "moodle team" if teams else "moodle"
+        assert _learners(entries) == {("Jane Doe", "814", platform)}  # never Ann, never Canvas 23456
+        assert _written(entries)
+    ann_named = [e for e in entries if "Ann Lee" in " ".join(e.notes)]
+    assert ann_named  # the name Jane typed is only noted, for review
+
+
+def test_a_zip_inside_a_canvas_download_stays_its_canvas_learners(tmp_path):
+    _zip(tmp_path / "doejane_12345_67890_work.zip", [(f"{JANE}/{EX1}.ipynb", HONEST),
+                                                    (f"roeann_23456_1_{EX1}.ipynb", HONEST)])
+    entries = roster([tmp_path])
+    assert _learners(entries) == {("doejane", "12345", "canvas")}
+    graded = [e for e in entries if e.graded_instead is None]
+    assert len(graded) == 1 and all(e.graded_instead == graded[0].path for e in entries if e is not graded[0])
+
+
+def test_a_member_named_twice_is_one_row_so_no_output_has_two_rows_of_one_file(tmp_path):
+    # zip allows a name twice; a/./b and a//b are a/b once Path has them: each would be a second row
+    # of one submission, which the merge of shards refuses as "in both"
+    wrong = nbformat.writes(course_notebook("exercises", EX1)).encode()
+    _zip(tmp_path / JANE / "w.zip", [(f"{EX1}.ipynb", HONEST), (f"{EX1}.ipynb", wrong),
+                                     (f"x/./{EX2}.ipynb", HONEST), (f"x//{EX2}.ipynb", HONEST),
+                                     ("notes.txt", b"a"), ("notes.txt", b"b")])
+    entries = roster([tmp_path])
+    paths = [str(e.path) for e in entries]
+    assert len(paths) == len(set(paths)) == 2
+    notes = " ".join(n for e in entries for n in e.notes)
+    assert f"{EX1}.ipynb (a second member of that name, not opened)" in notes
+    assert "x//02_the_slide.ipynb (a second member of that name" in notes
+
+
+def test_a_bzip2_bomb_of_a_few_hundred_bytes_is_never_unpacked(tmp_path):
+    # zipfile unpacks a bzip2 or LZMA member whole, whatever size is asked for: before, this 300-byte
+    # member took 200 MB (a 64 MB zip of them: far more than the machine has)
+    path = _zip(tmp_path / JANE / "b.zip", [(f"{EX1}.ipynb", b"\0" * (100 * 2**20))], zipfile.ZIP_BZIP2)
+    assert path.stat().st_size < 1000
+    _zip(tmp_path / ANN / "l.zip", [(f"{EX1}.ipynb", HONEST)], zipfile.ZIP_LZMA)
+    tracemalloc.start()
+    entries = roster([tmp_path])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40 * 2**20, peak
+    assert {e.learner.lms_id: e.submission.status for e in entries} == {"814": Status.NOT_NOTEBOOK,
+                                                                        "816": Status.NOT_NOTEBOOK}
+    assert all("which this grader does not unpack; use deflate" in " ".join(e.notes) for e in entries)
+
+
+def _directory_bomb(path, entries):
+    """A zip whose end record says one file while its central directory repeats one entry ``entries`` times."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", b"x")
+    raw = buffer.getvalue()
+    end = raw.rfind(b"PK\x05\x06")
+    size, offset = struct.unpack_from("<II", raw, end + 12)
+    directory = raw[offset:offset + size] * entries
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw[:offset] + directory + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(directory),
+                                                             offset, 0))
+    return path
+
+
+def test_a_central_directory_longer_than_its_count_says_is_refused_before_it_is_parsed(tmp_path):
+    # zipfile parses entries until the directory's bytes are used up, whatever the count says:
+    # before, this 15 MB zip that "holds one file" built 300,000 entries (160 MB, seconds)
+    path = _directory_bomb(tmp_path / JANE / "d.zip", 300_000)
+    tracemalloc.start()
+    started = time.monotonic()
+    found = open_zip(path)
+    seconds, peak = time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found.status == Status.TOO_LARGE and "list of files takes more than" in found.detail
+    assert peak < 40 * 2**20 and seconds < 2, (peak, seconds)
+    small = open_zip(_directory_bomb(tmp_path / "ok.zip", 3))  # a small lie is read, never past MAX_MEMBERS
+    assert not small.status and len(small.others) == 1 <= MAX_MEMBERS
+
+
+def test_a_member_whose_size_lies_costs_only_its_own_row(tmp_path):
+    path = _zip(tmp_path / JANE / "w.zip", [(f"a_{EX1}.ipynb", HONEST), (f"b_{EX2}.ipynb", HONEST)],
+                zipfile.ZIP_STORED)
+    raw = bytearray(path.read_bytes())
+    # the second member's stored bytes changed after the fact: its checksum no longer holds
+    at = raw.find(HONEST, raw.find(b"b_" + EX2.encode()))
+    raw[at + 10] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    entries = {e.relative.rsplit("/", 1)[-1]: e.submission for e in roster([tmp_path])}
+    assert entries[f"a_{EX1}.ipynb"].notebook is not None and not entries[f"a_{EX1}.ipynb"].status
+    assert entries[f"b_{EX2}.ipynb"].status == Status.NOT_NOTEBOOK
+    assert "cannot be unpacked (BadZipFile)" in entries[f"b_{EX2}.ipynb"].detail
+
+
+def test_macosx_shadows_suffixes_and_files_that_are_not_what_they_say(tmp_path):
+    _zip(tmp_path / JANE / "mac.ZIP", [(f"__MACOSX/._{EX1}.ipynb", b"\0\5\26\7"), (f"__MACOSX/{EX1}.ipynb", HONEST),
+                                       (f"work/{EX1}.Ipynb", HONEST)])
+    (tmp_path / ANN).mkdir()
+    (tmp_path / ANN / "really_a_notebook.zip").write_bytes(HONEST)
+    _zip(tmp_path / ANN / f"{EX2}.ipynb", [(f"{EX2}.ipynb", HONEST)])  # a zip named as a notebook
+    entries = {e.relative: e for e in roster([tmp_path])}
+    assert set(entries) == {f"{JANE}/mac.ZIP/work/{EX1}.Ipynb", f"{ANN}/really_a_notebook.zip", f"{ANN}/{EX2}.ipynb"}
+    assert entries[f"{JANE}/mac.ZIP/work/{EX1}.Ipynb"].submission.notebook is not None
+    assert entries[f"{ANN}/really_a_notebook.zip"].submission.status == Status.NOT_NOTEBOOK
+    assert entries[f"{ANN}/{EX2}.ipynb"].submission.status == Status.NOT_NOTEBOOK
+    assert _written(entries.values())
+
+
+BIDI = "\u202e\u2066"
+
+
+def test_control_bidi_and_overlong_names_are_written_escaped_and_capped(tmp_path):
+    long = "x" * 60_000
+    _zip(tmp_path / JANE / "w.zip", [(f"evil{BIDI}\x1b[2J_{EX1}.ipynb", HONEST), (f"{long}.ipynb", b"{}"),
+                                     (f"a{BIDI}.txt\r\n=cmd|' /C calc'!A0", b"")])
+    (tmp_path / ANN).mkdir()
+    for name in (f"gpj.{BIDI}exe.pdf", "=HYPERLINK(1).pdf", "caf\udce9.pdf"):  # the last: Latin-1 bytes
+        (tmp_path / ANN / name).write_bytes(b"%PDF")
+    entries = roster([tmp_path])
+    assert _learners(entries) == {("Jane Doe", "814", "moodle"), ("Ann Lee", "816", "moodle")}
+    assert _written(entries)
+    ann = next(e for e in entries if e.learner.lms_id == "816")
+    assert cell(ann.submission.detail).count("\\u202e") == 1 and "caf\\xe9.pdf" in cell(ann.submission.detail)
+
+
+def test_thousands_of_other_files_are_one_row_naming_ten(tmp_path):
+    folder = tmp_path / ANN
+    folder.mkdir()
+    for i in range(3000):
+        (folder / f"page{i:04d}.png").write_bytes(b"")
+    entries = roster([tmp_path])
+    assert len(entries) == 1 and entries[0].submission.status == Status.NOT_NOTEBOOK
+    detail = entries[0].submission.detail
+    assert detail.count("page") == 10 and detail.endswith(", …") and len(detail) < 1000
+
+
+def test_absurd_dates_neither_crash_nor_let_a_copy_win_for_another_learner(tmp_path):
+    for folder, when in ((JANE, 2**40), (ANN, -2**33)):
+        (tmp_path / folder).mkdir()
+        for name in (f"{EX1}.ipynb", f"again_{EX1}.ipynb"):
+            (tmp_path / folder / name).write_bytes(HONEST)
+        os.utime(tmp_path / folder / f"again_{EX1}.ipynb", (when, when))
+    entries = roster([tmp_path])
+    graded = {e.learner.lms_id: e.relative for e in entries if e.graded_instead is None}
+    assert graded == {"814": f"{JANE}/again_{EX1}.ipynb", "816": f"{ANN}/{EX1}.ipynb"}
+    for entry in entries:
+        if entry.graded_instead is not None:
+            assert entry.graded_instead.parent == entry.path.parent  # the learner's own copy, never another's
+
+
+# --- Moodle team folders --------------------------------------------------------------------------
+
+
+def test_a_team_folder_that_looks_like_a_participants_never_becomes_that_participant(tmp_path):
+    from convlib.grading.moodle import write_moodle
+
+    for folder in (JANE, "Participant_816_assignsubmission_file", "Default group_assignsubmission_file"):
+        (tmp_path / "class" / folder).mkdir(parents=True)
+        (tmp_path / "class" / folder / f"{EX1}.ipynb").write_bytes(HONEST)
+    entries = roster([tmp_path / "class"], teams=True)
+    assert {e.learner.key for e in entries} == {"moodle team:814", "moodle team:816", "Default group"}
+    rows = [Result(submission=str(e.path), learner=e.learner.name, lms_id=e.learner.lms_id,
+                   platform=e.learner.platform, exercise=EX1, questions={"window_sum": True}).record() for e in entries]
+    written, warnings = write_moodle(tmp_path / "moodle", rows)
+    assert written == {} and any("3 team(s) left out" in w for w in warnings)  # no "Participant 814" written
