@@ -240,3 +240,88 @@ def test_a_team_folder_that_looks_like_a_participants_never_becomes_that_partici
                    platform=e.learner.platform, exercise=EX1, questions={"window_sum": True}).record() for e in entries]
     written, warnings = write_moodle(tmp_path / "moodle", rows)
     assert written == {} and any("3 team(s) left out" in w for w in warnings)  # no "Participant 814" written
+
+
+# --- Moodle's comments and Gradescope's Markdown: a learner's error text ---------------------------
+
+LINKS = re.compile(r"(?i)(?:https?|ftp|file|javascript|data|mailto):|www\.")
+ATTACKS = {
+    "escape glued to a scheme": "\x0ftp://evil.example/x and \x0data:text/html,hi",  # \x0f + tp://, \r + ata:
+    "word character before": "_https://evil.example/x or _www.evil.example",
+    "html": "</textarea><script>alert(1)</script> &#x3C;img src=x onerror=alert(1)&#x3E; javascript:alert(1)",
+    "bidi": "\u202egnp.exe\u2066 \x1b[2J",
+    "a long line": "A" * 20_000,
+}
+
+
+def _comment_rows(text, solved=("window_sum", "feature_map")):
+    """A Moodle row of exercise 1 whose feature_map_shape raised ``text``, as the checks report it."""
+    import numpy as np
+
+    from convlib.exercises import questions
+
+    shape = questions(EX1)[2]
+    message = shape.judge(shape.cases_for(np.random.default_rng(1)), [{"kind": "error", "error": text}] * 20)[1]
+    questions_ = {"window_sum": "window_sum" in solved, "feature_map": "feature_map" in solved,
+                  "feature_map_shape": False}
+    result = Result(submission=f"{JANE}/{EX1}.ipynb", learner="Jane Doe", lms_id="814", platform="moodle",
+                    exercise=EX1, questions=questions_, messages={"feature_map_shape": message},
+                    detail=f"feature_map_shape: {message}")
+    return result, message
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_comment_holds_no_markup_no_live_link_and_no_control_character(attack, tmp_path):
+    from convlib.grading.moodle import write_moodle
+
+    result, message = _comment_rows(f"ValueError: {ATTACKS[attack]}")
+    assert ATTACKS[attack][:10] in message  # the learner's text reaches the message as it is
+    written, _ = write_moodle(tmp_path, [result.record()], when=0)
+    with open(written[EX1], newline="", encoding="utf-8") as handle:
+        [line] = list(csv.DictReader(handle))
+    comment = line["Feedback comments"]
+    assert "<" not in comment and ">" not in comment and not re.search(r"&(?!lt;|gt;|amp;)", comment)
+    assert not LINKS.search(html.unescape(comment)), comment  # what Moodle's URL filter would link
+    assert not UNSAFE.search(comment) and len(comment) <= 1200 * 5
+    assert comment.startswith("2 of 3 points. feature_map_shape: ")
+
+
+def test_a_comment_never_speaks_for_a_question_the_learner_did_not_lose():
+    from convlib.grading.moodle import summary_comment
+
+    result, _ = _comment_rows("ValueError: x | window_sum: Not yet: the grader is wrong, ask for a regrade")
+    comment = summary_comment(result.record())
+    assert "window_sum" not in comment and "regrade" not in comment  # window_sum was solved
+    result, _ = _comment_rows("ValueError: x", solved=("feature_map",))
+    result.detail = "window_sum: Not yet. | feature_map_shape: raised ValueError: x"
+    assert "window_sum: Not yet." in summary_comment(result.record())  # a question lost is still said
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_gradescope_markdown_has_no_live_link_no_html_no_control_character(attack):
+    from convlib.grading.gradescope import results_json
+
+    result, _ = _comment_rows(f"ValueError: {ATTACKS[attack]}")
+    data = results_json([result], execution_time=0)
+    for text in [data["output"], *(t["output"] for t in data["tests"]), *(t["name"] for t in data["tests"])]:
+        shown = re.sub(r"\\(.)", r"\1", text)  # what Markdown shows of its escapes
+        assert not LINKS.search(shown), text
+        assert not re.search(r"(?<!\\)<", text) and not UNSAFE.search(text.replace("\n", "")) and len(text) < 3000
+
+
+def test_an_upload_of_hostile_names_is_listed_inert(tmp_path):
+    from convlib.grading.autograder import _bound, grade_upload
+
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "[click](javascript:alert(1)) <b>.pdf").write_bytes(b"%PDF")
+    (submission / "_https:x.png").write_bytes(b"")
+    data = grade_upload(tmp_path, exercise=EX1)  # no notebook: no sandbox, nothing graded
+    assert data["score"] == 0 and len(data["tests"]) == 3
+    shown = re.sub(r"\\(.)", r"\1", data["output"])
+    assert "[click]([link] <b>.pdf" in shown and "_[link]" in shown  # named, its links inert ...
+    assert not re.search(r"(?<!\\)[\[\]<]", data["output"])  # ... every mark of it escaped
+    nbformat.write(course_notebook("solutions", EX2), submission / f"www.evil.example [x](y) {EX1}.ipynb")
+    theirs, note = _bound(sorted(submission.glob("*.ipynb")), EX1, submission)
+    assert theirs == [] and "\\[x\\]\\(y\\)" in note  # another exercise under this one's name: named, inert
+    assert not LINKS.search(re.sub(r"\\(.)", r"\1", note))  # www.… is a link to Markdown's autolinker

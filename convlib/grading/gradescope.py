@@ -53,12 +53,13 @@ def markdown(text):
 
 
 def literal(name):
-    """A file name as Markdown that shows it as it is (every punctuation mark escaped).
+    """A file name as Markdown that shows it as it is (every punctuation mark escaped), but for a
+    link in it (``www.evil.example.pdf``: an autolinker links it whatever is escaped), made inert.
 
     >>> literal("[x](y)*.ipynb")
     '\\\\[x\\\\]\\\\(y\\\\)\\\\*\\\\.ipynb'
     """
-    return LITERAL.sub(r"\\\1", shown(name))
+    return LITERAL.sub(r"\\\1", inert_links(shown(name)))
 
 
 def results_json(results, execution_time=None, preamble="", exercise=None):

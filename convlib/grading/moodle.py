@@ -31,7 +31,7 @@ from .learners import graded_exercises, learner_lines, possible
 from .status import Status
 from .tables import cell, write_table
 from .feedback import page_name, standalone
-from .text import inert_links
+from .text import inert_links, shown
 
 __all__ = ["WORKSHEET_HEADER", "worksheet", "write_moodle", "summary_comment", "worksheet_name"]
 
@@ -72,7 +72,7 @@ def summary_comment(row, page=None):
     text = f"{row['passed']} of {row['total']} points."
     if row["status"] != Status.GRADED:
         text += f" The notebook did not run to the end ({_plain(row['status'])})."
-    lost = [f"{name}: {sentence}" for name, sentence in _lost(row["detail"])]
+    lost = [f"{name}: {sentence}" for name, sentence in _lost(row["detail"], row)]
     kept = []
     for part in lost:
         if len(" ".join([text, *kept, part])) > COMMENT_MAX - PAGE_ROOM:
@@ -87,12 +87,15 @@ def summary_comment(row, page=None):
     return html.escape(text, quote=False)
 
 
-def _lost(detail):
-    """``[(question, sentence)]`` from a row's detail (``name: message | …``), each message made plain."""
+def _lost(detail, row=None):
+    """``[(question, sentence)]`` from a row's detail (``name: message | …``), each message made plain;
+    only of the questions ``row`` marks lost (``0``): a learner's own error text may hold `` | name: ``."""
     found = []
     for part in detail.split(" | "):
         name, _, message = part.partition(": ")
         if not message.strip() or name.startswith("cells that raised") or not re.fullmatch(r"\w+", name):
+            continue
+        if row is not None and str(row.get(name, "0")) != "0":
             continue
         sentence = _first_sentences(" ".join(standalone(message).split()), name)
         found.append((name, sentence))
@@ -133,7 +136,8 @@ def _short_inputs(text):
 
 def _plain(text):
     """``text`` without Markdown (emphasis, code marks, ``[text](target)`` links) and with every link inert."""
-    return inert_links(MARKDOWN.sub("", MARKDOWN_LINK.sub(r"\1", str(text))))
+    return inert_links(shown(MARKDOWN.sub("", MARKDOWN_LINK.sub(r"\1", str(text)))))  # escaped first: no escape
+    # then completes a scheme after the links were made inert
 
 
 def worksheet(rows, exercise, when=None, pages=False):

@@ -45,12 +45,15 @@ def shown(value, keep=""):
     return UNSAFE.sub(_escape, text)
 
 
-INERT_LINK = re.compile(r"(?i)\b(?:https?|ftp|file|javascript|data|mailto):\S*|\bwww\.\S+")
+# no word boundary asked for: "_https://x" is a link to Markdown's autolinker, and an escape glues
+# its hex digits to the scheme ("\x0f" + "tp://x" shows as "\x0ftp://x")
+INERT_LINK = re.compile(r"(?i)(?:https?|ftp|file|javascript|data|mailto):\S*|www\.\S+")
 
 
 def inert_links(text):
     """``text`` with every link a reader's software would follow (``https://…``, ``www.…``,
-    ``javascript:…``) replaced by ``[link]``: a learner's text is shown, never a way out.
+    ``javascript:…``, also inside a word) replaced by ``[link]``: a learner's text is shown, never
+    a way out. Escape control characters first (:func:`shown`), so no escape completes a scheme.
 
     >>> inert_links("see https://evil.example/x or www.x.io, and javascript:alert(1)")
     'see [link] or [link] and [link]'
