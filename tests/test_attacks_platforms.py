@@ -325,3 +325,128 @@ def test_an_upload_of_hostile_names_is_listed_inert(tmp_path):
     theirs, note = _bound(sorted(submission.glob("*.ipynb")), EX1, submission)
     assert theirs == [] and "\\[x\\]\\(y\\)" in note  # another exercise under this one's name: named, inert
     assert not LINKS.search(re.sub(r"\\(.)", r"\1", note))  # www.… is a link to Markdown's autolinker
+
+
+# --- Canvas's gradebook export, as the instructor downloads it ----------------------------------------
+
+HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+POINTS = ["    Points Possible", "", "", "", ""]
+
+
+def _export(path, header, rows=(), delimiter=",", encoding="utf-8-sig"):
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        csv.writer(handle, delimiter=delimiter).writerows([header, *rows])
+    return path
+
+
+def test_an_export_with_semicolons_is_read_as_canvas_writes_it(tmp_path):
+    # Canvas's "use semicolons to separate fields in CSV exports" (a user's setting)
+    from convlib.grading.canvas import read_export
+
+    path = _export(tmp_path / "e.csv", [*HEADER, "Exercise 1; the kernel (5001)", "Lab 2 (5002)"],
+                   [[*POINTS, "3", "4"]], delimiter=";")
+    assert read_export(path, [EX1, EX2]) == {EX1: "Exercise 1; the kernel (5001)", EX2: "Lab 2 (5002)"}
+
+
+def test_one_assignment_is_never_two_exercises_columns(tmp_path):
+    # before: both exercises were written into assignment 5001, the second's points over the first's
+    from convlib.grading.canvas import read_export
+
+    path = _export(tmp_path / "e.csv", [*HEADER, "Lab 1 and Lab 2 (5001)", "Quiz (5100)"])
+    with pytest.raises(ValueError, match="Lab 1 and Lab 2 \\(5001\\).*--canvas-column"):
+        read_export(path, [EX1, EX2])
+
+
+def test_an_export_that_is_broken_is_refused_with_a_reason_never_a_traceback(tmp_path):
+    from convlib.grading.canvas import read_export
+
+    huge = _export(tmp_path / "huge.csv", [*HEADER, "Exercise 1 " + "x" * 200_000 + " (5001)"])
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('Student,ID,SIS User ID,Section,"Exercise 1 (5001)\n' + "doe,1\n" * 30_000, encoding="utf-8")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(",".join([*HEADER, "Exercice 1 r\xe9vis\xe9 (5001)"]).encode("latin-1"))
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"Student,ID,SIS User ID,\0,Section,Exercise 1 (5001)\n")
+    for path in (huge, unclosed, latin, nul):
+        try:
+            read_export(path, [EX1])
+        except ValueError as err:
+            assert str(path.name) in str(err)
+
+
+def test_huge_rows_and_duplicate_titles_cost_nothing_or_are_refused(tmp_path):
+    from convlib.grading.canvas import read_export
+
+    path = _export(tmp_path / "e.csv", [*HEADER, "Exercise 1 (5001)"],
+                   [[*POINTS, "3"], *[["x" * 100_000, str(i), "", "", "", "1"] for i in range(100)]])
+    started = time.monotonic()
+    assert read_export(path, [EX1]) == {EX1: "Exercise 1 (5001)"} and time.monotonic() - started < 1
+    twice = _export(tmp_path / "twice.csv", [*HEADER, "Exercise 1 (5001)", "Exercise 1 (5001)"])
+    with pytest.raises(ValueError, match="matches several"):
+        read_export(twice, [EX1])
+
+
+def test_canvas_csv_cells_are_never_formulas(tmp_path):
+    from convlib.grading.canvas import write_canvas
+
+    rows = [Result(submission=f"=HYPERLINK(1)_{EX1}.ipynb", learner="=HYPERLINK(\"http://x\")", exercise=EX1,
+                   questions={"window_sum": True}).record(),
+            Result(submission=f"doejane_12345_1_{EX1}.ipynb", learner="doejane", lms_id="12345", platform="canvas",
+                   exercise=EX1, questions={"window_sum": True}).record()]
+    out = tmp_path / "canvas.csv"
+    write_canvas(out, rows, {EX1: "=cmd|' /C calc'!A0 (5001)"})
+    with open(out, newline="", encoding="utf-8") as handle:
+        lines = list(csv.reader(handle))
+    for line in lines:
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in line), line
+    assert re.fullmatch(r"(.*) \((\d+)\)", lines[0][5])[2] == "5001"  # Canvas still matches it by its id
+
+
+# --- shard records --------------------------------------------------------------------------------
+
+
+def _part(tmp_path, k, n, learners):
+    from convlib.grading.report import Gradebook
+    from convlib.grading.shards import write_record
+
+    path = tmp_path / f"part{k}.csv"
+    results = [Result(submission=str(tmp_path / f"{who}_{1000 + i}_1_{EX1}.ipynb"), learner=who, lms_id=str(1000 + i),
+                      platform="canvas", exercise=EX1, questions={"window_sum": True}) for i, who in learners]
+    book = Gradebook(path)
+    for result in results:
+        book.add(result)
+    book.close(results)
+    write_record(path, (k, n), len(results), {})
+    return path
+
+
+def test_a_part_cut_short_beside_its_old_record_is_refused(tmp_path):
+    # a shard graded again and stopped part-way leaves its earlier record beside a gradebook of fewer
+    # rows: before, the merge took the part as whole and the missing learners silently had no row
+    from convlib.grading.shards import merge
+
+    first = _part(tmp_path, 1, 2, [(0, "ann"), (1, "bob")])
+    second = _part(tmp_path, 2, 2, [(2, "cy"), (3, "di"), (4, "ed")])
+    lines = second.read_text(encoding="utf-8").splitlines(keepends=True)
+    second.write_text("".join(lines[:2]), encoding="utf-8")  # the header and one row of three
+    with pytest.raises(ValueError, match="part2.csv holds 1 row.*its shard record says 3"):
+        merge([first, second], tmp_path / "m.csv")
+    assert not (tmp_path / "m.csv").exists()
+    rows, _ = merge([first, second], tmp_path / "m.csv", partial=True)  # what is there, when asked for
+    assert len(rows) == 3
+
+
+@pytest.mark.parametrize("edit", [{"shard": [0, 2]}, {"shard": [3, 2]}, {"shard": [1, 0]}, {"shard": [1, "x"]},
+                                  {"shard": [1]}, {"rows": "many"}, {"answers": [["a", "b", "c", "d", ["9" * 5000]]]},
+                                  {"answers": [[[]] * 5]}, {"format": None}, "deep"])
+def test_a_record_edited_by_hand_is_refused_with_a_reason(tmp_path, edit):
+    from convlib.grading.shards import merge, record_path
+
+    first = _part(tmp_path, 1, 2, [(0, "ann")])
+    second = _part(tmp_path, 2, 2, [(1, "bob")])
+    record = json.loads(record_path(second).read_text(encoding="utf-8"))
+    text = "[" * 100_000 + "]" * 100_000 if edit == "deep" else json.dumps({**record, **edit})
+    record_path(second).write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="part2.csv"):
+        merge([first, second], tmp_path / "m.csv")
+    assert not (tmp_path / "m.csv").exists()

@@ -84,8 +84,19 @@ def read_export(path, exercises, known_titles=None):
     path = Path(path)
     if path.stat().st_size > EXPORT_MAX:
         raise ValueError(f"{path} is larger than a gradebook export can be")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), [])
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            first = handle.readline(64 * 1024)
+            handle.seek(0)
+            if first.startswith("\ufeff"):
+                handle.read(1)
+            # Canvas's "use semicolons to separate fields in CSV exports" (a user's setting)
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+            header = next(csv.reader(handle, delimiter=delimiter), [])
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8, as Canvas's export is: export it again from Canvas") from None
+    except csv.Error as err:
+        raise ValueError(f"{path} cannot be read as CSV ({err})") from None
     if len(header) < 4 or "Student" not in header[0] or "ID" not in header[1] or "Section" not in header:
         raise ValueError(f"{path} is not Canvas's gradebook export (its header is not Student, ID, …, Section, …)")
     titles = [c for c in header[header.index("Section") + 1:] if c.strip() and not CANVAS_OWN.search(c)]
@@ -97,6 +108,11 @@ def read_export(path, exercises, known_titles=None):
                              f"say which with --canvas-column {_number(exercise)}=\"TITLE (ID)\"")
         if found:
             columns[exercise] = found[0]
+    for column in set(columns.values()):  # one assignment's points are one exercise's
+        both = [exercise for exercise, title in columns.items() if title == column]
+        if len(both) > 1:
+            raise ValueError(f"{column} of {path.name} matches {' and '.join(both)}: say which is which with "
+                             f"--canvas-column {_number(both[0])}=\"TITLE (ID)\"")
     return columns
 
 
@@ -117,7 +133,8 @@ def canvas_table(rows, columns=None):
     else:
         warnings.append("the columns are named after the notebooks, so Canvas will offer to create new assignments: "
                         "give --canvas-from (Canvas's gradebook export) to fill your own assignments' columns")
-    header = [*CANVAS_HEADER, *((columns or {}).get(e, e) for e in exercises)]
+    # never a formula (a title may start with =); Canvas matches a column by the id at its end
+    header = [*CANVAS_HEADER, *(cell((columns or {}).get(e, e)) for e in exercises)]
     lines = [[POINTS_POSSIBLE, "", "", "", "", *(possible(e) for e in exercises)]]
     no_id, left_out, anonymous = [], [], []
     for line in learner_lines(rows):

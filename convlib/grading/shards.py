@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from .report import join_rows, write_rows
+from .report import join_rows, read_gradebook, write_rows
 from .similarity import review_notes, similar_prints
 from .tables import cell, write_text
 
@@ -51,15 +51,19 @@ def read_record(gradebook):
     except FileNotFoundError:
         raise ValueError(f"{gradebook} has no shard record ({path.name} beside it): "
                          "was it written by convlib-grade --shard K/N?") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} cannot be read: {err}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ValueError(f"{path} cannot be read: {type(err).__name__}: {err}") from None
     try:
         if data["format"] != RECORD_FORMAT:
             raise ValueError
         k, n = (int(x) for x in data["shard"])
+        if not 1 <= k <= n:
+            raise ValueError
         prints = {}
         for exercise, question, who, file, mine in data["answers"]:
-            prints.setdefault((str(exercise), str(question)), []).append((str(who), str(file), {int(h) for h in mine}))
+            if not all(isinstance(x, str) for x in (exercise, question, who, file)) or not isinstance(mine, list):
+                raise ValueError
+            prints.setdefault((exercise, question), []).append((who, file, {int(h) for h in mine}))
         return (k, n), int(data["rows"]), prints
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{path} is not a shard record of this version of convlib") from None
@@ -86,8 +90,9 @@ def _check_whole(records):
 def merge(parts, out, solutions=None, partial=False):
     """Join the gradebooks of shards into ``out``, in file order; returns ``(rows, pairs)``.
 
-    Every part must have its shard record, and together they must be shards 1..N of one N,
-    each once (``partial=True`` joins what is given, and compares answers only among them). A
+    Every part must have its shard record and hold the rows it says (a shard graded again and
+    stopped part-way leaves fewer beside its earlier record), and together they must be shards
+    1..N of one N, each once (``partial=True`` joins what is given, and compares answers only among them). A
     submission in two parts is an error. ``solutions``: the run's
     :class:`~.solutions.SolutionBook`, to compare answers with the shipped solution; the
     similarity notes go into the rows' ``review`` as a single run writes them.
@@ -97,6 +102,10 @@ def merge(parts, out, solutions=None, partial=False):
     for part in parts:
         try:
             shard, count, theirs = read_record(part)
+            held = len(read_gradebook(part))
+            if held != count:  # graded again and stopped part-way, beside the record of an earlier run
+                raise ValueError(f"{part} holds {held} row(s) and its shard record says {count}: was that shard "
+                                 "stopped before it finished? grade it again, or give --partial")
         except ValueError:
             if not partial:
                 raise
