@@ -450,3 +450,24 @@ def test_a_record_edited_by_hand_is_refused_with_a_reason(tmp_path, edit):
     with pytest.raises(ValueError, match="part2.csv"):
         merge([first, second], tmp_path / "m.csv")
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_a_learners_own_folder_made_to_look_like_another_learners_is_flagged(tmp_path):
+    # a class folder that holds a learner's own folder (jdoe/, no platform) beside the platforms'
+    # downloads: jdoe can name a folder or a file in it as Moodle or Canvas names another learner's
+    forged = nbformat.writes(course_notebook("exercises", EX1)).encode()
+    files = {f"moodle/{ANN}/{EX1}.ipynb": HONEST, f"jdoe/{ANN}/{EX1}.ipynb": forged,
+             f"canvas/roeann_23456_1_{EX1}.ipynb": HONEST, f"jdoe/roeann_23456_2_{EX1}.ipynb": forged,
+             f"moodle/{JANE}/{EX1}.ipynb": HONEST}
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    entries = {e.relative: e for e in roster([tmp_path])}
+    for name in files:
+        notes = " ".join(entries[name].notes)
+        if JANE in name:
+            assert "folders" not in notes  # one place: nothing to say
+            continue
+        number = "816" if ANN in name else "23456"
+        place = "moodle/" if ANN in name else "canvas/"
+        assert f"{number} is named in 2 folders (" in notes and place in notes and "jdoe/" in notes, notes

@@ -156,6 +156,34 @@ def _regular(path):
         return False
 
 
+def _place(entry):
+    """The folders above the name that carries the entry's platform number (``('moodle',)`` of
+    ``moodle/Ann Lee_816_assignsubmission_file/x.ipynb``), or None."""
+    number = entry.learner.lms_id
+    parts = entry.relative.split("/")
+    at = next((i for i, part in enumerate(parts) if f"_{number}_" in part or part.startswith(f"{number}_")), None)
+    return None if at is None else "/".join(parts[:at]) or "."
+
+
+def _named_in_several_places(entries):
+    """Note for review each learner whose platform number is named in more than one folder: a
+    folder that is not a platform's (``jdoe/``, a learner's own) may hold a name made to look
+    like another learner's platform folder, to be graded as them."""
+    places = {}
+    for entry in entries:
+        if entry.learner.platform and entry.learner.lms_id:
+            places.setdefault(entry.learner.key, {}).setdefault(_place(entry), []).append(entry)
+    for found in places.values():
+        if len(found) > 1:
+            where = ", ".join(f"{place}/" for place in sorted(found, key=str))
+            learner = next(iter(found.values()))[0].learner
+            note = (f"{learner.platform} {learner.lms_id} is named in {len(found)} folders ({where}): a folder "
+                    "that is not a platform's may be another learner's own; check which files are theirs")
+            for group in found.values():
+                for entry in group:
+                    entry.notes.append(note)
+
+
 def roster(paths, shard=(1, 1), learner=None, teams=False):
     """One :class:`Entry` per notebook under ``paths`` that falls in ``shard`` (``(k, n)``, 1-based):
     each ``.ipynb`` file, each notebook inside a ``.zip``, and, for a learner the platform named who
@@ -173,6 +201,7 @@ def roster(paths, shard=(1, 1), learner=None, teams=False):
     if learner is not None:
         for entry in entries:
             entry.learner = learner
+    _named_in_several_places(entries)
     entries = [e for e in entries if shard_of(e.key, n) == k - 1]
     copies = {}
     for entry in entries:
