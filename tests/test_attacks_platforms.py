@@ -471,3 +471,29 @@ def test_a_learners_own_folder_made_to_look_like_another_learners_is_flagged(tmp
         number = "816" if ANN in name else "23456"
         place = "moodle/" if ANN in name else "canvas/"
         assert f"{number} is named in 2 folders (" in notes and place in notes and "jdoe/" in notes, notes
+
+
+def test_zips_of_large_notebooks_keep_at_most_a_learners_share_until_grading(tmp_path):
+    # before: these 320 KB of zips kept 290 MB of source for the whole run (20 such zips, Moodle's
+    # most files a submission: 2 GB); now at most MAX_LEARNER_SOURCE characters per learner
+    from convlib.grading.roster import MAX_LEARNER_SOURCE
+
+    big = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "source": "x" * 2_500_000, "outputs": [],
+         "execution_count": None}]}).encode()
+    for z in range(3):
+        _zip(tmp_path / JANE / f"w{z}.zip", [(f"c{i:02d}_{EX1}.ipynb", big) for i in range(40)])
+    (tmp_path / ANN).mkdir()
+    (tmp_path / ANN / f"{EX1}.ipynb").write_bytes(HONEST)
+    tracemalloc.start()
+    entries = roster([tmp_path])
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert held < MAX_LEARNER_SOURCE + 20 * 2**20, held
+    jane = [e for e in entries if e.learner.lms_id == "814"]
+    kept = [e for e in jane if e.submission.notebook is not None]
+    assert len(jane) == 120 and len(kept) == MAX_LEARNER_SOURCE // 2_500_000
+    dropped = next(e for e in jane if e.submission.notebook is None)
+    assert dropped.submission.status == Status.TOO_LARGE and "characters of source together" in dropped.submission.detail
+    ann = next(e for e in entries if e.learner.lms_id == "816")
+    assert ann.submission.notebook is not None  # another learner's share is their own

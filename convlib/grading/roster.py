@@ -8,6 +8,10 @@
   status, never ends the roster;
 - the learner (:func:`~.identify.learner_of`) and the exercise;
 - a note for review when the file's name names another exercise than its metadata;
+- what is kept until grading is bounded per learner (``MAX_LEARNER_SOURCE`` characters of
+  source, all their notebooks together): past it a notebook's row says ``too large``;
+- a note for review on each file of a learner whose platform number is named in more than one
+  folder (a folder that is no platform's may be a learner's own, named like another's);
 - when one learner (told apart by the platform's number, else by name) handed in several copies of one exercise, the newest (by modification time,
   then by name) is graded and the others point to it (``graded_instead``);
 - ``shard=(k, n)`` keeps the k-th of n shares. Files are shared out by a hash of the learner
@@ -27,12 +31,13 @@ from pathlib import Path
 from ..notebook import notebook_files
 from .archive import open_zip
 from .identify import Learner, exercise_of_file, learner_of, named_exercise
-from .read import Submission, read
+from .read import MAX_SOURCE_CHARS, Submission, read
 from .status import Status
 
 __all__ = ["Entry", "roster", "shard_of", "parse_shard"]
 
 LISTED = 10  # files named in one row's detail
+MAX_LEARNER_SOURCE = 4 * MAX_SOURCE_CHARS  # characters of source kept of one learner's notebooks, together
 
 
 @dataclass
@@ -119,6 +124,22 @@ def _zip_entries(file, root, teams=False):
     return entries
 
 
+def _kept(entry, spent):
+    """``entry``, or, once its learner's notebooks hold more than ``MAX_LEARNER_SOURCE`` characters
+    of source together (``spent``: per learner so far), the same entry with its notebook dropped
+    and the status ``too large``: what is kept of a class until it is graded is bounded per
+    learner, however many zips of large notebooks one hands in."""
+    notebook = entry.submission.notebook if entry.submission is not None else None
+    if notebook is None:
+        return entry
+    spent[entry.key] = spent.get(entry.key, 0) + sum(len(cell["source"]) for cell in notebook.cells)
+    if spent[entry.key] > MAX_LEARNER_SOURCE:
+        entry.submission = Submission(status=Status.TOO_LARGE, modified=entry.submission.modified, detail=(
+            f"this learner's notebooks hold more than {MAX_LEARNER_SOURCE:,} characters of source together; "
+            "this one was not kept"))
+    return entry
+
+
 def _without_notebook(others, entries, teams=False):
     """An entry for each learner the platform named who handed in files but no notebook, saying what they were."""
     have = {entry.learner.key for entry in entries if entry.learner.name}
@@ -195,8 +216,9 @@ def roster(paths, shard=(1, 1), learner=None, teams=False):
     """
     k, n = shard
     notebooks, zips, others = _handed_in(paths)
-    entries = [_entry(file, root, teams=teams) for file, root in notebooks]
-    entries += [entry for file, root in zips for entry in _zip_entries(file, root, teams)]
+    spent = {}  # characters of source kept per learner, until their files are graded
+    entries = [_kept(_entry(file, root, teams=teams), spent) for file, root in notebooks]
+    entries += [_kept(entry, spent) for file, root in zips for entry in _zip_entries(file, root, teams)]
     entries = sorted(entries + _without_notebook(others, entries, teams), key=lambda entry: entry.path)
     if learner is not None:
         for entry in entries:
