@@ -30,7 +30,7 @@ from convlib.grading.status import Status
 from convlib.grading.tables import cell
 from convlib.grading.text import UNSAFE
 
-from gradingkit import EX1, EX2, course_notebook
+from gradingkit import EX1, EX2, course_notebook, needs_sandbox
 
 JANE = "Jane Doe_814_assignsubmission_file"  # the attacker's own Moodle folder
 ANN = "Ann Lee_816_assignsubmission_file"  # another learner's
@@ -497,3 +497,41 @@ def test_zips_of_large_notebooks_keep_at_most_a_learners_share_until_grading(tmp
     assert dropped.submission.status == Status.TOO_LARGE and "characters of source together" in dropped.submission.detail
     ann = next(e for e in entries if e.learner.lms_id == "816")
     assert ann.submission.notebook is not None  # another learner's share is their own
+
+
+# --- the whole command, once, in its sandbox -------------------------------------------------------
+
+
+@needs_sandbox
+def test_a_hostile_class_folder_is_graded_to_the_end_and_every_output_is_well_formed(tmp_path):
+    import subprocess
+
+    from gradingkit import GRADE
+
+    moodle = tmp_path / "class" / "moodle"
+    _zip(moodle / JANE / "work.zip", [(f"{ANN}/{EX1}.ipynb", HONEST), (f"{ANN}/{EX1}.ipynb", b"{}"),
+                                      (f"evil{BIDI}\x1b[2J.txt", b""), ("../../x.ipynb", b"{}")])
+    _zip(moodle / JANE / "bomb.zip", [(f"{EX1}.ipynb", b"\0" * 2**20)], zipfile.ZIP_BZIP2)
+    (moodle / ANN).mkdir()
+    (moodle / ANN / f"=HYPERLINK(1){BIDI}.pdf").write_bytes(b"%PDF")
+    _directory_bomb(moodle / "Bo Li_817_assignsubmission_file" / "d.zip", 100_000)
+    out = tmp_path / "out"
+    done = subprocess.run([*GRADE, str(tmp_path / "class"), "--out", str(out / "grades.csv"), "--by-learner",
+                           str(out / "learners.csv"), "--moodle", str(out / "moodle"), "--feedback", str(out / "feedback"),
+                           "--canvas", str(out / "canvas.csv")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not UNSAFE.search(done.stdout.replace("\n", "")) and not UNSAFE.search(done.stderr.replace("\n", ""))
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = sorted((r["lms_id"], r["status"], r["passed"]) for r in csv.DictReader(handle))
+    assert rows == [("814", "graded", "3"), ("814", "not a notebook", "0"), ("816", "not a notebook", "0"),
+                    ("817", "too large", "0")]  # Ann's name in Jane's zip is Jane's; Bo's zip is one row
+    for table in [out / "grades.csv", out / "learners.csv", out / "canvas.csv", *(out / "moodle").glob("*.csv"),
+                  out / "feedback" / "index.csv"]:
+        with open(table, newline="", encoding="utf-8") as handle:
+            lines = list(csv.reader(handle))
+        assert len({len(line) for line in lines}) == 1, table  # every row as wide as the header
+        for value in (v for line in lines for v in line):
+            assert not UNSAFE.search(value.replace("\n", "")) and not value.startswith(("=", "+", "@")), (table, value)
+    with open(out / "moodle" / f"moodle-{EX1}.csv", newline="", encoding="utf-8") as handle:
+        [jane] = list(csv.DictReader(handle))
+    assert (jane["Identifier"], jane["Grade"]) == ("Participant 814", "3.00")
