@@ -535,3 +535,21 @@ def test_a_hostile_class_folder_is_graded_to_the_end_and_every_output_is_well_fo
     with open(out / "moodle" / f"moodle-{EX1}.csv", newline="", encoding="utf-8") as handle:
         [jane] = list(csv.DictReader(handle))
     assert (jane["Identifier"], jane["Grade"]) == ("Participant 814", "3.00")
+
+
+@pytest.mark.xfail(strict=True, reason="report.join_rows refuses a submission written twice within one part: two "
+                   "file names that escape alike (a Latin-1 byte, and its escape typed as text) stop the merge")
+def test_two_file_names_that_are_written_alike_never_stop_the_merge(tmp_path):
+    from convlib.grading.report import Gradebook
+    from convlib.grading.shards import merge, write_record
+
+    results = [Result(submission=str(tmp_path / "jdoe" / name), learner="jdoe", exercise=EX1,
+                      questions={"window_sum": True})
+               for name in (f"a\udce9_{EX1}.ipynb", f"a\\xe9_{EX1}.ipynb")]  # both written a\xe9_…
+    book = Gradebook(tmp_path / "g.csv")
+    for result in results:
+        book.add(result)
+    book.close(results)
+    write_record(tmp_path / "g.csv", (1, 1), 2, {})
+    rows, _ = merge([tmp_path / "g.csv"], tmp_path / "m.csv")
+    assert len(rows) == 2
