@@ -553,3 +553,25 @@ def test_two_file_names_that_are_written_alike_never_stop_the_merge(tmp_path):
     write_record(tmp_path / "g.csv", (1, 1), 2, {})
     rows, _ = merge([tmp_path / "g.csv"], tmp_path / "m.csv")
     assert len(rows) == 2
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError, reason="convlib.notebook.notebook_files walks folders by "
+                   "recursion (Path.rglob, Python 3.11): one folder nested some 1,000 deep ends the run")
+def test_a_folder_nested_deeper_than_pythons_recursion_limit_costs_only_its_own_row(tmp_path):
+    (tmp_path / ANN).mkdir()
+    (tmp_path / ANN / f"{EX1}.ipynb").write_bytes(HONEST)
+    folder = tmp_path / JANE
+    folder.mkdir()
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(1900):  # 3,800 characters of path: within PATH_MAX
+            os.mkdir("a", dir_fd=descriptor)
+            inner = os.open("a", os.O_RDONLY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+        with open(os.open("notes.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=descriptor), "w") as handle:
+            handle.write("x")
+    finally:
+        os.close(descriptor)
+    entries = roster([tmp_path])
+    assert {e.learner.lms_id: e.submission.status for e in entries} == {"816": "", "814": Status.NOT_NOTEBOOK}
