@@ -9,7 +9,9 @@ What the course's metadata means, and the functions that read it (``cell_role``,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from .schema import META, cell_role, exercise_of
@@ -50,12 +52,28 @@ def notebook_files(paths, pattern="*.ipynb"):
     found = {}
     for path in map(Path, paths):
         if path.is_dir():
-            for file in path.rglob(pattern):
-                if CHECKPOINTS not in file.parts:
+            for file in _below(path):
+                if fnmatchcase(file.name, pattern) and CHECKPOINTS not in file.parts:
                     found.setdefault(file, path)
         else:
             found.setdefault(path, path.parent)
     return sorted(found.items())
+
+
+def _below(top):
+    """Every path below the folder ``top``, found without recursion (a folder nested thousands deep
+    is walked like any other) and never through a link to a folder."""
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    yield Path(entry.path)
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+        except OSError:  # unreadable, or gone since it was listed: nothing below it is handed in
+            continue
 
 
 def notebooks_in(paths):

@@ -275,10 +275,10 @@ def test_a_file_the_roster_cannot_identify_costs_only_its_row(tmp_path, monkeypa
     _write(tmp_path, f"b_{EX1}.ipynb", course_notebook("solutions", EX1), 1_700_000_000)
     real = roster_module.learner_of
 
-    def fails_on_a(nb, path, root=None):
+    def fails_on_a(nb, path, root=None, teams=False):
         if Path(path).name.startswith("a_"):
             raise RecursionError("maximum recursion depth exceeded")
-        return real(nb, path, root)
+        return real(nb, path, root, teams)
 
     monkeypatch.setattr(roster_module, "learner_of", fails_on_a)
     a, b = roster([tmp_path])
