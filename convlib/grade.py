@@ -24,6 +24,7 @@ from pathlib import Path
 from . import __version__
 from .exercises import MODULES
 from .grading.canvas import parse_column, read_export, write_canvas
+from .grading.identify import looks_like_teams
 from .grading.feedback import join_index, write_feedback
 from .grading.gradescope import write_gradescope
 from .grading.learners import write_learners
@@ -216,6 +217,10 @@ def _grade_class(args, kind, limits):
         with Grading(args.submissions, args.solutions, jobs=args.jobs, limits=limits, kind=kind,
                      shard=args.shard, teams=args.moodle_teams) as run:
             progress = Progress(len(run.entries))
+            if not args.moodle_teams and looks_like_teams(e.relative for e in run.entries):
+                print("WARNING: this looks like a Moodle download of team submissions (a folder of Moodle's default "
+                      "team): its folders name groups, whose numbers are not participants'; grade it with "
+                      "--moodle-teams", file=sys.stderr, flush=True)
             checked = run.canary()
             print(checked, file=sys.stderr, flush=True)
             book = Gradebook(args.out)  # only now: a failed canary leaves an earlier gradebook as it was

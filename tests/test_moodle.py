@@ -85,7 +85,7 @@ def test_team_submissions_are_graded_as_the_team_and_never_become_a_participant(
         nbformat.write(course_notebook("solutions", EX1), tmp_path / "class" / folder / f"{EX1}.ipynb")
     teams = {e.learner for e in roster([tmp_path / "class"], teams=True)}
     assert teams == {("Group A", "42", "moodle team", False), ("Default group", "", "moodle team", False)}
-    assert {learner.key for learner in teams} == {"moodle team:42", "Default group"}  # never "moodle:42"
+    assert {learner.key for learner in teams} == {"moodle team:42", "moodle team:Default group"}  # never "moodle:42"
     rows = [Result(submission=f"{learner.name}/{EX1}.ipynb", learner=learner.name, lms_id=learner.lms_id,
                    platform=learner.platform, exercise=EX1, questions={"window_sum": True}).record() for learner in teams]
     written, warnings = write_moodle(tmp_path / "moodle", rows)

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 from ..exercises import MODULES, questions
+from .identify import learner_key
 from .status import Status
 from .tables import cell, private_folder, write_table, write_text
 from .text import capped, shown
@@ -171,7 +172,7 @@ input it shows to see what differs.</footer>
 
 
 def _key(result):
-    return f"{result.platform}:{result.lms_id}" if result.lms_id else result.learner
+    return learner_key(result.learner, result.lms_id, result.platform)
 
 
 def write_feedback(folder, results, known_titles=None, shard=(1, 1)):

@@ -44,7 +44,7 @@ from ..schema import exercise_of as recorded_exercise
 from .text import shown
 
 __all__ = ["exercise_of_file", "named_exercise", "learner_of", "Learner", "answer_cells", "cell_role", "CANVAS_PLATFORM",
-           "MOODLE_PLATFORM", "MOODLE_TEAM", "PARTICIPANT"]
+           "MOODLE_PLATFORM", "MOODLE_TEAM", "PARTICIPANT", "learner_key", "looks_like_teams"]
 
 CANVAS_PLATFORM, MOODLE_PLATFORM = "canvas", "moodle"
 MOODLE_TEAM = "moodle team"  # a Moodle team submission: its number is the group's, never a participant's
@@ -59,6 +59,8 @@ MOODLE_FOLDER = re.compile(r"^(?P<name>[^_/]+)_(?P<id>\d+)_assignsubmission_file
 MOODLE_FILE = re.compile(r"^(?P<name>[^_/]+)_(?P<id>\d+)_assignsubmission_file_(?P<file>.+)\Z")
 # team submissions: the group's name and id, or the default team's name alone
 MOODLE_TEAM_FOLDER = re.compile(r"^(?P<name>[^_/]+?)(?:_(?P<id>\d+))?_assignsubmission_file_?\Z")
+# a folder Moodle names with no number: only a team download has one (its default team)
+NUMBERLESS_MOODLE_FOLDER = re.compile(r"^[^_/]+_assignsubmission_file_?\Z")
 MOODLE_TEAM_FILE = re.compile(r"^(?P<name>[^_/]+?)(?:_(?P<id>\d+))?_assignsubmission_file_(?P<file>.+)\Z")
 SEPARATORS = " _-.()[]"
 MAX_NAME = 100
@@ -79,8 +81,20 @@ class Learner(NamedTuple):
 
     @property
     def key(self):
-        """What tells two learners apart: the platform's number when there is one, else the name."""
-        return f"{self.platform}:{self.lms_id}" if self.lms_id else self.name
+        """What tells two learners apart (:func:`learner_key`)."""
+        return learner_key(self.name, self.lms_id, self.platform)
+
+
+def learner_key(name, lms_id="", platform=""):
+    """What tells two learners apart: the platform's number when there is one, else the name (with
+    its platform when it has one: Moodle's default team is never a learner of that name).
+
+    >>> learner_key("Jane Doe", "814", "moodle"), learner_key("Default group", "", "moodle team"), learner_key("jdoe")
+    ('moodle:814', 'moodle team:Default group', 'jdoe')
+    """
+    if lms_id:
+        return f"{platform}:{lms_id}"
+    return f"{platform}:{name}" if platform and name else name
 
 
 def _clean(name):
@@ -161,6 +175,16 @@ def _named_by_path(path, root, teams=False):
     if folders:
         return Learner(_clean(folders[-1])), ""
     return Learner(), ""
+
+
+def looks_like_teams(relative_paths):
+    """Whether a download holds a folder only Moodle's team submissions make (the default team's,
+    with no number): then its other folders name groups, and ``--moodle-teams`` is wanted.
+
+    >>> looks_like_teams(["Default group_assignsubmission_file/a.ipynb", "Jane Doe_814_assignsubmission_file/b.ipynb"])
+    True
+    """
+    return any(NUMBERLESS_MOODLE_FOLDER.match(Path(path).parts[0]) for path in relative_paths if Path(path).parts[:-1])
 
 
 def learner_of(nb, path, root=None, teams=False):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..exercises import MODULES, questions
+from .identify import learner_key
 from .status import Status
 from .tables import cell, write_table
 
@@ -52,9 +53,7 @@ class Line:
 
 
 def _key(row):
-    if row["lms_id"]:
-        return f"{row['platform']}:{row['lms_id']}"
-    return row["learner"] or f"file:{row['submission']}"
+    return learner_key(row["learner"], row["lms_id"], row["platform"]) or f"file:{row['submission']}"
 
 
 def learner_lines(rows):
