@@ -488,6 +488,7 @@ def test_a_handout_that_scores_stops_the_run(tmp_path):
         pipeline.grade([tmp_path / f"alice_{EX1}.ipynb"], _solutions_with(tmp_path, "feature_map_shape", unmarked))
 
 
+@pytest.mark.sandbox
 def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):
     results = pipeline.grade([ROOT / "solutions" / f"{EX1}.ipynb"], jobs=1, kind=NO_SANDBOX)
     assert [(r.passed, r.total, r.sandbox) for r in results] == [(3, 3, NO_SANDBOX)]

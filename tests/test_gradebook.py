@@ -341,6 +341,7 @@ def _stealing_wrong_window_sum():
     return nb
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
                     reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
 def test_gradescope_after_its_setup_grades_in_the_uid_mode_without_bubblewrap(autograder, tmp_path):
@@ -365,6 +366,7 @@ def test_gradescope_after_its_setup_grades_in_the_uid_mode_without_bubblewrap(au
     assert data["score"] == 0 and "No notebook" in data["output"]
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
                     reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
 def test_gradescope_with_bubblewrap_but_no_namespaces_grades_in_the_uid_mode(autograder, tmp_path):
