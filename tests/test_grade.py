@@ -547,18 +547,64 @@ def _wait_for(condition, timeout=60.0):
         time.sleep(0.05)
 
 
+RELEASE = f"/tmp/release-{os.getpid()}-{os.urandom(4).hex()}"  # what a waiting attack watches for
+
+
+def _until_released(seconds):
+    """Notebook code that waits until :func:`_release` is called (or ``seconds`` pass)."""
+    return (f"import os, time\nend = time.monotonic() + {seconds}\n"
+            f"while not os.path.exists({RELEASE!r}) and time.monotonic() < end:\n    time.sleep(0.05)\n")
+
+
+def _descendants(pid):
+    """The pids of every process started under ``pid`` (sandboxed ones included), as the host sees them."""
+    children = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat_file.read_text()
+        except OSError:
+            continue
+        children.setdefault(int(text.rsplit(")", 1)[1].split()[1]), []).append(int(stat_file.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        started = children.get(todo.pop(), [])
+        found += started
+        todo += started
+    return found
+
+
+def _release(pid):
+    """Let every attack started under ``pid`` that waits in :func:`_until_released` go on: the file
+    it watches for, in each process's own view of /tmp (a sandbox's own, or this host's)."""
+    for child in _descendants(pid):
+        try:
+            Path(f"/proc/{child}/root{RELEASE}").write_text("")
+        except OSError:
+            continue
+
+
 @needs_sandbox
 def test_a_cpu_hog_beside_a_slow_honest_answer_costs_the_honest_one_nothing(tmp_path):
     """200 spinning processes in one sandbox; beside it, an answer that needs 0.3 s of CPU a call."""
     hog = _with("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        end = time.time() + 20\n"
-                "        while time.time() < end:\n            pass\n        os._exit(0)\ntime.sleep(10)\n" + WRONG_WINDOW)
+                f"        while time.time() < end and not os.path.exists({RELEASE!r}):\n            pass\n"
+                "        os._exit(0)\n" + _until_released(50) + WRONG_WINDOW)  # until the honest one is graded
     slow = _solution_source("feature_map_shape").replace(
         "    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    import time\n    end = time.process_time() + 0.3\n"
         "    while time.process_time() < end:\n        pass\n")
     nbformat.write(hog, tmp_path / "a_hog.ipynb")
     nbformat.write(_with(slow, name="feature_map_shape", base="solutions"), tmp_path / "b_honest.ipynb")
     limits = pipeline.Limits(cell_timeout=60, wall=120, check_time_limit=1.0)  # 1 s of CPU a call; 6 s by the clock
-    results = {Path(r.submission).name: r for r in pipeline.grade([tmp_path], jobs=2, limits=limits)}
+
+    def release_when_honest_is_graded(done, total, result):
+        if Path(result.submission).name == "b_honest.ipynb":
+            _release(os.getpid())
+
+    try:
+        results = {Path(r.submission).name: r
+                   for r in pipeline.grade([tmp_path], jobs=2, limits=limits, progress=release_when_honest_is_graded)}
+    finally:
+        Path(RELEASE).unlink(missing_ok=True)
     honest = results["b_honest.ipynb"]
     assert (honest.passed, honest.status) == (3, "graded"), honest
     assert results["a_hog.ipynb"].passed == 0
@@ -571,10 +617,10 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
     bomb, honest = tmp_path / "bomb", tmp_path / "honest"
     bomb.mkdir()
     honest.mkdir()
-    # the bomb lasts 50 s: longer than the honest run takes from its start (its canary included)
+    # the bomb lasts until the honest run is over (its canary included), at most 50 s
     nbformat.write(_with("import threading, time\nfor _ in range(230):\n"
                          "    threading.Thread(target=time.sleep, args=(50,), daemon=True).start()\n"
-                         "time.sleep(50)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
+                         + _until_released(50) + WRONG_WINDOW), bomb / "bomb.ipynb")
     for i in range(4):
         nbformat.write(_read("solutions"), honest / f"learner{i}.ipynb")
     command = [sys.executable, "-m", "convlib.grade", "--jobs", "2", "--timeout", "60"]
@@ -586,7 +632,9 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
                               capture_output=True, text=True, timeout=300)
         still_bombing = _threads_of_sandboxes() >= 200
     finally:
+        _release(first.pid)
         first.wait(timeout=300)
+        Path(RELEASE).unlink(missing_ok=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert still_bombing  # the honest run was graded entirely beside the bomb
     rows = list(csv.DictReader((tmp_path / "honest.csv").read_text().splitlines()))
