@@ -108,6 +108,23 @@ def as_gradescope(tmp_path, zip_path, upload, *, setup=False, grader_bwrap="pres
     return json.loads((home / "results" / "results.json").read_text(encoding="utf-8")), done.stderr
 
 
+def as_gradescope_at_once(tmp_path, zip_path, uploads, **options):
+    """:func:`as_gradescope` for each of ``uploads``, the runs side by side (each in its own
+    /autograder, as on Gradescope's machines); ``{name: (results.json, stderr)}``.
+
+    ``uploads``: ``{name: folder}``, or ``{name: (folder, {option: value})}`` for options of that
+    run alone; ``options`` are every run's.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(uploads)) as pool:
+        runs = {}
+        for name, upload in uploads.items():
+            folder, own = upload if isinstance(upload, tuple) else (upload, {})
+            runs[name] = pool.submit(as_gradescope, tmp_path / name, zip_path, folder, **{**options, **own})
+        return {name: run.result() for name, run in runs.items()}
+
+
 def check_results(data):
     """results.json as Gradescope's autograder specification describes it."""
     assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
