@@ -19,7 +19,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test"
-	@echo "make check      the faster subset of the tests: no browser, no lesson run"
+	@echo "make check      the faster subset of the tests: no grading sandbox, no kernel, no browser"
 	@echo "make bench      speed of conv2d against its peers"
 	@echo "make bench-grading  speed and memory of grading a class"
 	@echo "make bench-drag  the slide widget's drag step in JupyterLab in Chromium, beside the older widgets"

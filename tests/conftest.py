@@ -10,9 +10,9 @@ Markers (registered in pyproject.toml), each for what a test starts:
 nbval's cells are ``kernel`` and everything in ``tests/test_browser.py`` is ``browser`` (added
 here); the rest are marked on the tests (``gradingkit.needs_sandbox`` marks ``sandbox`` too).
 ``make check`` runs ``-m "not (sandbox or kernel or browser)"`` with ``CONVLIB_CHECK_ONLY=1``:
-then the guard in ``tests/checkguard/checkguard.py`` refuses to start any of those, here and in every Python
-started from here, so a test that needs one and is not marked fails loudly instead of slowing
-the loop down.
+then the guard in ``tests/checkguard/checkguard.py`` refuses to start any of those, here and in
+every Python started from here, so a test that needs one and is not marked fails loudly instead
+of slowing the loop down.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def pytest_configure(config):
     if not os.environ.get(checkguard.ENV):
         return
     checkguard.install()
-    # every Python started from here imports the guard as its sitecustomize
+    # every Python started from here imports the guard (tests/checkguard/sitecustomize.py)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
     from convlib.grading import sandbox
 
