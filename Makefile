@@ -46,8 +46,12 @@ setup-test: $(TEST_STAMP)
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_FLAGS)
 
+# two workers, each file whole on one (its module fixtures and nbval's notebooks are not split):
+# one process's grading runs, kernels and browser leave a core idle about half the time
+TEST_WORKERS ?= 2
+
 test: setup-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # left out of `make check`: the tests marked sandbox, kernel or browser (see tests/conftest.py),
 # the files that are mostly such tests, and the tests that render an animation frame by frame
