@@ -46,8 +46,8 @@ setup-test: $(TEST_STAMP)
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_FLAGS)
 
-# two workers, each file whole on one (its module fixtures and nbval's notebooks are not split):
-# one process's grading runs, kernels and browser leave a core idle about half the time
+# two workers (make test: each file whole on one, its module fixtures and nbval's notebooks not
+# split): one process's grading runs, kernels and browser leave a core idle about half the time
 TEST_WORKERS ?= 2
 
 test: setup-test
@@ -62,7 +62,8 @@ CHECK_SLOW := play_of_a_large_slide or inline_player_needs_no_network or gif_is_
 	or slide_explorer_redraws
 
 check: setup-test
-	CONVLIB_CHECK_ONLY=1 $(BIN)/python -m pytest -q tests convlib $(CHECK_IGNORE:%=--ignore=%) -m "not (sandbox or kernel or browser)" -k "not ($(CHECK_SLOW))"
+	CONVLIB_CHECK_ONLY=1 $(BIN)/python -m pytest -q --numprocesses=$(TEST_WORKERS) tests convlib $(CHECK_IGNORE:%=--ignore=%) \
+		-m "not (sandbox or kernel or browser)" -k "not ($(CHECK_SLOW))"
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
