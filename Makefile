@@ -3,7 +3,8 @@
 #   make test   the same set-up, then every test (unit, doctests, nbval over every notebook,
 #               grading, the browser test)
 #   make check  the faster subset, for the edit-test loop: unit tests, doctests, the exercises'
-#               checks; no browser, no lesson run (tests/test_platforms.py still grades in sandboxes)
+#               checks; nothing that starts a grading sandbox, a Jupyter kernel or a browser (the
+#               tests marked sandbox, kernel, browser), which a guard refuses to start while it runs
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -18,7 +19,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test"
-	@echo "make check      the faster subset of the tests: no browser, no lesson run"
+	@echo "make check      the faster subset of the tests: no grading sandbox, no kernel, no browser"
 	@echo "make bench      speed of conv2d against its peers"
 	@echo "make bench-grading  speed and memory of grading a class"
 	@echo "make bench-drag  the slide widget's drag step in JupyterLab in Chromium, beside the older widgets"
@@ -45,18 +46,24 @@ setup-test: $(TEST_STAMP)
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_FLAGS)
 
-test: setup-test
-	$(BIN)/python -m pytest
+# two workers (make test: each file whole on one, its module fixtures and nbval's notebooks not
+# split): one process's grading runs, kernels and browser leave a core idle about half the time
+TEST_WORKERS ?= 2
 
-# left out of `make check`: the files that drive a browser or grade in sandboxes, and the tests
-# that run notebooks or render an animation frame by frame (all of them run in `make test`)
-CHECK_IGNORE := tests/test_browser.py tests/test_grade.py tests/test_gradebook.py tests/test_capability.py
-CHECK_SLOW := untouched_exercise_runs_top_to_bottom or play_of_a_large_slide or inline_player_needs_no_network \
-	or gif_is_small or animation_has_one_frame or slide_explorer_redraws \
-	or started_inside_the_upload or hostile_files_cost or handed_in_folder
+test: setup-test
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# left out of `make check`: the tests marked sandbox, kernel or browser (see tests/conftest.py),
+# the files that are mostly such tests, and the tests that render an animation frame by frame
+# (all of them run in `make test`). CONVLIB_CHECK_ONLY makes starting a sandbox, a kernel or a
+# browser an error (tests/checkguard), in pytest and in every Python it starts.
+CHECK_IGNORE := tests/test_browser.py tests/test_grade.py tests/test_gradebook.py
+CHECK_SLOW := play_of_a_large_slide or inline_player_needs_no_network or gif_is_small or animation_has_one_frame \
+	or slide_explorer_redraws
 
 check: setup-test
-	$(BIN)/python -m pytest -q tests convlib $(CHECK_IGNORE:%=--ignore=%) -k "not ($(CHECK_SLOW))"
+	CONVLIB_CHECK_ONLY=1 $(BIN)/python -m pytest -q --numprocesses=$(TEST_WORKERS) tests convlib $(CHECK_IGNORE:%=--ignore=%) \
+		-m "not (sandbox or kernel or browser)" -k "not ($(CHECK_SLOW))"
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

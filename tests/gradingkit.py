@@ -20,8 +20,14 @@ GRADE = [sys.executable, "-m", "convlib.grade"]
 KIND, WHY = sandbox_kind()
 
 # only the tests that grade in a sandbox need one; CI always has bubblewrap (.ci/run installs it)
-needs_sandbox = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
+_sandbox_here = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
                                    reason=f"grading sandbox unavailable ({WHY or KIND}); .ci/run installs bubblewrap")
+
+
+def needs_sandbox(test):
+    """A test that grades in a sandbox: marked ``sandbox`` (left out of ``make check``), skipped
+    where this machine gives none (outside CI)."""
+    return pytest.mark.sandbox(_sandbox_here(test))
 
 
 def course_notebook(folder, exercise=EX1):
@@ -100,6 +106,23 @@ def as_gradescope(tmp_path, zip_path, upload, *, setup=False, grader_bwrap="pres
                           env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((home / "results" / "results.json").read_text(encoding="utf-8")), done.stderr
+
+
+def as_gradescope_at_once(tmp_path, zip_path, uploads, **options):
+    """:func:`as_gradescope` for each of ``uploads``, the runs side by side (each in its own
+    /autograder, as on Gradescope's machines); ``{name: (results.json, stderr)}``.
+
+    ``uploads``: ``{name: folder}``, or ``{name: (folder, {option: value})}`` for options of that
+    run alone; ``options`` are every run's.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(uploads)) as pool:
+        runs = {}
+        for name, upload in uploads.items():
+            folder, own = upload if isinstance(upload, tuple) else (upload, {})
+            runs[name] = pool.submit(as_gradescope, tmp_path / name, zip_path, folder, **{**options, **own})
+        return {name: run.result() for name, run in runs.items()}
 
 
 def check_results(data):

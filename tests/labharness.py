@@ -68,12 +68,55 @@ def wait_for_server(base_url, token, process, seconds=180):
     raise RuntimeError(f"JupyterLab did not answer within {seconds} s")
 
 
-def stop(process):
+def group_alive(group):
+    """Whether any process of the process group ``group`` is still there (a zombie included)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop(process, seconds=30):
+    """End ``process`` and every process of its group (a server's kernels); whether all are gone."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+    deadline = time.monotonic() + seconds  # the kernels end after their server, and are reaped by init
+    while group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if group_alive(process.pid):
         os.killpg(process.pid, signal.SIGKILL)
+        return False
+    return True
+
+
+def _api(lab, method, path):
+    """Call the server's REST API (``/api/<path>``); its JSON answer, or ``None``."""
+    request = urllib.request.Request(f"{lab['base']}/api/{path}", method=method,
+                                     headers={"Authorization": f"token {lab['token']}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+def running_kernels(lab):
+    """The kernels the server runs now (JupyterLab's ``/api/kernels``)."""
+    return _api(lab, "GET", "kernels")
+
+
+def shut_down(lab, path=None):
+    """Shut down the kernel of the notebook ``path`` (every notebook's, when ``None``): a closed
+    page leaves its kernel running."""
+    for session in _api(lab, "GET", "sessions"):
+        if path is None or session["path"] == path:
+            _api(lab, "DELETE", f"sessions/{session['id']}")
 
 
 def lab_flags(port, token):
@@ -127,7 +170,10 @@ def open_and_run_all(page, lab, path, before_run=None):
 
 @contextmanager
 def lab_and_browser(folder, base_dir):
-    """JupyterLab serving ``folder`` and a launched Chromium: yields ``{"base", "token", "browser"}``."""
+    """JupyterLab serving ``folder`` and a launched Chromium: yields ``{"base", "token", "browser"}``.
+
+    At the end every kernel is shut down and the server stopped; it fails if any of them is
+    left running."""
     from playwright.sync_api import sync_playwright
 
     env = scratch_home(base_dir)
@@ -143,11 +189,16 @@ def lab_and_browser(folder, base_dir):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                yield {"base": base, "token": token, "browser": browser}
+                lab = {"base": base, "token": token, "browser": browser}
+                yield lab
+                left = running_kernels(lab)  # each test shuts down the kernels it started
+                shut_down(lab)
+                assert left == [], f"kernels left running: {left}"
             finally:
                 browser.close()
     finally:
-        stop(server)
+        gone = stop(server)
+    assert gone, "the JupyterLab server or one of its kernels outlived the tests"
 
 
 # Runs Python in the notebook's kernel and returns what it printed.

@@ -70,6 +70,7 @@ def test_unbalanced_markers_are_reported(source, phrase):
         strip_solutions(source, where="solutions/99_x.ipynb, cell 3")
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("path", sorted((ROOT / "exercises").glob("*.ipynb")), ids=lambda p: p.name)
 def test_untouched_exercise_runs_top_to_bottom_and_says_not_attempted(path, tmp_path):
     """A learner's Run All on a fresh exercise: no error, every check asks for an attempt."""

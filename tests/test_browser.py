@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, lab_url, open_and_run_all,
-                        scratch_home, stop, wait_for_server)
+                        scratch_home, shut_down, stop, wait_for_server)
 
 from convlib import conv2d, data
 
@@ -61,7 +61,8 @@ def test_make_lab_serves_the_first_lesson(tmp_path):
         text = (tmp_path / "lab.log").read_text()
         assert "lab/tree/notebooks/01_image_and_kernel.ipynb" in text  # opens on the first lesson
     finally:
-        stop(process)
+        gone = stop(process)
+    assert gone, "make lab's server outlived the test"
 
 
 # ------------------------------------------------------------------------------ the browser
@@ -240,6 +241,7 @@ def test_lesson_runs_in_jupyterlab(lab, lesson):
         raise
     finally:
         page.close()
+        shut_down(lab, f"notebooks/{lesson}")
 
 
 SET_FIRST_ANSWER = """(source) => {
@@ -270,6 +272,7 @@ def test_exercise_gives_feedback_in_jupyterlab(lab):
         raise
     finally:
         page.close()
+        shut_down(lab, "exercises/01_image_and_kernel.ipynb")
 
 
 # ------------------------------------------------------------------------------ feedback pages
@@ -375,6 +378,7 @@ def widget_page(lab):
         raise
     finally:
         page.close()
+        shut_down(lab, "widgets.ipynb")
 
 
 ROOTS = {"slide widget": ".convlib-slide", "kernel editor": ".convlib-editor", "animation player": ".convlib-player"}
@@ -733,3 +737,4 @@ def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
         assert page.locator(f"{SHOWN} .jp-OutputArea-output[data-mime-type='text/html']").count() == 1
     finally:
         page.close()
+        shut_down(lab, "stored.ipynb")

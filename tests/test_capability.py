@@ -237,6 +237,7 @@ def _connects_as(uid, paths):
     return os.waitstatus_to_exitcode(status)
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(os.geteuid() != 0 or not sys.platform.startswith("linux"), reason="the uid mode is root's")
 def test_in_the_uid_mode_a_kernel_listens_on_no_port_and_no_other_uid_can_connect():
     import shutil

@@ -376,6 +376,7 @@ def test_notebook_figures_carry_an_img_with_alt_and_are_drawn_once(monkeypatch):
         InteractiveShell.clear_instance()
 
 
+@pytest.mark.kernel
 def test_html_export_keeps_the_descriptions():
     """A notebook run as a learner runs it, exported with nbconvert: every picture keeps its words."""
     import nbformat

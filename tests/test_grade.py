@@ -466,15 +466,19 @@ def test_a_failed_canary_grades_no_one_and_says_why(tmp_path):
     out = tmp_path / "grades.csv"
     out.write_text("an earlier gradebook\n")
     wrong = _solutions_with(tmp_path, "window_sum", WRONG_WINDOW)
-    done = subprocess.run([*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), "--solutions", str(wrong), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two runs side by side
+        runs = [pool.submit(subprocess.run, [*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), *options, "--out", str(out)],
+                            capture_output=True, text=True, timeout=600)
+                for options in (["--solutions", str(wrong)], ["--memory", "60M"])]
+        done, tight = (run.result() for run in runs)
     assert done.returncode == 3, done.stderr[-2000:]
     assert f"stopped before grading anyone" in done.stderr and \
         f"{EX1}: the shipped solution scored 1/3 (expected 3/3, status graded)" in done.stderr, done.stderr[-2000:]
     assert "window_sum" in done.stderr  # what differs, as the judge says it
     assert out.read_text() == "an earlier gradebook\n" and "[1/1]" not in done.stderr
-    done = subprocess.run([*GRADE, str(tmp_path / f"alice_{EX1}.ipynb"), "--memory", "60M", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    done = tight
     assert done.returncode == 3 and "status out of memory" in done.stderr and "give a larger --memory" in done.stderr
     assert out.read_text() == "an earlier gradebook\n"
 
@@ -488,6 +492,7 @@ def test_a_handout_that_scores_stops_the_run(tmp_path):
         pipeline.grade([tmp_path / f"alice_{EX1}.ipynb"], _solutions_with(tmp_path, "feature_map_shape", unmarked))
 
 
+@pytest.mark.sandbox
 def test_without_a_sandbox_it_says_so_on_every_row(tmp_path):
     results = pipeline.grade([ROOT / "solutions" / f"{EX1}.ipynb"], jobs=1, kind=NO_SANDBOX)
     assert [(r.passed, r.total, r.sandbox) for r in results] == [(3, 3, NO_SANDBOX)]
@@ -546,18 +551,64 @@ def _wait_for(condition, timeout=60.0):
         time.sleep(0.05)
 
 
+RELEASE = f"/tmp/release-{os.getpid()}-{os.urandom(4).hex()}"  # what a waiting attack watches for
+
+
+def _until_released(seconds):
+    """Notebook code that waits until :func:`_release` is called (or ``seconds`` pass)."""
+    return (f"import os, time\nend = time.monotonic() + {seconds}\n"
+            f"while not os.path.exists({RELEASE!r}) and time.monotonic() < end:\n    time.sleep(0.05)\n")
+
+
+def _descendants(pid):
+    """The pids of every process started under ``pid`` (sandboxed ones included), as the host sees them."""
+    children = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat_file.read_text()
+        except OSError:
+            continue
+        children.setdefault(int(text.rsplit(")", 1)[1].split()[1]), []).append(int(stat_file.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        started = children.get(todo.pop(), [])
+        found += started
+        todo += started
+    return found
+
+
+def _release(pid):
+    """Let every attack started under ``pid`` that waits in :func:`_until_released` go on: the file
+    it watches for, in each process's own view of /tmp (a sandbox's own, or this host's)."""
+    for child in _descendants(pid):
+        try:
+            Path(f"/proc/{child}/root{RELEASE}").write_text("")
+        except OSError:
+            continue
+
+
 @needs_sandbox
 def test_a_cpu_hog_beside_a_slow_honest_answer_costs_the_honest_one_nothing(tmp_path):
     """200 spinning processes in one sandbox; beside it, an answer that needs 0.3 s of CPU a call."""
     hog = _with("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        end = time.time() + 20\n"
-                "        while time.time() < end:\n            pass\n        os._exit(0)\ntime.sleep(10)\n" + WRONG_WINDOW)
+                f"        while time.time() < end and not os.path.exists({RELEASE!r}):\n            pass\n"
+                "        os._exit(0)\n" + _until_released(50) + WRONG_WINDOW)  # until the honest one is graded
     slow = _solution_source("feature_map_shape").replace(
         "    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    import time\n    end = time.process_time() + 0.3\n"
         "    while time.process_time() < end:\n        pass\n")
     nbformat.write(hog, tmp_path / "a_hog.ipynb")
     nbformat.write(_with(slow, name="feature_map_shape", base="solutions"), tmp_path / "b_honest.ipynb")
     limits = pipeline.Limits(cell_timeout=60, wall=120, check_time_limit=1.0)  # 1 s of CPU a call; 6 s by the clock
-    results = {Path(r.submission).name: r for r in pipeline.grade([tmp_path], jobs=2, limits=limits)}
+
+    def release_when_honest_is_graded(done, total, result):
+        if Path(result.submission).name == "b_honest.ipynb":
+            _release(os.getpid())
+
+    try:
+        results = {Path(r.submission).name: r
+                   for r in pipeline.grade([tmp_path], jobs=2, limits=limits, progress=release_when_honest_is_graded)}
+    finally:
+        Path(RELEASE).unlink(missing_ok=True)
     honest = results["b_honest.ipynb"]
     assert (honest.passed, honest.status) == (3, "graded"), honest
     assert results["a_hog.ipynb"].passed == 0
@@ -570,10 +621,10 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
     bomb, honest = tmp_path / "bomb", tmp_path / "honest"
     bomb.mkdir()
     honest.mkdir()
-    # the bomb lasts 50 s: longer than the honest run takes from its start (its canary included)
+    # the bomb lasts until the honest run is over (its canary included), at most 50 s
     nbformat.write(_with("import threading, time\nfor _ in range(230):\n"
                          "    threading.Thread(target=time.sleep, args=(50,), daemon=True).start()\n"
-                         "time.sleep(50)\n" + WRONG_WINDOW), bomb / "bomb.ipynb")
+                         + _until_released(50) + WRONG_WINDOW), bomb / "bomb.ipynb")
     for i in range(4):
         nbformat.write(_read("solutions"), honest / f"learner{i}.ipynb")
     command = [sys.executable, "-m", "convlib.grade", "--jobs", "2", "--timeout", "60"]
@@ -585,7 +636,9 @@ def test_two_grading_runs_at_once_share_no_uid_and_starve_no_one(tmp_path):
                               capture_output=True, text=True, timeout=300)
         still_bombing = _threads_of_sandboxes() >= 200
     finally:
+        _release(first.pid)
         first.wait(timeout=300)
+        Path(RELEASE).unlink(missing_ok=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert still_bombing  # the honest run was graded entirely beside the bomb
     rows = list(csv.DictReader((tmp_path / "honest.csv").read_text().splitlines()))

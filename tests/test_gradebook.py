@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -23,7 +24,7 @@ from convlib.grading.feedback import page_name, standalone
 from convlib.grading.identify import cell_role
 from convlib.grading.report import OLDER_COPY, QUESTION_COLUMNS
 
-from gradingkit import (EX1, EX2, EX3, GRADE, KIND, ROOT, as_gradescope, autograder_zip, check_results,
+from gradingkit import (EX1, EX2, EX3, GRADE, KIND, ROOT, as_gradescope_at_once, autograder_zip, check_results,
                         course_notebook as _notebook, needs_sandbox, questions_in as _questions_in)
 
 
@@ -70,23 +71,32 @@ def _by_file(rows, folder):
     return {Path(r["submission"]).relative_to(folder).as_posix(): r for r in rows}
 
 
+def _all_at_once(commands, timeout):
+    """Run ``commands`` side by side; their ``CompletedProcess`` (text output), in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        runs = [pool.submit(subprocess.run, command, capture_output=True, text=True, timeout=timeout)
+                for command in commands]
+        return [run.result() for run in runs]
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("course")
     folder = base / "class"
     _class(folder)
     out = {"whole": base / "grades.csv", "learners": base / "learners.csv", "feedback": base / "feedback"}
-    done = subprocess.run([*GRADE, str(folder), "--out", str(out["whole"]), "--jobs", "2",
-                           "--by-learner", str(out["learners"]), "--feedback", str(out["feedback"])],
-                          capture_output=True, text=True, timeout=600)
+    parts = [base / f"part{k}.csv" for k in (1, 2)]
+    # the whole class and its two shards, graded side by side (as on two machines)
+    runs = [[*GRADE, str(folder), "--out", str(out["whole"]), "--jobs", "2",
+             "--by-learner", str(out["learners"]), "--feedback", str(out["feedback"])]]
+    runs += [[*GRADE, str(folder), "--out", str(part), "--jobs", "2", "--shard", f"{k}/2"]
+             for k, part in enumerate(parts, 1)]
+    done, *shards = _all_at_once(runs, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    parts = []
-    for k in (1, 2):
-        part = base / f"part{k}.csv"
-        shard = subprocess.run([*GRADE, str(folder), "--out", str(part), "--jobs", "2", "--shard", f"{k}/2"],
-                               capture_output=True, text=True, timeout=600)
+    for shard in shards:
         assert shard.returncode == 0, shard.stderr[-3000:]
-        parts.append(part)
     merged = subprocess.run([*GRADE, "merge", *map(str, parts), "--out", str(base / "merged.csv"),
                              "--by-learner", str(base / "merged_learners.csv")],
                             capture_output=True, text=True, timeout=60)
@@ -272,6 +282,10 @@ def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
     """``pip install .`` (a wheel, not editable) into a new environment, then ``convlib-grade``.
 
     The wheel is built from the files the ``Dockerfile`` copies, so the container image builds too.
+    The new environment sees the course's dependencies where this one has them (a ``.pth`` file):
+    pip resolves the wheel's requirements against them and installs the wheel alone. Fetching
+    and unpacking them all again (about a minute and a half) would repeat what ``make setup-test``
+    did from the same list; the sandbox hides that folder like every other package folder.
     """
     wheels, env, source = tmp_path / "wheels", tmp_path / "env", tmp_path / "source"
     source.mkdir()
@@ -285,6 +299,9 @@ def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(wheels.glob("convlib-*.whl"))
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    new_site = subprocess.run([env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    Path(new_site, "course-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", str(wheel)],
                              capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-2000:]
@@ -341,36 +358,49 @@ def _stealing_wrong_window_sum():
     return nb
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
-                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
-def test_gradescope_after_its_setup_grades_in_the_uid_mode_without_bubblewrap(autograder, tmp_path):
-    """As on Gradescope: setup.sh made the source and the package root's alone; no bubblewrap."""
+AS_ON_GRADESCOPE = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("bwrap") is None,
+    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
+
+
+@pytest.fixture(scope="module")
+def gradescope_uid_mode(autograder, tmp_path_factory):
+    """The Gradescope runs of the uid mode, side by side: after setup.sh, without bubblewrap (an
+    honest notebook, one that tries to read the key, a PDF) and with bubblewrap refused namespaces
+    (an honest notebook)."""
+    tmp_path = tmp_path_factory.mktemp("uid_mode")
     honest, wrong, pdf = tmp_path / "honest", tmp_path / "wrong", tmp_path / "pdf"
     _write(honest, f"{EX1}.ipynb", _notebook("solutions", EX1), 1_700_000_000)
     _write(wrong, f"{EX1}.ipynb", _stealing_wrong_window_sum(), 1_700_000_000)
     pdf.mkdir()
     (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
+    return as_gradescope_at_once(tmp_path, autograder, {"a": honest, "b": wrong, "c": pdf,
+                                                        "refused": (honest, {"grader_bwrap": "refused"})},
+                                 setup=True, grader_bwrap="absent")
 
-    data, log = as_gradescope(tmp_path / "a", autograder, honest, setup=True, grader_bwrap="absent")
+
+@pytest.mark.sandbox
+@AS_ON_GRADESCOPE
+def test_gradescope_after_its_setup_grades_in_the_uid_mode_without_bubblewrap(gradescope_uid_mode):
+    """As on Gradescope: setup.sh made the source and the package root's alone; no bubblewrap."""
+    data, log = gradescope_uid_mode["a"]
     check_results(data)
     assert "sandbox: uid" in log and "canary: the shipped solutions scored full marks" in log, log[-2000:]
     assert data["score"] == _questions_in(EX1), data["output"]
 
-    data, log = as_gradescope(tmp_path / "b", autograder, wrong, setup=True, grader_bwrap="absent")
+    data, log = gradescope_uid_mode["b"]
     check_results(data)
     assert "sandbox: uid" in log and data["score"] == 1, data  # feature_map_shape; the key stayed out of reach
 
-    data, log = as_gradescope(tmp_path / "c", autograder, pdf, setup=True, grader_bwrap="absent")
+    data, log = gradescope_uid_mode["c"]
     check_results(data)
     assert data["score"] == 0 and "No notebook" in data["output"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
-                    reason="Gradescope runs the autograder as root; bubblewrap binds the folder at /autograder")
-def test_gradescope_with_bubblewrap_but_no_namespaces_grades_in_the_uid_mode(autograder, tmp_path):
-    honest = tmp_path / "honest"
-    _write(honest, f"{EX1}.ipynb", _notebook("solutions", EX1), 1_700_000_000)
-    data, log = as_gradescope(tmp_path / "a", autograder, honest, setup=True, grader_bwrap="refused")
+@pytest.mark.sandbox
+@AS_ON_GRADESCOPE
+def test_gradescope_with_bubblewrap_but_no_namespaces_grades_in_the_uid_mode(gradescope_uid_mode):
+    data, log = gradescope_uid_mode["refused"]
     check_results(data)
     assert "sandbox: uid (bubblewrap cannot make namespaces here" in log, log[-2000:]
     assert data["score"] == _questions_in(EX1), data["output"]

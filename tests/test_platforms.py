@@ -30,8 +30,8 @@ import pytest
 from convlib.grading.identify import cell_role, learner_of
 from convlib.grading.roster import roster
 
-from gradingkit import (EX1, EX2, GRADE, as_gradescope, autograder_zip, check_results, course_notebook as _notebook,
-                        needs_sandbox, questions_in as _questions_in)
+from gradingkit import (EX1, EX2, GRADE, as_gradescope_at_once, autograder_zip, check_results,
+                        course_notebook as _notebook, needs_sandbox, questions_in as _questions_in)
 
 
 def _wrong_window_sum():
@@ -221,24 +221,26 @@ def test_the_autograder_zip_has_its_scripts_at_the_root_and_the_course_installab
 def test_gradescope_grades_a_notebook_two_copies_and_a_pdf(autograder, tmp_path):
     one = tmp_path / "one"
     _write(one, f"{EX1}.ipynb", _wrong_window_sum(), 1_700_000_000)
-    data, _ = as_gradescope(tmp_path / "a", autograder, one)
+    copies = tmp_path / "copies"
+    for i, when in enumerate((1_700_000_000, 1_800_000_000, 1_600_000_000)):
+        _write(copies, f"{EX1} ({i}).ipynb", _notebook("solutions" if i == 1 else "exercises", EX1), when)
+    pdf = tmp_path / "pdf"
+    pdf.mkdir()
+    (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
+    runs = as_gradescope_at_once(tmp_path, autograder, {"a": one, "b": copies, "c": pdf})
+
+    data, _ = runs["a"]
     check_results(data)
     assert data["output_format"] == "md" and len(data["tests"]) == _questions_in(EX1)
     assert data["score"] == 1  # feature_map_shape; feature_map calls the wrong window_sum
     assert "flipped" not in data["output"]
 
-    copies = tmp_path / "copies"
-    for i, when in enumerate((1_700_000_000, 1_800_000_000, 1_600_000_000)):
-        _write(copies, f"{EX1} ({i}).ipynb", _notebook("solutions" if i == 1 else "exercises", EX1), when)
-    data, _ = as_gradescope(tmp_path / "b", autograder, copies)
+    data, _ = runs["b"]
     check_results(data)
     assert data["score"] == _questions_in(EX1)  # the newest copy, once: never 3 copies' worth
     assert f"{EX1} (0).ipynb" in data["output"].replace("\\", "") and f"{EX1} (2).ipynb" in data["output"].replace("\\", "")
 
-    pdf = tmp_path / "pdf"
-    pdf.mkdir()
-    (pdf / "my work.pdf").write_bytes(b"%PDF-1.4\n")
-    data, _ = as_gradescope(tmp_path / "c", autograder, pdf)
+    data, _ = runs["c"]
     check_results(data)
     assert data["score"] == 0 and "No notebook" in data["output"] and "my work.pdf" in data["output"].replace("\\", "")
 

@@ -115,11 +115,14 @@ def test_make_check_runs_no_browser_no_sandbox_and_no_notebook():
     recipe = re.sub(r"\$\((\w+):%=--ignore=%\)",
                     lambda m: " ".join(f"--ignore={p}" for p in variables[m.group(1)].split()), target.group(2))
     args = shlex.split(recipe)
-    args = args[args.index("pytest") + 1:]
-    paths = [a for i, a in enumerate(args) if not a.startswith("-") and args[i - 1] != "-k"]
+    before, args = args[:args.index("pytest")], args[args.index("pytest") + 1:]
+    paths = [a for i, a in enumerate(args) if not a.startswith("-") and args[i - 1] not in ("-k", "-m")]
     assert paths == ["tests", "convlib"]
     for ignored in ("tests/test_browser.py", "tests/test_grade.py", "tests/test_gradebook.py"):
         assert f"--ignore={ignored}" in args
+    # and by marker, with the guard on that refuses to start a sandbox, a kernel or a browser
+    assert args[args.index("-m") + 1] == "not (sandbox or kernel or browser)"
+    assert "CONVLIB_CHECK_ONLY=1" in before
     readme = (ROOT / "README.md").read_text()
     assert "make check" in readme.split("## Start", 1)[1].split("\n## ", 1)[0]
     assert "make check" in readme.split("## Tests", 1)[1].split("\n## ", 1)[0]

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
-import nbformat
 import numpy as np
 
 from ..answers.policy import Scanner, ScanRefused, scan
@@ -176,6 +175,8 @@ def scan_step(work, run):
 
 def execute_step(work, run):
     """The graded copy, run in a sandbox of its own; the grader's trouble with it ends here."""
+    import nbformat  # here: a second to import, which the command line's refusals never need
+
     result = work.result
     execution = work.execution = run.executor.execute(nbformat.writes(work.notebook), work.inputs,
                                                        exercise=result.exercise)

@@ -24,8 +24,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-from nbformat.corpus.words import generate_corpus_id as random_cell_id
 
 from ..schema import META
 from .status import Status
@@ -82,6 +80,12 @@ def _kept(metadata):
     return {META: metadata[META]} if isinstance(metadata, dict) and isinstance(metadata.get(META), dict) else {}
 
 
+def _random_cell_id():
+    from nbformat.corpus.words import generate_corpus_id
+
+    return generate_corpus_id()
+
+
 def _clean_cells(nb):
     """Cells with string types and sources and dict metadata; anything else dropped or blanked."""
     cells = []
@@ -96,7 +100,7 @@ def _clean_cells(nb):
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str):
             source = ""
-        cell_id = cell.get("id") if isinstance(cell.get("id"), str) and cell.get("id") else random_cell_id()
+        cell_id = cell.get("id") if isinstance(cell.get("id"), str) and cell.get("id") else _random_cell_id()
         new = {"id": cell_id[:64], "cell_type": kind, "metadata": _kept(cell.get("metadata")), "source": source}
         if kind == "code":
             new.update(outputs=[], execution_count=None)
@@ -190,6 +194,8 @@ def read_bytes(raw, result=None, size=None):
             result.detail = (f"its cells hold more than {MAX_SOURCE_CHARS // 2**20} M characters; a notebook may hold "
                              f"at most {MAX_SOURCE_CHARS // 2**20} M")
             return result
+        import nbformat  # here: a second to import, which the command line's refusals never need
+
         nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _kept(data.get("metadata")),
                                  "cells": cells})
     except (RecursionError, MemoryError, ValueError, TypeError) as err:  # within the bounds, never expected

@@ -12,8 +12,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import nbformat
-
 from ..answers.blocks import strip_solutions
 from ..exercises import MODULES
 from ..notebook import cell_role
@@ -53,6 +51,8 @@ class SolutionBook:
         The same object every time: copy it before changing it."""
         with self._lock:
             if exercise not in self._read:
+                import nbformat  # here: nbformat takes a second to import, which the command's --help never needs
+
                 self._read[exercise] = nbformat.read(self.path(exercise), as_version=4)
             return self._read[exercise]
 
