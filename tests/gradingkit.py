@@ -23,6 +23,15 @@ KIND, WHY = sandbox_kind()
 _sandbox_here = pytest.mark.skipif(KIND == NO_SANDBOX and not os.environ.get("CI"),
                                    reason=f"grading sandbox unavailable ({WHY or KIND}); .ci/run installs bubblewrap")
 
+# one learner's window_sum under other names and a comment, handed in by two (answers alike)
+COPIED_WINDOW_SUM = """def window_sum(picture, filt, r, c):
+    # my own work
+    total = 0
+    for i in range(filt.shape[0]):
+        for j in range(filt.shape[1]):
+            total += picture[r + i, c + j] * filt[i, j]
+    return total
+"""
 
 def needs_sandbox(test):
     """A test that grades in a sandbox: marked ``sandbox`` (left out of ``make check``), skipped

@@ -235,7 +235,7 @@ def test_a_team_folder_that_looks_like_a_participants_never_becomes_that_partici
         (tmp_path / "class" / folder).mkdir(parents=True)
         (tmp_path / "class" / folder / f"{EX1}.ipynb").write_bytes(HONEST)
     entries = roster([tmp_path / "class"], teams=True)
-    assert {e.learner.key for e in entries} == {"moodle team:814", "moodle team:816", "Default group"}
+    assert {e.learner.key for e in entries} == {"moodle team:814", "moodle team:816", "moodle team:Default group"}
     rows = [Result(submission=str(e.path), learner=e.learner.name, lms_id=e.learner.lms_id,
                    platform=e.learner.platform, exercise=EX1, questions={"window_sum": True}).record() for e in entries]
     written, warnings = write_moodle(tmp_path / "moodle", rows)

@@ -21,17 +21,9 @@ from convlib.grading.similarity import answer_prints
 from convlib.grading.solutions import SolutionBook
 from convlib.grading.status import Status
 
-from gradingkit import EX1, GRADE, ROOT, course_notebook
+from gradingkit import COPIED_WINDOW_SUM, EX1, GRADE, ROOT, course_notebook
 
 BOOK = SolutionBook(ROOT / "solutions")
-COPIED = '''def window_sum(picture, filt, r, c):
-    # my own work
-    total = 0
-    for i in range(filt.shape[0]):
-        for j in range(filt.shape[1]):
-            total += picture[r + i, c + j] * filt[i, j]
-    return total
-'''
 OWN = "def window_sum(image, kernel, row, col):\n    return {i}\n"  # too short to compare with anyone's
 
 
@@ -42,7 +34,7 @@ def _class(folder, count=12):
                     if c.get("metadata", {}).get("convlib", {}).get("answer") == "window_sum")
     results = []
     for i in range(count):
-        source = solution if i == 1 else COPIED if i % 3 == 0 else OWN.format(i=i)
+        source = solution if i == 1 else COPIED_WINDOW_SUM if i % 3 == 0 else OWN.format(i=i)
         results.append(Result(submission=str(folder / f"learner{i:02d}_{1000 + i}_1_{EX1}.ipynb"),
                               learner=f"learner{i:02d}", lms_id=str(1000 + i), platform="canvas", exercise=EX1,
                               questions={"window_sum": i % 2 == 0, "feature_map": True, "feature_map_shape": False},

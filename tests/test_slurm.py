@@ -20,12 +20,12 @@ import pytest
 
 from convlib.grading.roster import shard_of
 
-from gradingkit import EX1, GRADE, ROOT, course_notebook, needs_sandbox
+from gradingkit import COPIED_WINDOW_SUM, EX1, GRADE, ROOT, course_notebook, needs_sandbox
 
 DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol")
-pytestmark = [needs_sandbox, pytest.mark.skipif(
+pytestmark = pytest.mark.skipif(
     any(shutil.which(d) is None for d in DAEMONS) or os.geteuid() != 0,
-    reason="needs root and Debian's slurm-wlm and munge (apt-get install slurm-wlm munge; .ci/run installs them)")]
+    reason="needs root and Debian's slurm-wlm and munge (apt-get install slurm-wlm munge; .ci/run installs them)")
 
 CONF = """ClusterName=convlib
 SlurmctldHost={host}
@@ -54,14 +54,6 @@ AccountingStorageType=accounting_storage/none
 NodeName={host} CPUs=2 RealMemory=16000 State=UNKNOWN
 PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
-COPIED = '''def window_sum(picture, filt, r, c):
-    # worked out together
-    total = 0
-    for i in range(filt.shape[0]):
-        for j in range(filt.shape[1]):
-            total += picture[r + i, c + j] * filt[i, j]
-    return total
-'''
 
 
 def _free_port():
@@ -132,7 +124,7 @@ def _class(folder):
         nb = course_notebook("solutions" if n % 2 else "exercises", EX1)
         if user in (names[0][0], names[1][0]):
             cell = next(c for c in nb.cells if c.get("metadata", {}).get("convlib", {}).get("answer") == "window_sum")
-            cell.source = COPIED
+            cell.source = COPIED_WINDOW_SUM
         path = folder / f"learner{user}_{user}_{900 + n}_{EX1}.ipynb"
         nbformat.write(nb, path)
         os.utime(path, (1_700_000_000, 1_700_000_000))
@@ -144,6 +136,7 @@ def _rows(path):
         return list(csv.DictReader(handle))
 
 
+@needs_sandbox
 def test_the_readme_slurm_recipe_merges_to_a_single_run(slurm, tmp_path):
     grading, merging = _recipe()
     course_class, results = tmp_path / "class", tmp_path / "results"
