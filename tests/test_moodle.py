@@ -73,7 +73,8 @@ def test_the_worksheet_names_each_learners_page_only_when_pages_are_written():
 
 def test_team_submissions_are_graded_as_the_team_and_never_become_a_participant(tmp_path):
     # downloader.php, team submissions: clean_filename(group name with _ as space + '_' + group id), or the
-    # default team's name alone, then _assignsubmission_file and the file's own path
+    # default team's name alone, then _assignsubmission_file and the file's own path; the grader's option
+    # named in the warning is Moodle's own string (mod/assign/lang/en/assign.php, 'applytoteam')
     import nbformat
 
     from convlib.grading.moodle import write_moodle
