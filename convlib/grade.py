@@ -348,7 +348,7 @@ def _autograder_main(argv):
 
 def main(argv=None):
     """``convlib-grade SUBMISSIONS...``, ``convlib-grade merge PARTS...`` or
-    ``convlib-grade gradescope-autograder --out autograder.zip``."""
+    ``convlib-grade gradescope-autograder --exercise 1 --out autograder.zip``."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["merge"]:
         return _merge_main(argv[1:])

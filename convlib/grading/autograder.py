@@ -1,7 +1,8 @@
 """Gradescope as a platform: the autograder zip, and what runs for each upload.
 
-``convlib-grade gradescope-autograder --out autograder.zip`` writes the zip Gradescope takes as
-it is (Configure Autograder → upload it; Ubuntu base image). Gradescope unpacks it into
+``convlib-grade gradescope-autograder --exercise 1 --out autograder.zip`` writes the zip Gradescope
+takes as it is (Configure Autograder → upload it; Ubuntu base image), bound to one exercise: one
+Gradescope assignment, one exercise, whose questions are the tests. Gradescope unpacks it into
 ``/autograder/source``, runs ``setup.sh`` from there once, and ``/autograder/run_autograder``
 (copied from the zip's root) for each upload, with the upload in ``/autograder/submission``
 and ``/autograder/submission_metadata.json`` naming who handed it in. The zip holds, at its
@@ -9,9 +10,10 @@ root, ``setup.sh``, ``run_autograder`` and the course as a package (``pyproject.
 ``convlib/``, ``solutions/``), so ``pip install /autograder/source`` installs it.
 
 :func:`main` (``python -m convlib.grading.autograder``) grades one upload as one learner and
-always writes ``/autograder/results/results.json``: an upload without a notebook scores 0 with
-a message saying what to upload; of several copies of one exercise the newest is graded and
-the others are named. ``run_autograder`` writes a result of its own if Python cannot. It runs as
+always writes ``/autograder/results/results.json``: an upload without a notebook of its exercise
+scores 0 with a message saying what it held and what to upload; of several copies of the
+exercise the newest is graded and the others are named; other exercises' notebooks are named
+and not counted. ``run_autograder`` writes a result of its own if Python cannot. It runs as
 root, so nothing of the upload may come on its path: it starts from ``/autograder/source`` and
 runs ``python -P`` (no working folder first on ``sys.path``), so a ``convlib/`` in the upload,
 wherever Gradescope starts the script, is never imported. The
