@@ -111,6 +111,17 @@ def running_kernels(lab):
     return _api(lab, "GET", "kernels")
 
 
+def wait_for_session(lab, path, seconds=60):
+    """Wait until the server holds a session (and so a kernel) for the notebook ``path``: JupyterLab
+    starts one for an opened notebook without being asked, and a session still being made when
+    the page closes would outlive :func:`shut_down`."""
+    deadline = time.monotonic() + seconds
+    while not any(session["path"] == path for session in _api(lab, "GET", "sessions")):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"JupyterLab started no kernel for {path} in {seconds} s")
+        time.sleep(0.1)  # a poll of the condition, not a wait in its place
+
+
 def shut_down(lab, path=None):
     """Shut down the kernel of the notebook ``path`` (every notebook's, when ``None``): a closed
     page leaves its kernel running."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, lab_url, open_and_run_all,
-                        scratch_home, shut_down, stop, wait_for_server)
+                        scratch_home, shut_down, stop, wait_for_server, wait_for_session)
 
 from convlib import conv2d, data
 
@@ -735,6 +735,7 @@ def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=picture.element_handle())
         assert picture.get_attribute("alt") == "kernel: 3×3 grid: row 0: 1, 0, 1; row 1: 0, 1, 0; row 2: 1, 0, 1."
         assert page.locator(f"{SHOWN} .jp-OutputArea-output[data-mime-type='text/html']").count() == 1
+        wait_for_session(lab, "stored.ipynb")  # nothing was run, but opening it started a kernel
     finally:
         page.close()
         shut_down(lab, "stored.ipynb")
