@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import stat
 import sys
 from pathlib import Path
 
 from . import __version__
 from .exercises import MODULES
+from .grading.capped import is_regular
 from .grading.canvas import parse_column, read_export, write_canvas
 from .grading.identify import looks_like_teams
 from .grading.feedback import join_index, write_feedback
@@ -95,14 +95,6 @@ def _refuse_notebook_outputs(parser, inputs, **outputs):
         path = Path(value)
         if path.suffix == ".ipynb" or Path(os.path.realpath(path)) in inputs:
             parser.error(f"--{flag.replace('_', '-')} {path} would overwrite a notebook; give another path")
-
-
-def _regular(path):
-    """Whether ``path`` is a regular file itself (not a link, a FIFO, a folder); never follows a link."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _uid_warnings(reason, inputs, solutions):
@@ -204,7 +196,7 @@ def _sandbox_note(found, solutions):
         note = (f"WARNING: NO SANDBOX: {reason}. The learners' code ran with your rights, under resource "
                 "limits only; every row says sandbox=none. Grade an untrusted class on a Linux machine with bubblewrap.")
     elif kind == UID:
-        note = _uid_warnings(reason, [p for p in found if _regular(p)], Path(solutions))
+        note = _uid_warnings(reason, [p for p in found if is_regular(p)], Path(solutions))
     if kind in (NO_SANDBOX, UID):
         print(note, file=sys.stderr, flush=True)
     return kind, note

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import stat
 
-__all__ = ["read_capped", "open_folder", "NotRegularFile", "CHUNK"]
+__all__ = ["read_capped", "open_folder", "is_regular", "NotRegularFile", "CHUNK"]
 
 CHUNK = 1 << 20  # bytes read at a time
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
@@ -52,6 +52,14 @@ def _read_upto(fd, count):
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
+
+
+def is_regular(path):
+    """Whether ``path`` is a regular file itself (not a link, a FIFO, a folder); never follows a link."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def read_capped(path, cap, *, dir_fd=None, tail=False):

@@ -23,13 +23,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..notebook import notebook_files
 from .archive import open_zip
+from .capped import is_regular
 from .identify import Learner, exercise_of_file, learner_of, named_exercise
 from .read import MAX_SOURCE_CHARS, Submission, read
 from .status import Status
@@ -165,16 +164,9 @@ def _handed_in(paths):
         suffix = file.suffix.lower()
         if suffix == ".ipynb":
             notebooks.append((file, root))
-        elif _regular(file):
+        elif is_regular(file):
             (zips if suffix == ".zip" else others).append((file, root))
     return notebooks, zips, others
-
-
-def _regular(path):
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _place(entry):
