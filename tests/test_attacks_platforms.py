@@ -3,7 +3,11 @@ files, Moodle team folders, Canvas's export, Moodle's comments, Gradescope's Mar
 shard records. Each test hands the real code what a learner (or a slip of the instructor's)
 could hand it and asserts that the attack fails: a hostile file costs only its own row, nothing
 it names becomes another learner's row, the run finishes, and every output stays well-formed.
-No sandbox: the roster, the readers and the writers are called directly."""
+No sandbox: the roster, the readers and the writers are called directly. The names are built as
+the platforms build them: Moodle's ``mod/assign/classes/downloader.php`` (folders
+``prefix_assignsubmission_file``, a team's prefix its group name and number), Canvas's
+``lib/content_zipper.rb`` (``name_[LATE_]id_attachment_file``, ``anon_<id>``) and its export as
+``app/models/gradebook_importer.rb`` reads it back."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """A Gradescope autograder bound to one exercise: its questions are the tests whatever is uploaded,
 another exercise's notebook (even renamed) counts for nothing and is named, and the zip's
-``run_autograder`` carries the exercise. Nothing here needs a sandbox: what is not that exercise
-is never graded."""
+``run_autograder`` carries the exercise. The upload's layout (``/autograder/submission``,
+``submission_metadata.json``'s ``users``) and ``results.json``'s fields (``tests[]`` with ``score``
+and ``max_score``) are as Gradescope's autograder specification gives them
+(gradescope/autograder_samples, ``docs/specs.md``). Nothing here needs a sandbox: what is not that
+exercise is never graded."""
 
 from __future__ import annotations
 
