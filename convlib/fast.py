@@ -1,8 +1,9 @@
 """The fast paths behind :func:`convlib.conv2d` (the lesson's version is :func:`convlib.conv2d_loop`).
 
 ``conv_plane``
-    one 2-D image and one 2-D kernel: a sum of shifted slices, a strip of rows at a time, or,
-    for large kernels on large, finite images of bounded range, the FFT;
+    one 2-D image and one 2-D kernel: a sum of shifted slices, a strip of rows at a time; for
+    kernels with more taps than there are outputs, one dot product per output; for large
+    kernels on large, finite images of bounded range, the FFT;
 ``conv_layer``
     images with channels and a layer of filters: the windows as a patch matrix, one matmul
     per chunk of output rows.
@@ -64,7 +65,7 @@ def conv_plane(x, k, plan, out):
               and interior.size >= _FFT_MIN_PIXELS and fft_is_exact_enough(inner, k)):
             _plane_fft(inner, k, plan, interior)
         else:
-            _in_bands(_plane_slices, inner, k, plan, interior)
+            _in_bands(_plane_direct, inner, k, plan, interior)
         bands = [(0, r_lo, 0, out_w), (r_hi, out_h, 0, out_w), (r_lo, r_hi, 0, c_lo), (r_lo, r_hi, c_hi, out_w)]
     else:
         bands = [(0, out_h, 0, out_w)]
@@ -72,7 +73,7 @@ def conv_plane(x, k, plan, out):
         if r1 > r0 and c1 > c0:
             rows = (r0 * sr, (r1 - 1) * sr + span_h)
             cols = (c0 * sc, (c1 - 1) * sc + span_w)
-            _plane_slices(_padded_region(x, plan.pad, rows, cols), k, plan, out[r0:r1, c0:c1])
+            _plane_direct(_padded_region(x, plan.pad, rows, cols), k, plan, out[r0:r1, c0:c1])
 
 
 class _Steps(NamedTuple):
@@ -195,6 +196,26 @@ def _padded_region(x, pad, rows, cols):
             src_r[0] : src_r[1], src_c[0] : src_c[1]
         ]
     return region
+
+
+def _plane_direct(x, k, plan, out):
+    """``out`` computed tap by tap (:func:`_plane_slices`), or window by window
+    (:func:`_plane_windows`) when the kernel has more taps than there are outputs."""
+    (_plane_windows if k.size > out.size > 0 else _plane_slices)(x, k, plan, out)
+
+
+def _plane_windows(x, k, plan, out):
+    """``out`` as one dot product per output: its window of ``x`` times ``k``.
+
+    A kernel larger than its output (a gradient: the image correlated with a map of errors the
+    size of the output) would take thousands of passes of a few numbers each, tap by tap. Same
+    arguments as :func:`_plane_slices`; ``x`` is not copied.
+    """
+    (sr, sc), (dr, dc) = plan.stride, plan.dilation
+    span_h, span_w = dr * (k.shape[0] - 1) + 1, dc * (k.shape[1] - 1) + 1
+    rows, cols = (out.shape[0] - 1) * sr + span_h, (out.shape[1] - 1) * sc + span_w
+    windows = np.lib.stride_tricks.sliding_window_view(x[:rows, :cols], (span_h, span_w))
+    np.einsum("rcij,ij->rc", windows[::sr, ::sc, ::dr, ::dc], k, out=out)
 
 
 def _plane_slices(x, k, plan, out):

@@ -157,6 +157,37 @@ def test_separable_kernels_two_passes_agree_with_the_loop(name, dtype, special, 
             _agree(fast_out, loop, image, kernel, **kw)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("kw", [{}, {"stride": 2}, {"stride": (1, 3), "dilation": 2}, {"padding": 2},
+                                {"padding": (1, 3), "dilation": (1, 2)}])
+def test_a_kernel_with_more_taps_than_outputs_takes_one_dot_product_per_output(dtype, kw, monkeypatch):
+    """A gradient's correlation (a 48x48 image with a 46x46 map of errors, a 3x3 output) is
+    computed window by window, and agrees with the loop; a kernel smaller than its output is not."""
+    windows = []
+    monkeypatch.setattr(fast, "_plane_windows", lambda *args, real=fast._plane_windows: windows.append(1) or real(*args))
+    rng = np.random.default_rng(11)
+    for image_shape, kernel_shape in [((48, 48), (46, 46)), ((13, 11), (9, 10)), ((30, 30), (3, 3))]:
+        windows.clear()
+        if dtype == np.int64:
+            image, kernel = rng.integers(-9, 10, image_shape), rng.integers(-9, 10, kernel_shape)
+        else:
+            image, kernel = rng.standard_normal(image_shape).astype(dtype), rng.standard_normal(kernel_shape).astype(dtype)
+        try:
+            loop = conv2d_loop(image, kernel, **kw)
+        except ValueError:  # a dilated kernel wider than the padded image: both refuse it
+            with pytest.raises(ValueError):
+                conv2d(image, kernel, **kw)
+            continue
+        out = conv2d(image, kernel, **kw)
+        assert out.shape == loop.shape and out.dtype == loop.dtype
+        if dtype == np.int64:
+            np.testing.assert_array_equal(out, loop)
+        else:
+            np.testing.assert_allclose(out, loop, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                                       atol=1e-3 if dtype == np.float32 else 1e-11)
+        assert bool(windows) == (kernel.size > out.size)
+
+
 def test_a_general_kernel_is_not_taken_for_a_separable_one():
     assert fast._rank_one(np.random.default_rng(0).standard_normal((7, 7)), np.dtype(np.float64)) is None
     assert fast._rank_one(np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]]), np.dtype(np.float32)) is None
