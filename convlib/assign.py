@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from .answers.blocks import BEGIN, END, make_exercise, strip_solutions
+from .notebook import import_nbformat
 from .schema import mark_mismatches
 
 __all__ = ["BEGIN", "END", "strip_solutions", "make_exercise", "assign", "main"]
@@ -48,7 +49,7 @@ def assign(source_dir, target_dir, check=False):
     False
     >>> shutil.rmtree(folder)
     """
-    import nbformat  # here: nbformat takes a second to import
+    nbformat = import_nbformat()
 
     source_dir, target_dir = Path(source_dir), Path(target_dir)
     made = []

@@ -16,9 +16,39 @@ from pathlib import Path
 
 from .schema import META, cell_role, exercise_of
 
-__all__ = ["execute", "notebook_files", "notebooks_in", "cell_role", "exercise_of", "META", "main"]
+__all__ = ["execute", "notebook_files", "notebooks_in", "import_nbformat", "without_iri_syntax", "cell_role",
+           "exercise_of", "META", "main"]
 
 CHECKPOINTS = ".ipynb_checkpoints"  # JupyterLab's autosaved copies: never a notebook of their own
+# jsonschema, which nbformat validates notebooks with, imports rfc3987-syntax whenever it is
+# installed (jupyter-events brings it, through jsonschema[format-nongpl]), and rfc3987-syntax
+# 1.1.0 builds 38 Earley parsers as it is imported: 1.3 s of every process that reads a notebook
+# (python-jsonschema/jsonschema#1428). It serves only the formats "iri" and "iri-reference",
+# which no notebook schema uses, so the course's processes import jsonschema without it.
+IRI_SYNTAX = "rfc3987_syntax"
+
+
+def without_iri_syntax():
+    """Leave :data:`IRI_SYNTAX` out of this process (unless it is already imported): jsonschema
+    then checks no "iri" format, as where rfc3987-syntax is not installed. Call it before
+    anything imports nbformat, nbval or jsonschema.
+
+    Examples
+    --------
+    >>> without_iri_syntax()
+    >>> import sys
+    >>> sys.modules[IRI_SYNTAX] is None or IRI_SYNTAX in sys.modules
+    True
+    """
+    sys.modules.setdefault(IRI_SYNTAX, None)
+
+
+def import_nbformat():
+    """The ``nbformat`` module, imported here (it takes a while; see :func:`without_iri_syntax`)."""
+    without_iri_syntax()
+    import nbformat
+
+    return nbformat
 
 
 def notebook_files(paths, pattern="*.ipynb"):
@@ -84,8 +114,8 @@ def notebooks_in(paths):
 
 def execute(path, timeout=120):
     """Run a notebook top to bottom on a fresh kernel, in its own folder, and save its outputs."""
-    import nbformat  # here: nbformat and nbclient take a second to import
-    from nbclient import NotebookClient
+    nbformat = import_nbformat()
+    from nbclient import NotebookClient  # here: nbclient takes a while to import
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)

@@ -481,3 +481,27 @@ def test_exit_statuses_read_alike_from_a_wait_status_and_a_return_code():
     assert exits.outcome(code) == (True, False) and not exits.set_up_failed(code)
     assert exits.outcome(exits.runner_code(0, False, True)) == (False, True)
     assert exits.set_up_failed(exits.STILL_PRIVILEGED) and exits.outcome(exits.CHILD_FAILED) == (True, False)
+
+
+@pytest.mark.sandbox  # it makes an Executor (which make check's guard refuses), though it starts none
+def test_a_run_stages_only_the_exercises_it_grades_and_refuses_any_other(tmp_path):
+    from convlib.grading.sandbox import Executor
+
+    staged = stages(tmp_path / "stage", {"01_image_and_kernel"})
+    assert list(staged) == ["01_image_and_kernel"]
+    assert sorted(p.name for p in (tmp_path / "stage").iterdir()) == ["python", "without-01_image_and_kernel"]
+    executor = Executor(staged, kind="none", work_dir=tmp_path)
+    with pytest.raises(LookupError, match="no sandbox was staged for the exercise '04_filter_effects'"):
+        executor.execute("{}", "{}", exercise="04_filter_effects")  # not another exercise's copy
+
+
+def test_reading_a_notebook_builds_no_iri_grammar():
+    """jsonschema imports rfc3987-syntax when installed, which builds 38 parsers (1.3 s) as it is
+    imported; the course's readers and the sandbox's runner leave it out, and still validate."""
+    program = ("import sys\nfrom convlib.notebook import import_nbformat\nnb = import_nbformat()\n"
+               "nb.validate(nb.read('solutions/01_image_and_kernel.ipynb', as_version=4))\n"
+               "import convlib.grading.runner as r\nr.prepare()\n"
+               "print(sorted(m for m in ('lark', 'rfc3987_syntax', 'jsonschema', 'nbval') if sys.modules.get(m)))")
+    done = subprocess.run([sys.executable, "-P", "-c", program], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['jsonschema',", "'nbval']"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..answers.blocks import make_exercise
+from ..notebook import import_nbformat
 from .packages import unreachable
 from .solutions import SolutionBook
 from .status import Status
@@ -54,9 +55,7 @@ def handouts(exercises, solutions, folder):
         if not solution.is_file():
             raise CanaryFailed(f"no solution notebook {solution}: give --solutions the folder of the solutions")
         handout = folder / f"{exercise}.ipynb"
-        import nbformat  # here: a second to import, not needed before a run
-
-        nbformat.write(make_exercise(book.notebook(exercise), name=str(solution)), handout)
+        import_nbformat().write(make_exercise(book.notebook(exercise), name=str(solution)), handout)
         runs += [_Run(exercise, "shipped solution", solution), _Run(exercise, "untouched handout", handout)]
     return runs
 

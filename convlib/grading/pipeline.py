@@ -319,7 +319,7 @@ class Grading:
         self.pool = ThreadPoolExecutor(max_workers=self.jobs)
         try:
             try:
-                self.staged = stages(self.work / "stage")
+                self.staged = stages(self.work / "stage", self.exercises())
             except LookupError as err:  # a package every notebook needs is not installed
                 raise CanaryFailed(f"the sandbox's Python cannot be staged: {err}") from None
             for slot in range(self.jobs):
@@ -345,10 +345,13 @@ class Grading:
         finally:
             self.runs.put(run)
 
+    def exercises(self):
+        """The course's exercises this run grades (the roster's)."""
+        return {e.exercise for e in self.entries if e.exercise in MODULES and e.graded_instead is None}
+
     def canary(self):
         """Grade what the grader knows the answer to (see :mod:`~convlib.grading.canary`); its log line."""
-        exercises = {e.exercise for e in self.entries if e.exercise in MODULES and e.graded_instead is None}
-        self.checked = check(exercises, self.solutions, self.work / "canary", self._grade_one,
+        self.checked = check(self.exercises(), self.solutions, self.work / "canary", self._grade_one,
                              lambda function, items: list(self.pool.map(function, items)), limits=self.limits,
                              uid_mode=self.kind == UID, stage_dirs=sorted({*map(str, self.staged.values())}))
         return self.checked

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+from ..notebook import without_iri_syntax
 from ..schema import META
 from .status import Status
 
@@ -81,6 +82,7 @@ def _kept(metadata):
 
 
 def _random_cell_id():
+    without_iri_syntax()
     from nbformat.corpus.words import generate_corpus_id
 
     return generate_corpus_id()

@@ -181,6 +181,9 @@ def prepare():
     """Import what pytest loads when it starts, and route kernel launches through fork()."""
     import importlib
 
+    from ..notebook import without_iri_syntax
+
+    without_iri_syntax()  # before nbval imports nbformat
     import _pytest.config
     from jupyter_client.provisioning import local_provisioner
     from nbval import kernel as nbval_kernel

@@ -304,7 +304,11 @@ class Executor:
         self._cleared = None  # the uid whose processes are all gone already
 
     def _stage(self, exercise):
-        return self.stages.get(exercise) or self.stages.get(None) or next(iter(self.stages.values()))
+        if exercise in self.stages:
+            return self.stages[exercise]
+        if exercise is None or None in self.stages:
+            return self.stages.get(None) or next(iter(self.stages.values()))
+        raise LookupError(f"no sandbox was staged for the exercise {exercise!r}")
 
     def _zygote(self, stage_dir):
         zygote = self._zygotes.get(stage_dir)

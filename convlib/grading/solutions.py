@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..answers.blocks import strip_solutions
 from ..exercises import MODULES
-from ..notebook import cell_role
+from ..notebook import cell_role, import_nbformat
 
 __all__ = ["SolutionBook"]
 
@@ -51,8 +51,7 @@ class SolutionBook:
         The same object every time: copy it before changing it."""
         with self._lock:
             if exercise not in self._read:
-                import nbformat  # here: nbformat takes a second to import, which the command's --help never needs
-
+                nbformat = import_nbformat()  # here: the command's --help never needs it
                 self._read[exercise] = nbformat.read(self.path(exercise), as_version=4)
             return self._read[exercise]
 

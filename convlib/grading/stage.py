@@ -121,11 +121,12 @@ def forbids_convolution(exercise):
     return bool(set(CONVOLUTIONS) & set(forbidden_names(exercise)))
 
 
-def stages(folder):
-    """``{exercise: staged folder}``: for each exercise a copy without the functions it forbids
-    (the whole copy, ``folder/full``, for those that forbid nothing; exercises that forbid the
-    same names share one copy, ``folder/without-<exercise>``), and beside them, in
-    ``folder/python``, the Python a sandbox imports from (:mod:`.packages`)."""
+def stages(folder, exercises=None):
+    """``{exercise: staged folder}``: for each of ``exercises`` (default: every exercise of the
+    course) a copy without the functions it forbids (the whole copy, ``folder/full``, for those
+    that forbid nothing; exercises that forbid the same names share one copy,
+    ``folder/without-<exercise>``), and beside them, in ``folder/python``, the Python a sandbox
+    imports from (:mod:`.packages`). A run stages only the exercises it grades."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
@@ -142,4 +143,4 @@ def stages(folder):
             made[names] = stage(folder / (f"without-{exercise}" if names else "full"), names)
         return made[names]
 
-    return {exercise: copy(exercise) for exercise in MODULES}
+    return {exercise: copy(exercise) for exercise in sorted(MODULES if exercises is None else exercises)}

@@ -153,6 +153,9 @@ def warm_up():
     import numpy  # noqa: F401
     import matplotlib.pyplot  # noqa: F401
     import pytest  # noqa: F401
+    from ..notebook import without_iri_syntax
+
+    without_iri_syntax()  # before nbval imports nbformat
     import nbval.plugin  # noqa: F401
     import jupyter_client  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
