@@ -18,6 +18,7 @@ connect to or subscribe to a kernel that is not its own.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -84,6 +85,7 @@ def _launch_forked_kernel(cmd, stdin=None, stdout=None, stderr=None, env=None, c
             pass
         return _ForkedKernel(pid)
     try:
+        gc.freeze()  # the runner's objects, inherited: the kernel's collector need not walk them
         os.setpgid(0, 0)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

@@ -35,6 +35,7 @@ the one case where it is used).
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -177,6 +178,9 @@ def warm_up():
             importlib.import_module(name)
         except ImportError:
             pass
+    # what is imported now lives as long as the zygote: out of reach of the collector, whose
+    # passes over it would cost every forked runner and kernel time and copies of shared pages
+    gc.freeze()
 
 
 def main():
