@@ -164,8 +164,55 @@ def lab_url(lab, path):
     return f"{lab['base']}/lab/tree/{path}?token={lab['token']}&reset"
 
 
+# One page may show one notebook after another: JupyterLab is loaded once (a few seconds of the
+# browser's work each time), and each notebook opened by its command in place of the one before.
+APP_READY = "() => !!(window.jupyterapp && window.jupyterapp.shell && document.querySelector('#jp-main-statusbar'))"
+OPEN = "(path) => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => true)"
+# the tests' notebooks are copies: closed without a dialog asking to save them
+CLOSE_ALL = """() => {
+  for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
+    if (widget.context) { widget.context.model.dirty = false; }
+    widget.close();
+  }
+  return true;
+}"""
+NO_NOTEBOOK = "() => document.querySelectorAll('.jp-NotebookPanel').length === 0"
+ON_SHOW = """(path) => {
+  const widget = window.jupyterapp.shell.currentWidget;
+  return !!widget && !!widget.context && widget.context.path === path && widget.isVisible;
+}"""
+
+
+def lab_page(lab, viewport=(1400, 1000)):
+    """A new page with JupyterLab loaded and no notebook open, for :func:`show_notebook`."""
+    page = lab["browser"].new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page.set_default_timeout(WAIT_MS)  # every wait ends; pytest-timeout is the last resort
+    page.goto(f"{lab['base']}/lab?token={lab['token']}&reset", timeout=WAIT_MS)
+    page.wait_for_function(APP_READY, timeout=WAIT_MS)
+    return page
+
+
+def show_notebook(page, path):
+    """Close every tab of ``page`` (a :func:`lab_page`) and open the notebook ``path`` alone."""
+    close_all(page)
+    page.evaluate(OPEN, path)
+    page.wait_for_function(ON_SHOW, arg=path, timeout=WAIT_MS)
+
+
+def close_all(page):
+    page.evaluate(CLOSE_ALL)
+    page.wait_for_function(NO_NOTEBOOK, timeout=WAIT_MS)
+
+
 def open_and_run_all(page, lab, path, before_run=None):
+    """Open ``path`` on a page of its own and run it top to bottom (:func:`run_all`)."""
     page.goto(lab_url(lab, path), timeout=WAIT_MS)
+    run_all(page, before_run)
+
+
+def run_all(page, before_run=None):
+    """Run the notebook on show top to bottom on its kernel, once it is idle; wait until every
+    cell has run and the kernel is idle again. ``before_run``: called once the outputs are cleared."""
     page.wait_for_function(IDLE, timeout=WAIT_MS)
     page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
     page.evaluate(CLEAR_ALL)

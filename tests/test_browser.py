@@ -1,6 +1,9 @@
 """The course as a learner meets it: JupyterLab in a real Chromium, driven by Playwright.
 
-Every lesson is opened, run top to bottom, and checked for error outputs and broken widgets;
+Every lesson is opened and checked for error outputs, broken widgets and figures without words:
+the lessons with widgets are run top to bottom in JupyterLab (a widget needs its kernel), the
+others are shown as stored, the outputs that nbval, in the same ``make test``, reproduces on a
+fresh kernel and compares (so a lesson without widgets is executed once);
 the slide widget is dragged with the mouse, its pixels clicked and its values read back in
 Python; the kernel editor and the animation are moved and must change what is shown; an
 exercise is answered and its check must praise the answer. On a failure a screenshot is kept in
@@ -25,14 +28,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, free_port, lab_and_browser, lab_flags, lab_url, open_and_run_all,
-                        scratch_home, shut_down, stop, wait_for_server, wait_for_session)
+from labharness import (CHROMIUM, RUN_IN_KERNEL, WAIT_MS, close_all, free_port, lab_and_browser, lab_flags, lab_page,
+                        open_and_run_all, run_all, scratch_home, show_notebook, shut_down, stop, wait_for_server,
+                        wait_for_session)
 
 from convlib import conv2d, data
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# the lessons that show a widget, which lives only while its kernel runs: run in JupyterLab
+LIVE = {name for name in LESSONS if WIDGET_VIEW in (ROOT / "notebooks" / name).read_text(encoding="utf-8")}
 # A hung browser or server must fail the run, not stall it.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -87,6 +94,14 @@ def lab(tmp_path_factory):
         shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
     with lab_and_browser(course, base_dir) as lab:
         yield dict(lab, root=course)
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    """One page of JupyterLab for the lessons and the exercise, each notebook opened in turn."""
+    page = lab_page(lab)
+    yield page
+    page.close()
 
 
 def _src_changes(page, locator, action, timeout=WAIT_MS):
@@ -224,12 +239,25 @@ def _screenshot_on_failure(page, name):
     print(f"screenshot of the failing page: {shot}")
 
 
+ALL_PICTURES_LOADED = f"() => [...document.querySelectorAll('{SHOWN} .jp-OutputArea-output img')]" \
+    ".every(img => img.complete && img.naturalWidth > 0)"
+
+
+def test_the_lessons_with_widgets_are_the_ones_expected():
+    """What decides which lessons run in JupyterLab: the slide widget (2) and the kernel editor (4)."""
+    assert LIVE == {"02_the_slide.ipynb", "04_filter_effects.ipynb"}
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_lesson_runs_in_jupyterlab(lab, lesson):
-    page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(WAIT_MS)  # every wait below ends; pytest-timeout is the last resort
+def test_lesson_runs_in_jupyterlab(lab, page, lesson):
+    path = f"notebooks/{lesson}"
     try:
-        open_and_run_all(page, lab, f"notebooks/{lesson}")
+        show_notebook(page, path)
+        if lesson in LIVE:
+            run_all(page)
+        else:  # as stored: what nbval reproduces (JupyterLab starts its kernel all the same)
+            wait_for_session(lab, path)
+        page.wait_for_function(ALL_PICTURES_LOADED)
         errors = page.locator("[data-mime-type='application/vnd.jupyter.error']")
         assert errors.count() == 0, f"error output in {lesson}: {errors.first.inner_text()[:500]}"
         assert page.get_by_text("Error displaying widget").count() == 0, f"a widget failed to display in {lesson}"
@@ -240,8 +268,8 @@ def test_lesson_runs_in_jupyterlab(lab, lesson):
         _screenshot_on_failure(page, Path(lesson).stem)
         raise
     finally:
-        page.close()
-        shut_down(lab, f"notebooks/{lesson}")
+        close_all(page)
+        shut_down(lab, path)
 
 
 SET_FIRST_ANSWER = """(source) => {
@@ -251,19 +279,17 @@ SET_FIRST_ANSWER = """(source) => {
 }"""
 
 
-def test_exercise_gives_feedback_in_jupyterlab(lab):
+def test_exercise_gives_feedback_in_jupyterlab(lab, page):
     """A learner answers question 1 of exercise 1 and runs all: praise there, 'not attempted' after."""
-    page = lab["browser"].new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(WAIT_MS)
     answer = (
         "def window_sum(image, kernel, row, col):\n"
         "    kh, kw = kernel.shape\n"
         "    return np.sum(image[row:row + kh, col:col + kw] * kernel)"
     )
     try:
-        open_and_run_all(page, lab, "exercises/01_image_and_kernel.ipynb",
-                          before_run=lambda: page.evaluate(SET_FIRST_ANSWER, answer))
-        outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+        show_notebook(page, "exercises/01_image_and_kernel.ipynb")
+        run_all(page, before_run=lambda: page.evaluate(SET_FIRST_ANSWER, answer))
+        outputs = page.locator(f"{SHOWN} .jp-OutputArea-output").all_inner_texts()
         assert any("✅ Correct: window_sum passes all" in text for text in outputs), outputs
         assert any("feature_map is not attempted yet" in text for text in outputs), outputs
         assert page.locator("[data-mime-type='application/vnd.jupyter.error']").count() == 0
@@ -271,7 +297,7 @@ def test_exercise_gives_feedback_in_jupyterlab(lab):
         _screenshot_on_failure(page, "exercise_01")
         raise
     finally:
-        page.close()
+        close_all(page)
         shut_down(lab, "exercises/01_image_and_kernel.ipynb")
 
 
@@ -714,7 +740,7 @@ def test_kernel_editor_says_each_new_kernel(widget_page):
     assert focus_ring == ["solid", "3px"]
 
 
-def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
+def test_stored_figures_show_with_their_alt_before_anything_runs(lab, page):
     """A lesson opened as it is stored (not trusted, not run): each figure is there, with its words."""
     import nbformat
     from nbclient import NotebookClient
@@ -726,10 +752,8 @@ def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
         "plot.show_grids((data.x_kernel(), 'kernel', 'kernel'))\nplt.show()")]
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     nbformat.write(notebook, Path(lab["root"]) / "stored.ipynb")
-    page = lab["browser"].new_page(viewport={"width": 1200, "height": 900})
-    page.set_default_timeout(WAIT_MS)
     try:
-        page.goto(lab_url(lab, "stored.ipynb"))
+        show_notebook(page, "stored.ipynb")
         picture = page.locator(f"{SHOWN} .jp-OutputArea-output img").first
         picture.wait_for(state="visible")
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=picture.element_handle())
@@ -737,5 +761,5 @@ def test_stored_figures_show_with_their_alt_before_anything_runs(lab):
         assert page.locator(f"{SHOWN} .jp-OutputArea-output[data-mime-type='text/html']").count() == 1
         wait_for_session(lab, "stored.ipynb")  # nothing was run, but opening it started a kernel
     finally:
-        page.close()
+        close_all(page)
         shut_down(lab, "stored.ipynb")
