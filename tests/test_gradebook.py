@@ -298,11 +298,12 @@ def test_the_installed_wheel_grades_from_any_folder_and_hides_its_key(tmp_path):
                            capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(wheels.glob("convlib-*.whl"))
-    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    # no pip of its own (its bootstrap takes seconds): this environment's pip installs into it
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
     new_site = subprocess.run([env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               capture_output=True, text=True, check=True).stdout.strip()
     Path(new_site, "course-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", str(wheel)],
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", env / "bin" / "python", "install", "-q", str(wheel)],
                              capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-2000:]
     where = subprocess.run([env / "bin" / "python", "-c", "import convlib.grade as g; print(g.__file__); "
