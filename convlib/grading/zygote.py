@@ -161,6 +161,9 @@ def warm_up():
     import jupyter_client  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.debugger  # noqa: F401  (what a kernel imports as it starts: debugpy, a tenth of a second each time)
+    import IPython.core.completerlib  # noqa: F401
+    import IPython.extensions.storemagic  # noqa: F401
     import convlib  # the sandbox's copy: no answer key
     import convlib.data  # noqa: F401
     import convlib.exercises
