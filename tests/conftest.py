@@ -9,6 +9,7 @@ Markers (registered in pyproject.toml), each for what a test starts:
 
 nbval's cells are ``kernel`` and everything in ``tests/test_browser.py`` is ``browser`` (added
 here); the rest are marked on the tests (``gradingkit.needs_sandbox`` marks ``sandbox`` too).
+The files with the most ``sandbox`` and ``browser`` tests run first (the longest work first).
 ``make check`` runs ``-m "not (sandbox or kernel or browser)"`` with ``CONVLIB_CHECK_ONLY=1``:
 then the guard in ``tests/checkguard/checkguard.py`` refuses to start any of those, here and in
 every Python started from here, so a test that needs one and is not marked fails loudly instead
@@ -53,3 +54,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kernel)
         elif item.path.name == "test_browser.py":
             item.add_marker(pytest.mark.browser)
+    # the files with the most grading runs and browser tests first, the rest in their order: two
+    # workers (`make test`, each file whole on one) then end together, the short files filling in
+    heavy = {}
+    for item in items:
+        if item.get_closest_marker("sandbox") or item.get_closest_marker("browser"):
+            heavy[item.path] = heavy.get(item.path, 0) + 1
+    items.sort(key=lambda item: -heavy.get(item.path, 0))
