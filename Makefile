@@ -46,12 +46,14 @@ setup-test: $(TEST_STAMP)
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_LESSON) $(LAB_FLAGS)
 
-# two workers (make test: each file whole on one, its module fixtures and nbval's notebooks not
-# split): one process's grading runs, kernels and browser leave a core idle about half the time
+# make check: two workers. make test: three (each file whole on one, its module fixtures and
+# nbval's notebooks not split): its grading runs, kernels and browser wait a third of the time
+# (a sandbox's kernel starting, a limit running out), which a third worker fills on two cores
 TEST_WORKERS ?= 2
+SUITE_WORKERS ?= 3
 
 test: setup-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(SUITE_WORKERS) --dist loadfile
 
 # left out of `make check`: the tests marked sandbox, kernel or browser (see tests/conftest.py),
 # the files that are mostly such tests, and the tests that render an animation frame by frame
