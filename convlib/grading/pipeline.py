@@ -44,6 +44,7 @@ import numpy as np
 from ..answers.policy import Scanner, ScanRefused, scan
 from ..exercises import MODULES, questions
 from ..exercises.answer_key import SOLUTIONS
+from ..notebook import import_nbformat
 from .assemble import graded_copy, inputs_for
 from .canary import CanaryFailed, check
 from .cause import grader_error, kernel_death
@@ -175,10 +176,8 @@ def scan_step(work, run):
 
 def execute_step(work, run):
     """The graded copy, run in a sandbox of its own; the grader's trouble with it ends here."""
-    import nbformat  # here: a second to import, which the command line's refusals never need
-
     result = work.result
-    execution = work.execution = run.executor.execute(nbformat.writes(work.notebook), work.inputs,
+    execution = work.execution = run.executor.execute(import_nbformat().writes(work.notebook), work.inputs,
                                                        exercise=result.exercise)
     result.sandbox = execution.sandbox or result.sandbox
     result.log = execution.log_tail

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from ..notebook import without_iri_syntax
+from ..notebook import import_nbformat
 from ..schema import META
 from .status import Status
 
@@ -82,7 +82,7 @@ def _kept(metadata):
 
 
 def _random_cell_id():
-    without_iri_syntax()
+    import_nbformat()
     from nbformat.corpus.words import generate_corpus_id
 
     return generate_corpus_id()
@@ -196,9 +196,7 @@ def read_bytes(raw, result=None, size=None):
             result.detail = (f"its cells hold more than {MAX_SOURCE_CHARS // 2**20} M characters; a notebook may hold "
                              f"at most {MAX_SOURCE_CHARS // 2**20} M")
             return result
-        import nbformat  # here: a second to import, which the command line's refusals never need
-
-        nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _kept(data.get("metadata")),
+        nb = import_nbformat().from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _kept(data.get("metadata")),
                                  "cells": cells})
     except (RecursionError, MemoryError, ValueError, TypeError) as err:  # within the bounds, never expected
         result.status, result.detail = Status.NOT_NOTEBOOK, f"cannot be read: {type(err).__name__}"

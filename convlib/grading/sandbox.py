@@ -306,8 +306,10 @@ class Executor:
     def _stage(self, exercise):
         if exercise in self.stages:
             return self.stages[exercise]
-        if exercise is None or None in self.stages:
-            return self.stages.get(None) or next(iter(self.stages.values()))
+        if None in self.stages:  # one staged folder for every exercise
+            return self.stages[None]
+        if exercise is None:
+            return next(iter(self.stages.values()))
         raise LookupError(f"no sandbox was staged for the exercise {exercise!r}")
 
     def _zygote(self, stage_dir):
